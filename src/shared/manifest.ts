@@ -1,0 +1,82 @@
+// The manifest `.claude/neon-agents.json` is the contract between the initializer (which writes it) and the
+// runtime `.claude/hooks/neon-worktree.mjs` (which reads `answers` on every provision). It is committed, so it
+// holds no secrets: the API key lives only in the main checkout's env file or the environment.
+
+export const MANIFEST_PATH = '.claude/neon-agents.json';
+export const RUNTIME_PATH = '.claude/hooks/neon-worktree.mjs';
+
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'dontAsk', 'bypassPermissions', 'plan'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+export interface ManifestAnswers {
+  /** Neon project id, e.g. `winter-sun-12345678`. Not a secret. */
+  projectId: string;
+  /** Agent roles written to `.claude/agents/<role>.md`. */
+  roles: string[];
+  permissionMode: PermissionMode;
+  /** Neon branch that agent branches are created from; null = the project's default branch (asked of the API). */
+  parentBranch: string | null;
+  /** Days until agent branches expire; 0 = never. At most 30 (Neon's limit). */
+  branchTtlDays: number;
+  /** Env file the app reads DATABASE_URL from, relative to the repo root (e.g. `.env`, `apps/web/.env.local`). */
+  envFile: string;
+  /** Write the pooled (`-pooler`) host into DATABASE_URL. */
+  pooled: boolean;
+  /** Also write the direct (unpooled) URL under this name, e.g. `DIRECT_URL` (Prisma) or `DATABASE_URL_UNPOOLED`. */
+  directUrlVar: string | null;
+  /** Database and role for connection strings; null = the branch's only one (Neon returns connection_uris then). */
+  databaseName: string | null;
+  roleName: string | null;
+  gitHook: boolean;
+  claudeHooks: boolean;
+  /** What `worktree-create` does when the Neon branch cannot be made: refuse the worktree, or continue without a DB. */
+  onProvisionFailure: 'fail' | 'continue';
+}
+
+export interface ManagedFile {
+  /** How we own it: the whole file, a marked block inside it, some lines, or some JSON keys. */
+  kind: 'file' | 'block' | 'lines' | 'json';
+  /** sha256 (hex) of what we wrote last time (the whole file for `file`, our part otherwise). */
+  sha256: string;
+  /** The text we wrote last time (our part), kept so an upgrade can three-way merge against it. */
+  base?: string;
+}
+
+export interface Manifest {
+  tool: 'create-neon-agents';
+  /** Version of create-neon-agents that wrote this manifest. */
+  version: string;
+  answers: ManifestAnswers;
+  /** Keyed by path relative to the repo root (hook files outside the work tree use a `$GIT_COMMON_DIR/…` prefix). */
+  files: Record<string, ManagedFile>;
+}
+
+export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
+  roles: ['feature-developer', 'data-optimizer'],
+  permissionMode: 'bypassPermissions',
+  parentBranch: null,
+  branchTtlDays: 14,
+  envFile: '.env',
+  pooled: true,
+  directUrlVar: null,
+  databaseName: null,
+  roleName: null,
+  gitHook: true,
+  claudeHooks: true,
+  onProvisionFailure: 'fail',
+};
+
+/** Parse and sanity-check a manifest's text; throws an Error whose message names the problem. */
+export function parseManifest(text: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${MANIFEST_PATH} is not valid JSON (${(e as Error).message}); re-run create-neon-agents to rewrite it`);
+  }
+  const m = data as Partial<Manifest>;
+  if (!m || typeof m !== 'object' || m.tool !== 'create-neon-agents' || typeof m.answers !== 'object' || !m.answers) {
+    throw new Error(`${MANIFEST_PATH} is not a create-neon-agents manifest; re-run create-neon-agents to rewrite it`);
+  }
+  return { files: {}, ...m, answers: { ...DEFAULT_ANSWERS, projectId: '', ...m.answers } } as Manifest;
+}
