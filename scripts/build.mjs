@@ -36,6 +36,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
   legalComments: 'none',
   plugins: [rawPlugin],
@@ -66,6 +67,8 @@ if (existsSync(path.join(root, 'src/runtime/main.ts'))) {
     }
   }
   await chmod(path.join(root, 'dist/runtime/neon-worktree.mjs'), 0o755);
+} else {
+  throw new Error('src/runtime/main.ts is missing: the runtime must be built before the CLI that embeds it');
 }
 
 // 2. The initializer.

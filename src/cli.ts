@@ -1,0 +1,80 @@
+// Entry point: parse, decide interactivity once, run the command, map every outcome to the exit-code contract
+// (0 ok, 1 failure, 2 usage or missing input, 130 cancelled).
+import { parseOptions, helpText } from './options.ts';
+import { isInteractive, isCI, looksLikeAgent } from './interactive.ts';
+import { CliError } from './errors.ts';
+import { VERSION } from './version.ts';
+import { HumanUi, JsonUi, type Ui } from './ui.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  let ui: Ui = argv.includes('--json') ? new JsonUi() : new HumanUi(false);
+  try {
+    const options = parseOptions(argv, env);
+    if (options.command === 'help') {
+      process.stdout.write(helpText(VERSION));
+      return 0;
+    }
+    if (options.command === 'version') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const interactive =
+      !options.json &&
+      isInteractive({
+        flag: options.interactive,
+        yes: options.yes,
+        stdinIsTTY: Boolean(process.stdin.isTTY),
+        stdoutIsTTY: Boolean(process.stdout.isTTY),
+        env,
+      });
+    if (options.interactive === true && !interactive && !options.json && !options.yes) {
+      process.stderr.write('warning --interactive needs a terminal (stdin and stdout must be TTYs); continuing without prompts\n');
+    }
+    ui = options.json ? new JsonUi() : new HumanUi(interactive);
+    // Lazy imports: --help and --version above load none of this (templates, clack, handlebars, the runtime text).
+    const [{ runInit, equivalentCommand, detect, resolveAnswers }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
+      import('./commands/init.ts'),
+      import('./prompts.ts'),
+      import('./runtime-source.ts'),
+    ]);
+    if (!interactive && !options.json && (isCI(env) || looksLikeAgent(env) || !process.stdout.isTTY)) {
+      // Agents and CI copy commands: name the fully non-interactive equivalent first (create-vite does the same).
+      try {
+        const d = detect(options.dir ?? process.cwd(), env);
+        process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(resolveAnswers(options, d).answers, options.dir)}\n`);
+      } catch {
+        /* the real run reports the problem */
+      }
+    }
+    const result = await runInit({
+      options,
+      env,
+      cwd: process.cwd(),
+      version: VERSION,
+      interactive,
+      ui,
+      wizard: interactive ? createWizard(env) : null,
+      runtimeSource: RUNTIME_SOURCE,
+    });
+    ui.report(result);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      ui.error(e.message, e.exitCode);
+      return e.exitCode;
+    }
+    ui.error(`unexpected: ${(e as Error)?.stack ?? String(e)}`, 1);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

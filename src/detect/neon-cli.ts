@@ -1,0 +1,118 @@
+// Finding the Neon CLI without spawning it: walk PATH, then read the version from the npm package the binary
+// belongs to. Spawning `neon --version` costs ~0.5 s; we only do it when reading the package fails.
+import path from 'node:path';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { execa } from 'execa';
+import { readJson } from './fs.ts';
+
+export interface NeonCli {
+  bin: string; // absolute path found on PATH
+  name: 'neon' | 'neonctl';
+  version: string | null;
+}
+
+export const NEON_CLI_INSTALL = ['npm i -g neonctl', 'brew install neonctl'];
+
+function onPath(name: string, envPath: string): string | null {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+function versionFromPackage(bin: string): string | null {
+  try {
+    let dir = path.dirname(realpathSync(bin));
+    for (let i = 0; i < 5; i++) {
+      const pkg = readJson<{ name?: string; version?: string }>(path.join(dir, 'package.json'));
+      if (pkg?.name === 'neon' || pkg?.name === 'neonctl') return pkg.version ?? null;
+      dir = path.dirname(dir);
+    }
+  } catch {
+    /* not an npm install (e.g. a Homebrew binary) */
+  }
+  return null;
+}
+
+export function findNeonCli(env: NodeJS.ProcessEnv): NeonCli | null {
+  const envPath = env.PATH ?? '';
+  for (const name of ['neon', 'neonctl'] as const) {
+    const bin = onPath(name, envPath);
+    if (bin) return { bin, name, version: versionFromPackage(bin) };
+  }
+  return null;
+}
+
+export type VerifyResult =
+  | { ok: true; projectName: string | null }
+  | { ok: false; kind: 'rejected' | 'not-found' | 'unreachable' | 'no-login' | 'error'; message: string };
+
+/**
+ * Ask Neon (through its own CLI) whether the project exists and the credentials work. The key travels in the
+ * child's environment, never in argv (argv is visible to every user in `ps`).
+ */
+export async function verifyProject(
+  cli: NeonCli,
+  projectId: string,
+  apiKey: string | undefined,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 20_000,
+): Promise<VerifyResult> {
+  const childEnv: NodeJS.ProcessEnv = { ...env, NO_UPDATE_NOTIFIER: '1', CI: env.CI ?? '1' };
+  if (apiKey) childEnv.NEON_API_KEY = apiKey;
+  else delete childEnv.NEON_API_KEY;
+  try {
+    const r = await execa(cli.bin, ['projects', 'get', projectId, '--output', 'json', '--no-analytics'], {
+      env: childEnv,
+      extendEnv: false,
+      timeout: timeoutMs,
+      reject: false,
+      stdin: 'ignore',
+    });
+    if (r.timedOut) return { ok: false, kind: 'unreachable', message: `no answer from Neon within ${timeoutMs / 1000}s` };
+    if (r.exitCode === 0) {
+      let name: string | null = null;
+      try {
+        name = (JSON.parse(r.stdout) as { name?: string }).name ?? null;
+      } catch {
+        /* table output or older CLI: the exit code is what matters */
+      }
+      return { ok: true, projectName: name };
+    }
+    const err = `${r.stderr}`.trim();
+    if (/Authentication failed|rejected the API key|401/i.test(err)) {
+      return { ok: false, kind: 'rejected', message: 'API key rejected' };
+    }
+    if (/project not found|404/i.test(err)) return { ok: false, kind: 'not-found', message: `project not found: ${projectId}` };
+    if (/Could not reach|ECONNREFUSED|ENOTFOUND|timed out/i.test(err)) {
+      return { ok: false, kind: 'unreachable', message: 'could not reach the Neon API' };
+    }
+    if (/interactive auth|auth/i.test(err) && !apiKey) {
+      return { ok: false, kind: 'no-login', message: 'no API key and the Neon CLI is not logged in' };
+    }
+    return { ok: false, kind: 'error', message: err.split('\n').pop()?.replace(/^ERROR:\s*/, '') || `neon exited ${r.exitCode}` };
+  } catch (e) {
+    return { ok: false, kind: 'error', message: (e as Error).message };
+  }
+}
+
+/** Whether the Neon CLI has a stored login that works (`neon me`), for the wizard's "use my login" offer. */
+export async function cliLoginWorks(cli: NeonCli, env: NodeJS.ProcessEnv, timeoutMs = 8_000): Promise<boolean> {
+  const childEnv: NodeJS.ProcessEnv = { ...env, NO_UPDATE_NOTIFIER: '1', CI: '1' };
+  delete childEnv.NEON_API_KEY;
+  const r = await execa(cli.bin, ['me', '--output', 'json', '--no-analytics'], {
+    env: childEnv,
+    extendEnv: false,
+    timeout: timeoutMs,
+    reject: false,
+    stdin: 'ignore',
+  });
+  return r.exitCode === 0 && !r.timedOut;
+}

@@ -1,0 +1,234 @@
+// The command line, declared once: this table drives parseArgs, --help, validation and the
+// "equivalent command" we print for CI and agents. A flag's journey: argv → parseOptions() → Options →
+// resolveAnswers() (commands/init.ts) → ManifestAnswers → the manifest → the runtime.
+import { parseArgs } from 'node:util';
+import { PERMISSION_MODES, type PermissionMode } from './shared/manifest.ts';
+import { ROLE_NAMES } from './roles.ts';
+import { UsageError } from './errors.ts';
+
+export interface Options {
+  dir: string | undefined;
+  command: 'init' | 'help' | 'version';
+  projectId?: string;
+  apiKey?: string;
+  roles?: string[];
+  permissionMode?: PermissionMode;
+  parentBranch?: string;
+  branchTtl?: number;
+  envFile?: string;
+  pooled?: boolean;
+  gitHook?: boolean;
+  claudeHooks?: boolean;
+  yes: boolean;
+  interactive?: boolean;
+  dryRun: boolean;
+  force: boolean;
+  verify: boolean;
+  json: boolean;
+}
+
+interface OptionSpec {
+  flag: string;
+  short?: string;
+  value?: string; // placeholder for flags that take a value
+  env?: string;
+  def?: string; // default, as shown in --help
+  help: string;
+}
+
+/** The public contract, in --help order. Negatable booleans are listed by their `--no-` form. */
+export const OPTION_SPECS: OptionSpec[] = [
+  { flag: 'project-id', value: 'id', env: 'NEON_PROJECT_ID', help: 'Neon project that agent branches are created in' },
+  {
+    flag: 'api-key',
+    value: 'key',
+    env: 'NEON_API_KEY',
+    def: 'the Neon CLI login',
+    help: 'Neon API key, stored only in the main checkout\'s env file (never printed)',
+  },
+  { flag: 'roles', value: 'list', def: 'feature-developer,data-optimizer', help: `Agent roles to create: ${ROLE_NAMES.join(', ')}` },
+  { flag: 'permission-mode', value: 'mode', def: 'bypassPermissions', help: PERMISSION_MODES.join(' | ') },
+  { flag: 'parent-branch', value: 'name', def: "the project's default branch", help: 'Neon branch that agent branches are created from' },
+  { flag: 'branch-ttl', value: 'days', def: '14', help: 'Days until an agent branch expires; 0 = never, at most 30' },
+  { flag: 'env-file', value: 'path', def: 'detected (.env, .env.local, apps/web/.env.local…)', help: 'Env file your app reads DATABASE_URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)' },
+  { flag: 'no-pooled', help: 'Write the direct host instead of the pooled (-pooler) one' },
+  { flag: 'no-git-hook', help: 'Do not install the git post-checkout hook' },
+  { flag: 'no-claude-hooks', help: 'Do not add WorktreeCreate/WorktreeRemove hooks to .claude/settings.json' },
+  { flag: 'yes', short: 'y', help: 'Accept defaults for everything not given; never prompt' },
+  { flag: 'interactive', help: 'Force the wizard (--no-interactive: never prompt)' },
+  { flag: 'dry-run', help: 'Print the plan and write nothing' },
+  { flag: 'force', help: 'Overwrite files this tool did not write' },
+  { flag: 'no-verify', help: 'Skip the online checks of the project and credentials' },
+  { flag: 'json', help: 'Print one machine-readable summary on stdout' },
+  { flag: 'help', short: 'h', help: 'Show this help' },
+  { flag: 'version', short: 'v', help: 'Show the version' },
+];
+
+// `--env-path` is an alias of `--env-file`: Node 20 itself consumes `--env-file` anywhere on its command line
+// (a Node bug fixed in 22), and exits 9 when that file does not exist yet.
+const STRING_FLAGS = ['project-id', 'api-key', 'roles', 'permission-mode', 'parent-branch', 'branch-ttl', 'env-file', 'env-path'];
+const BOOLEAN_FLAGS = [
+  'no-pooled',
+  'no-git-hook',
+  'no-claude-hooks',
+  'yes',
+  'interactive',
+  'no-interactive',
+  'dry-run',
+  'force',
+  'no-verify',
+  'json',
+  'help',
+  'version',
+  // accepted for symmetry with the --no- forms
+  'pooled',
+  'git-hook',
+  'claude-hooks',
+  'verify',
+];
+
+export const MAX_TTL_DAYS = 30;
+const PROJECT_ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
+
+/** What a project id looks like, for messages. */
+export const PROJECT_ID_HINT = 'a Neon project id looks like "winter-sun-12345678" (Console → Project settings → General)';
+
+export function validateProjectId(value: string): string | undefined {
+  if (!value.trim()) return 'A project id is required';
+  if (!PROJECT_ID_RE.test(value.trim())) return `"${value}" is not a Neon project id: ${PROJECT_ID_HINT}`;
+  return undefined;
+}
+
+export function parseRoles(value: string): string[] {
+  const roles = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
+  if (roles.length === 0) throw new UsageError(`--roles needs at least one role; valid roles: ${ROLE_NAMES.join(', ')}`);
+  const unknown = roles.filter((r) => !ROLE_NAMES.includes(r));
+  if (unknown.length) {
+    throw new UsageError(`Unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')}; valid roles: ${ROLE_NAMES.join(', ')}`);
+  }
+  return roles;
+}
+
+export function parseTtl(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > MAX_TTL_DAYS) {
+    throw new UsageError(`--branch-ttl must be a whole number of days from 0 (never expire) to ${MAX_TTL_DAYS} (Neon's limit), got "${value}"`);
+  }
+  return n;
+}
+
+export function parsePermissionMode(value: string): PermissionMode {
+  if (!(PERMISSION_MODES as readonly string[]).includes(value)) {
+    throw new UsageError(`--permission-mode must be one of ${PERMISSION_MODES.join(', ')}, got "${value}"`);
+  }
+  return value as PermissionMode;
+}
+
+export function validateEnvFile(value: string): string {
+  const v = value.replace(/\\/g, '/').replace(/^\.\//, '');
+  if (!v || v.startsWith('/') || /^[a-zA-Z]:/.test(v) || v.split('/').includes('..') || /[\0-\x1f]/.test(v)) {
+    throw new UsageError(`--env-file must be a path inside the repository, relative to its root (e.g. .env or apps/web/.env.local), got "${value}"`);
+  }
+  return v;
+}
+
+function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
+  return a !== undefined ? a : b;
+}
+
+/** Parse argv (without node and script) and the environment. Throws UsageError on bad input. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          BOOLEAN_FLAGS.map((f) => {
+            const spec = OPTION_SPECS.find((s) => s.flag === f);
+            return [f, spec?.short ? { type: 'boolean' as const, short: spec.short } : { type: 'boolean' as const }];
+          }),
+        ),
+      },
+    });
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${msg}. Run create-neon-agents --help to see the options.`);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const bool = (pos: string, neg: string): boolean | undefined => {
+    if (v[pos] && v[neg]) throw new UsageError(`--${pos} and --${neg} contradict each other; give one`);
+    return v[pos] ? true : v[neg] ? false : undefined;
+  };
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`Expected at most one directory, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  }
+  for (const k of STRING_FLAGS) {
+    if (str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
+  }
+
+  const projectId = pick(str('project-id'), env.NEON_PROJECT_ID || undefined)?.trim();
+  if (projectId !== undefined) {
+    const err = validateProjectId(projectId);
+    if (err) throw new UsageError(err);
+  }
+  const apiKey = pick(str('api-key'), env.NEON_API_KEY || undefined)?.trim();
+
+  return {
+    dir: parsed.positionals[0],
+    command: v.help ? 'help' : v.version ? 'version' : 'init',
+    projectId,
+    apiKey,
+    roles: str('roles') !== undefined ? parseRoles(str('roles')!) : undefined,
+    permissionMode: str('permission-mode') !== undefined ? parsePermissionMode(str('permission-mode')!) : undefined,
+    parentBranch: str('parent-branch')?.trim(),
+    branchTtl: str('branch-ttl') !== undefined ? parseTtl(str('branch-ttl')!) : undefined,
+    envFile: (str('env-file') ?? str('env-path')) !== undefined ? validateEnvFile((str('env-file') ?? str('env-path'))!) : undefined,
+    pooled: bool('pooled', 'no-pooled'),
+    gitHook: bool('git-hook', 'no-git-hook'),
+    claudeHooks: bool('claude-hooks', 'no-claude-hooks'),
+    yes: Boolean(v.yes),
+    interactive: bool('interactive', 'no-interactive'),
+    dryRun: Boolean(v['dry-run']),
+    force: Boolean(v.force),
+    verify: bool('verify', 'no-verify') ?? true,
+    json: Boolean(v.json),
+  };
+}
+
+export const EXAMPLES = [
+  ['Interactive wizard in the current repository', 'npm create neon-agents@latest'],
+  [
+    'CI / scripts: everything by flags, never prompts',
+    'npx create-neon-agents --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer',
+  ],
+  ['See what would change, write nothing', 'npx create-neon-agents --dry-run --yes --project-id winter-sun-12345678'],
+  ['Upgrade after a new release (re-uses recorded answers)', 'npm create neon-agents@latest -- --yes'],
+];
+
+export function helpText(version: string): string {
+  const lines = [
+    `create-neon-agents ${version}`,
+    '',
+    'Give every parallel Claude Code subagent its own git worktree and its own Neon Postgres branch.',
+    '',
+    'Usage: create-neon-agents [dir] [options]',
+    '',
+    '  dir                         a directory inside a git work tree (default: the current directory)',
+    '',
+    'Options:',
+  ];
+  for (const s of OPTION_SPECS) {
+    const name = `${s.short ? `-${s.short}, ` : '    '}--${s.flag}${s.value ? ` <${s.value}>` : ''}`;
+    const extra = [s.env ? `env ${s.env}` : '', s.def ? `default: ${s.def}` : ''].filter(Boolean).join('; ');
+    lines.push(`  ${name.padEnd(30)}${s.help}${extra ? ` (${extra})` : ''}`);
+  }
+  lines.push('', 'Examples:');
+  for (const [what, cmd] of EXAMPLES) lines.push(`  # ${what}`, `  ${cmd}`, '');
+  lines.push('Exit codes: 0 ok, 1 failure, 2 usage error or missing input, 130 cancelled.');
+  return lines.join('\n') + '\n';
+}

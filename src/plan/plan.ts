@@ -1,0 +1,255 @@
+// The plan: a pure function from (answers, detected state, a snapshot of the files we may touch) to the list of
+// file operations. It reads no disk and spawns nothing, so --dry-run, the confirm screen, conflict checks and
+// tests all use exactly what apply will do.
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Manifest, ManifestAnswers, ManagedFile } from '../shared/manifest.ts';
+import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
+import { setEnvValues, parseEnv } from '../shared/env-file.ts';
+import { ROLES } from '../roles.ts';
+import type { RepoInfo } from '../detect/repo.ts';
+import type { ProjectInfo } from '../detect/project.ts';
+import type { PackageManager } from '../detect/package-manager.ts';
+import { renderAgent, renderEnvExample, AGENT_TEMPLATES } from './render.ts';
+import { addGitignoreLines, anchored } from '../edits/gitignore.ts';
+import { upsertHooks, parseSettings, foreignWorktreeCreate } from '../edits/settings.ts';
+import { validateAgentFile } from '../validate/agent.ts';
+import { FailureError } from '../errors.ts';
+import type { Action, FileOp, WriteOp } from './ops.ts';
+import { planGitHookOps, type GitHookPlanInput } from './git-hook.ts';
+import { WORKTREE_CREATE_COMMAND, WORKTREE_REMOVE_COMMAND } from '../shared/claude-hooks.ts';
+
+export interface Snapshot {
+  /** Text of a file (absolute path), or null when absent. */
+  read(abs: string): string | null;
+  mode(abs: string): number | null;
+}
+
+export interface PlanInput {
+  version: string;
+  answers: ManifestAnswers;
+  /** Only for the main checkout's env file; never anywhere else. */
+  apiKey: string | undefined;
+  repo: RepoInfo;
+  project: ProjectInfo;
+  pm: PackageManager;
+  manifest: Manifest | null;
+  files: Snapshot;
+  /** Repo-relative paths that `git check-ignore` already ignores. */
+  ignored: ReadonlySet<string>;
+  runtimeSource: string;
+  force: boolean;
+  /** Test seam: render agents from another template set (e.g. an older release's). */
+  agentTemplates?: Record<string, string>;
+}
+
+export interface Plan {
+  ops: FileOp[];
+  manifest: Manifest;
+  warnings: string[];
+  /** Things the user must do by hand (e.g. commit lefthook.yml). */
+  instructions: string[];
+  conflicts: WriteOp[];
+}
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export const AGENT_DIR = '.claude/agents';
+export const SETTINGS_PATH = '.claude/settings.json';
+export const WORKTREES_DIR = '.claude/worktrees/';
+
+/** Context the agent templates see. */
+export function agentContext(input: Pick<PlanInput, 'answers' | 'project' | 'pm'>, role: string) {
+  const spec = ROLES.find((r) => r.name === role)!;
+  return {
+    role: { ...spec, tools: spec.tools.join(', ') },
+    permissionMode: input.answers.permissionMode,
+    envFile: input.answers.envFile,
+    directUrlVar: input.answers.directUrlVar,
+    pm: input.pm,
+    orm: input.project.orm,
+    commands: input.project.scripts,
+  };
+}
+
+/** A whole file we own: create, update, keep the user's edits, or refuse to clobber a file that is not ours. */
+function ownedFile(
+  input: PlanInput,
+  rel: string,
+  content: string,
+  mode: number | undefined,
+): WriteOp {
+  const abs = path.join(input.repo.root, rel);
+  const previous = input.files.read(abs);
+  const entry = input.manifest?.files[rel];
+  const base = { type: 'write' as const, path: abs, display: rel, content, previous, mode, managed: 'file' as const, owned: content };
+  const currentMode = input.files.mode(abs);
+  if (previous === null) {
+    if (entry && !input.force) {
+      return { ...base, action: 'skip', reason: 'you deleted it after an earlier run; kept deleted (--force brings it back)' };
+    }
+    return { ...base, action: 'create', reason: 'new' };
+  }
+  if (previous === content) {
+    if (mode !== undefined && currentMode !== null && currentMode !== mode) return { ...base, action: 'update', reason: 'fix file mode' };
+    return { ...base, action: 'unchanged', reason: 'up to date' };
+  }
+  if (input.force) return { ...base, action: 'update', reason: entry ? 'overwritten (--force)' : 'not written by this tool; overwritten (--force)' };
+  if (!entry) return { ...base, action: 'skip', reason: 'exists and was not written by this tool (--force to overwrite)' };
+  if (sha256(previous) === entry.sha256) return { ...base, action: 'update', reason: 'new version' };
+  // The user edited the file since we wrote it.
+  if (entry.base !== undefined && entry.base === content) {
+    return { ...base, content: previous, owned: entry.base, action: 'skip', reason: 'kept your edits (template unchanged)' };
+  }
+  return { ...base, action: 'conflict', reason: 'you edited it and the template changed' };
+}
+
+/** A file we edit in part (env files, .gitignore, settings, hooks): our part changes, everything else stays. */
+function editedFile(
+  input: PlanInput,
+  abs: string,
+  display: string,
+  content: string,
+  owned: string,
+  managed: WriteOp['managed'],
+  mode?: number,
+  extra: Partial<WriteOp> = {},
+): WriteOp {
+  const previous = input.files.read(abs);
+  const currentMode = input.files.mode(abs);
+  let action: Action = previous === null ? 'create' : previous === content ? 'unchanged' : 'update';
+  let reason = previous === null ? 'new' : previous === content ? 'up to date' : 'add our entries; the rest is kept';
+  if (action === 'unchanged' && mode !== undefined && currentMode !== null && (currentMode & 0o077) !== 0 && mode === 0o600) {
+    action = 'update';
+    reason = 'restrict permissions to 0600 (it holds credentials)';
+  }
+  return { type: 'write', path: abs, display, content, previous, mode, managed, owned, action, reason, ...extra };
+}
+
+export function plan(input: PlanInput): Plan {
+  const { answers, repo } = input;
+  const ops: FileOp[] = [];
+  const warnings: string[] = [];
+  const instructions: string[] = [];
+  const templates = input.agentTemplates ?? AGENT_TEMPLATES;
+
+  // 1. Agent files, validated before anything is written (Claude Code drops bad ones silently).
+  for (const role of answers.roles) {
+    const rel = `${AGENT_DIR}/${role}.md`;
+    const text = renderAgent(role, agentContext(input, role), templates);
+    const check = validateAgentFile(text);
+    if (!check.ok) throw new FailureError(`internal error: the generated ${rel} is invalid: ${check.errors.join('; ')}`);
+    ops.push(ownedFile(input, rel, text, 0o644));
+  }
+
+  // 2. The runtime.
+  ops.push(ownedFile(input, RUNTIME_PATH, input.runtimeSource, 0o755));
+
+  // 3. Claude Code hooks in .claude/settings.json.
+  if (answers.claudeHooks) {
+    const abs = path.join(repo.root, SETTINGS_PATH);
+    const text = input.files.read(abs);
+    const foreign = text ? foreignWorktreeCreate(parseSettings(text)) : null;
+    if (foreign) {
+      warnings.push(
+        `.claude/settings.json already has a WorktreeCreate hook (${foreign}); Claude Code would run two worktree creators, so ours was not added. Call \`node .claude/hooks/neon-worktree.mjs ensure\` at the end of that hook (run inside the new worktree) to give its worktrees a Neon branch.`,
+      );
+    } else {
+      const edit = upsertHooks(text, {
+        WorktreeCreate: { type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: 120 },
+        WorktreeRemove: { type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: 60 },
+      });
+      ops.push(editedFile(input, abs, SETTINGS_PATH, edit.content, edit.owned, 'json'));
+    }
+  }
+
+  // 4. The git post-checkout hook (or the hook manager's config).
+  if (answers.gitHook) {
+    const hookInput: GitHookPlanInput = { repo, files: input.files };
+    const hook = planGitHookOps(hookInput);
+    ops.push(...hook.ops);
+    warnings.push(...hook.warnings);
+    instructions.push(...hook.instructions);
+  }
+
+  // 5. .env.example next to the env file: add the keys we use, never a secret.
+  const envDir = path.posix.dirname(answers.envFile);
+  const exampleRel = envDir === '.' ? '.env.example' : `${envDir}/.env.example`;
+  {
+    const abs = path.join(repo.root, exampleRel);
+    const previous = input.files.read(abs);
+    const rendered = renderEnvExample({ pooled: answers.pooled, directUrlVar: answers.directUrlVar });
+    let content: string;
+    if (previous === null) content = rendered;
+    else {
+      const wanted: Record<string, string> = {};
+      for (const [k, v] of parseEnv(rendered)) wanted[k] = v;
+      content = setEnvValues(previous, wanted, { onlyMissing: true, header: 'Neon database branches per git worktree (create-neon-agents)' });
+    }
+    ops.push(editedFile(input, abs, exampleRel, content, rendered, 'lines', 0o644));
+  }
+
+  // 6. The env file in the main checkout: project id, and the API key only when one was given. Mode 0600.
+  {
+    const abs = path.join(repo.mainRoot, answers.envFile);
+    const previous = input.files.read(abs) ?? '';
+    const values: Record<string, string> = { NEON_PROJECT_ID: answers.projectId };
+    if (input.apiKey) values.NEON_API_KEY = input.apiKey;
+    const content = setEnvValues(previous, values, { header: 'Neon (create-neon-agents): used to create a database branch per git worktree' });
+    const display = repo.mainRoot === repo.root ? answers.envFile : path.join(repo.mainRoot, answers.envFile);
+    const ownedKeys = ['NEON_PROJECT_ID', 'NEON_API_KEY'].filter((k) => parseEnv(content).has(k)).join(',');
+    ops.push(
+      editedFile(input, abs, display, content, ownedKeys, 'lines', 0o600, {
+        secret: Boolean(input.apiKey),
+      }),
+    );
+  }
+
+  // 7. .gitignore: the env file and Claude's worktrees folder must never be committed.
+  {
+    const needed = [answers.envFile, WORKTREES_DIR].filter((p) => !input.ignored.has(p)).map(anchored);
+    const abs = path.join(repo.root, '.gitignore');
+    const previous = input.files.read(abs);
+    const content = addGitignoreLines(previous, needed);
+    if (needed.length || previous !== null) {
+      const lines = new Set(content.split(/\r?\n/));
+      const owned = [anchored(answers.envFile), anchored(WORKTREES_DIR)].filter((l) => lines.has(l)).join('\n');
+      ops.push(editedFile(input, abs, '.gitignore', content, owned, 'lines', undefined));
+    }
+  }
+
+  // 8. The manifest: answers (never secrets) and what we own, for re-runs, upgrades, doctor and uninstall.
+  const files: Record<string, ManagedFile> = {};
+  for (const op of ops) {
+    if (op.type !== 'write' || op.action === 'conflict') continue;
+    if (op.managed === 'file' && op.action === 'skip' && !input.manifest?.files[op.display]) continue;
+    files[op.display] = { kind: op.managed, sha256: sha256(op.managed === 'file' ? op.content : op.owned), base: op.owned };
+    if (op.managed === 'file' && op.action === 'skip') files[op.display] = input.manifest!.files[op.display];
+  }
+  // Keep entries of files we left alone this time (e.g. a role the user dropped is still ours to uninstall).
+  for (const [k, v] of Object.entries(input.manifest?.files ?? {})) if (!(k in files)) files[k] = v;
+  const manifest: Manifest = { tool: 'create-neon-agents', version: input.version, answers, files };
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  const manifestAbs = path.join(repo.root, MANIFEST_PATH);
+  const prevManifest = input.files.read(manifestAbs);
+  ops.push({
+    type: 'write',
+    path: manifestAbs,
+    display: MANIFEST_PATH,
+    content: manifestText,
+    previous: prevManifest,
+    mode: 0o644,
+    managed: 'file',
+    owned: manifestText,
+    action: prevManifest === null ? 'create' : prevManifest === manifestText ? 'unchanged' : 'update',
+    reason: prevManifest === null ? 'new' : prevManifest === manifestText ? 'up to date' : 'record this run',
+  });
+
+  const conflicts = ops.filter((o): o is WriteOp => o.type === 'write' && o.action === 'conflict');
+  return { ops, manifest, warnings, instructions, conflicts };
+}
+
+/** True when applying the plan would change nothing on disk. */
+export function isNoop(p: Plan): boolean {
+  return p.ops.every((o) => o.action === 'unchanged' || o.action === 'skip');
+}

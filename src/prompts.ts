@@ -1,0 +1,178 @@
+// The wizard: asks only what flags and the manifest did not answer. Any cancel (Ctrl-C, Esc) becomes a
+// CancelledError, so the caller exits 130 before anything is written.
+import * as p from '@clack/prompts';
+import { dim } from 'kolorist';
+import type { ManifestAnswers, PermissionMode } from './shared/manifest.ts';
+import { PERMISSION_MODES } from './shared/manifest.ts';
+import { ROLES, DEFAULT_ROLES } from './roles.ts';
+import { validateProjectId, MAX_TTL_DAYS, type Options } from './options.ts';
+import { CancelledError } from './errors.ts';
+import type { Detected } from './commands/init.ts';
+import type { Plan } from './plan/plan.ts';
+import { cliLoginWorks } from './detect/neon-cli.ts';
+import { formatOps } from './ui.ts';
+
+export interface AskInput {
+  partial: Partial<ManifestAnswers>;
+  options: Options;
+  detected: Detected;
+  apiKey: string | undefined;
+}
+
+export interface Wizard {
+  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined }>;
+  confirmPlan(plan: Plan): Promise<void>;
+  resolveConflicts(plan: Plan): Promise<boolean>;
+}
+
+const PERMISSION_HINTS: Record<PermissionMode, string> = {
+  bypassPermissions: 'no prompts at all; safe here because each agent has its own worktree and database branch',
+  acceptEdits: 'file edits without asking; shell commands still ask',
+  default: 'ask before edits and commands',
+  dontAsk: 'never ask; anything not pre-approved is denied',
+  plan: 'read-only: the agent plans and proposes, changes nothing',
+};
+
+function must<T>(value: T): Exclude<T, symbol> {
+  if (p.isCancel(value)) throw new CancelledError();
+  return value as Exclude<T, symbol>;
+}
+
+export function createWizard(env: NodeJS.ProcessEnv): Wizard {
+  return {
+    async ask({ partial, options, detected, apiKey }) {
+      const a = { ...partial };
+      const reuse = Boolean(detected.manifest) && !options.interactive;
+
+      if (!a.projectId) {
+        a.projectId = must(
+          await p.text({
+            message: 'Neon project id',
+            placeholder: 'winter-sun-12345678',
+            validate: (v) => validateProjectId(v ?? ''),
+          }),
+        ).trim();
+      }
+
+      if (!apiKey) {
+        let useLogin = false;
+        if (detected.neonCli) {
+          const cli = detected.neonCli;
+          const s = p.spinner();
+          s.start('Checking for a Neon CLI login');
+          const works = await cliLoginWorks(cli, env).catch(() => false);
+          s.stop(works ? 'The Neon CLI is logged in' : 'The Neon CLI is not logged in');
+          if (works) {
+            useLogin = must(
+              await p.select({
+                message: 'How should agents authenticate to Neon?',
+                options: [
+                  { value: true, label: 'Use my Neon CLI login', hint: 'nothing stored in the repo' },
+                  { value: false, label: 'Store an API key in the main checkout\'s env file' },
+                ],
+              }),
+            );
+          }
+        }
+        if (!useLogin) {
+          const key = must(
+            await p.password({
+              message: `Neon API key ${dim('(stored only in ' + (a.envFile ?? '.env') + ', never printed; empty = use the Neon CLI login)')}`,
+              mask: '•',
+            }),
+          );
+          apiKey = key?.trim() || undefined;
+        }
+      }
+
+      if (!options.roles && !reuse) {
+        a.roles = must(
+          await p.multiselect({
+            message: 'Which agent roles?',
+            options: ROLES.map((r) => ({ value: r.name, label: r.name, hint: r.hint })),
+            initialValues: a.roles ?? DEFAULT_ROLES,
+            required: true,
+          }),
+        );
+      }
+
+      if (!options.permissionMode && !reuse) {
+        a.permissionMode = must(
+          await p.select({
+            message: 'Permission mode for the agents',
+            initialValue: a.permissionMode ?? 'bypassPermissions',
+            options: PERMISSION_MODES.map((m) => ({ value: m, label: m, hint: PERMISSION_HINTS[m] })),
+          }),
+        );
+      }
+
+      if (options.branchTtl === undefined && !reuse) {
+        const ttl = must(
+          await p.text({
+            message: `Delete agent branches after how many days? ${dim(`(0 = never, at most ${MAX_TTL_DAYS})`)}`,
+            initialValue: String(a.branchTtlDays ?? 14),
+            validate: (v) => {
+              const s = (v ?? '').trim();
+              if (!/^\d+$/.test(s) || Number(s) > MAX_TTL_DAYS) return `A whole number from 0 to ${MAX_TTL_DAYS}`;
+              return undefined;
+            },
+          }),
+        );
+        a.branchTtlDays = Number(ttl.trim());
+      }
+
+      return { answers: a as ManifestAnswers, apiKey };
+    },
+
+    async confirmPlan(plan) {
+      p.note(formatOps(plan.ops).join('\n'), 'Plan');
+      const ok = must(await p.confirm({ message: 'Write these files?', initialValue: true }));
+      if (!ok) throw new CancelledError('Cancelled: nothing was written');
+    },
+
+    async resolveConflicts(plan) {
+      for (const c of plan.conflicts) {
+        for (;;) {
+          const choice = must(
+            await p.select({
+              message: `${c.display}: you edited it, and this version changes it too`,
+              options: [
+                { value: 'mine', label: 'Keep mine' },
+                { value: 'theirs', label: 'Take the new version', hint: 'your copy stays in git history' },
+                { value: 'diff', label: 'Show the difference' },
+              ],
+            }),
+          );
+          if (choice === 'diff') {
+            p.note(simpleDiff(c.previous ?? '', c.content), c.display);
+            continue;
+          }
+          c.action = choice === 'theirs' ? 'update' : 'skip';
+          c.reason = choice === 'theirs' ? 'new version (you chose it)' : 'kept your version (you chose it)';
+          if (choice === 'mine') c.content = c.previous ?? c.content;
+          break;
+        }
+      }
+      plan.conflicts.length = 0;
+      return true;
+    },
+  };
+}
+
+/** A minimal line diff for the conflict screen (full diffs belong to git). */
+export function simpleDiff(a: string, b: string): string {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  const out: string[] = [];
+  const max = Math.max(x.length, y.length);
+  for (let i = 0; i < max; i++) {
+    if (x[i] === y[i]) continue;
+    if (x[i] !== undefined) out.push(`- ${x[i]}`);
+    if (y[i] !== undefined) out.push(`+ ${y[i]}`);
+    if (out.length > 40) {
+      out.push('…');
+      break;
+    }
+  }
+  return out.join('\n') || '(no difference)';
+}

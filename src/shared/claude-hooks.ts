@@ -1,0 +1,21 @@
+// The Claude Code hooks the initializer registers in `.claude/settings.json`, and the runtime's commands.
+// Shared so the initializer, the runtime's docs and the tests use the same strings.
+import { RUNTIME_PATH } from './manifest.ts';
+
+export const WORKTREE_CREATE_COMMAND = `node "$CLAUDE_PROJECT_DIR/${RUNTIME_PATH}" worktree-create`;
+export const WORKTREE_REMOVE_COMMAND = `node "$CLAUDE_PROJECT_DIR/${RUNTIME_PATH}" worktree-remove`;
+export const WORKTREE_CREATE_TIMEOUT = 120;
+export const WORKTREE_REMOVE_TIMEOUT = 60;
+
+/** The `hooks` object to merge into `.claude/settings.json`. */
+export function claudeSettingsHooks() {
+  return {
+    WorktreeCreate: [{ hooks: [{ type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: WORKTREE_CREATE_TIMEOUT }] }],
+    WorktreeRemove: [{ hooks: [{ type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: WORKTREE_REMOVE_TIMEOUT }] }],
+  };
+}
+
+/** Env var that makes our git hook (and the runtime's post-checkout) do nothing; set around our own `git worktree add`. */
+export const SKIP_HOOK_ENV = 'NEON_AGENTS_SKIP_HOOK';
+/** Env var naming the Neon CLI binary to use (tests, unusual installs). */
+export const NEON_BIN_ENV = 'NEON_AGENTS_NEON_BIN';

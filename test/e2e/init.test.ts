@@ -1,0 +1,240 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { baseEnv, cleanupTempDirs, git, makeRepo, mode, read, runCli, tempDir, tree, writeFiles, ROOT } from '../helpers/repo.ts';
+import { validateAgentFile } from '../../src/validate/agent.ts';
+
+afterAll(cleanupTempDirs);
+
+const PROJECT = 'winter-sun-12345678';
+const KEY = 'napi_TOPSECRETkey0123456789abcdefghijklmnopqrstuvwxyz';
+const ok = ['--yes', '--no-verify', '--project-id', PROJECT];
+
+describe('a fresh repository', () => {
+  it('writes the setup, with a 0600 env file that git ignores', async () => {
+    const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }) });
+    const r = await runCli(repo, [...ok, '--api-key', KEY]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const f of [
+      '.claude/agents/feature-developer.md',
+      '.claude/agents/data-optimizer.md',
+      '.claude/hooks/neon-worktree.mjs',
+      '.claude/settings.json',
+      '.claude/neon-agents.json',
+      '.env.example',
+      '.env',
+      '.gitignore',
+    ]) {
+      expect(existsSync(path.join(repo, f)), f).toBe(true);
+    }
+    expect(existsSync(path.join(repo, '.claude/agents/migration-reviewer.md'))).toBe(false);
+    expect(mode(repo, '.env')).toBe(0o600);
+    expect(mode(repo, '.claude/hooks/neon-worktree.mjs')).toBe(0o755);
+    expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
+    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${KEY}`);
+    // git itself confirms the env file and Claude's worktrees are ignored.
+    expect(git(repo, 'check-ignore', '.env')).toBe('.env');
+    expect(git(repo, 'check-ignore', '.claude/worktrees/x/file')).toBe('.claude/worktrees/x/file');
+    const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
+    expect(manifest.answers).toMatchObject({ projectId: PROJECT, branchTtlDays: 14, permissionMode: 'bypassPermissions', envFile: '.env' });
+    const settings = JSON.parse(read(repo, '.claude/settings.json'));
+    expect(settings.hooks.WorktreeCreate[0].hooks[0].command).toContain('neon-worktree.mjs" worktree-create');
+    expect(settings.hooks.WorktreeRemove[0].hooks[0].command).toContain('neon-worktree.mjs" worktree-remove');
+    for (const f of ['feature-developer', 'data-optimizer']) {
+      const check = validateAgentFile(read(repo, `.claude/agents/${f}.md`));
+      expect(check.errors).toEqual([]);
+      expect(check.frontmatter).toMatchObject({ name: f, isolation: 'worktree', background: true, permissionMode: 'bypassPermissions' });
+    }
+  });
+
+  it('is a no-op the second time', async () => {
+    const repo = makeRepo();
+    expect((await runCli(repo, [...ok, '--api-key', KEY])).exitCode).toBe(0);
+    const before = tree(repo);
+    const r = await runCli(repo, ['--yes', '--no-verify']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Already up to date');
+    expect(tree(repo)).toEqual(before);
+  });
+
+  it('never shows or spreads the API key', async () => {
+    const repo = makeRepo();
+    const runs = [
+      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run']),
+      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run', '--json']),
+      await runCli(repo, [...ok, '--api-key', KEY]),
+      await runCli(repo, [...ok, '--api-key', KEY, '--json']),
+      await runCli(repo, [...ok, '--roles', 'nope', '--api-key', KEY]),
+    ];
+    for (const r of runs) {
+      expect(r.stdout + r.stderr).not.toContain(KEY);
+      expect(r.stdout + r.stderr).not.toContain(KEY.slice(5, 25));
+    }
+    const files = tree(repo);
+    const holders = Object.entries(files)
+      .filter(([, text]) => text.includes(KEY))
+      .map(([f]) => f);
+    expect(holders).toEqual(['.env']);
+    // Nothing tracked or trackable holds it either.
+    git(repo, 'add', '-A');
+    expect(git(repo, 'diff', '--cached', '--name-only')).not.toContain('.env\n');
+    let grepStatus = 0;
+    try {
+      execFileSync('git', ['grep', '--cached', '-l', KEY], { cwd: repo, stdio: 'ignore' });
+    } catch (e) {
+      grepStatus = (e as { status: number }).status;
+    }
+    expect(grepStatus).toBe(1); // 1 = no match in anything git would commit
+  }, 90_000);
+
+  it('--dry-run prints the plan and writes nothing', async () => {
+    const repo = makeRepo();
+    const before = tree(repo);
+    const r = await runCli(repo, [...ok, '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dry run: nothing written/);
+    expect(r.stdout).toMatch(/create\s+\.claude\/agents\/feature-developer\.md/);
+    expect(tree(repo)).toEqual(before);
+  });
+
+  it('--json prints one document and nothing else on stdout', async () => {
+    const repo = makeRepo();
+    const r = await runCli(repo, [...ok, '--json', '--roles', 'migration-reviewer']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ ok: true, dryRun: false, answers: { roles: ['migration-reviewer'] } });
+    expect(doc.files.find((f: { path: string }) => f.path === '.claude/agents/migration-reviewer.md').action).toBe('create');
+  });
+});
+
+describe('a repository that already has files of its own', () => {
+  const userSettings = `{
+  // the team's settings
+  "permissions": { "allow": ["Bash(npm test)"] },
+  "hooks": {
+    "PostToolUse": [ { "matcher": "Edit", "hooks": [ { "type": "command", "command": "npx prettier --write" } ] } ]
+  }
+}
+`;
+  const userEnv = '# local secrets\r\nexport SESSION_SECRET="s3cr3t with spaces"\r\nDATABASE_URL=postgres://localhost/dev\r\n';
+  const userAgent = '---\nname: feature-developer\ndescription: the team\'s own\n---\nOur own instructions.\n';
+
+  function setup() {
+    return makeRepo({
+      '.gitignore': 'node_modules\n.env*\n!.env.example\n',
+      '.env.example': 'DATABASE_URL=postgres://localhost/dev\nSESSION_SECRET=\n',
+      '.claude/settings.json': userSettings,
+      '.claude/agents/feature-developer.md': userAgent,
+    });
+  }
+
+  it('keeps every byte it does not own', async () => {
+    const repo = setup();
+    writeFiles(repo, { '.env': userEnv });
+    const r = await runCli(repo, [...ok, '--api-key', KEY]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // The user's agent is theirs: skipped, not clobbered.
+    expect(read(repo, '.claude/agents/feature-developer.md')).toBe(userAgent);
+    expect(r.stdout).toMatch(/skip\s+\.claude\/agents\/feature-developer\.md\s+exists and was not written by this tool/);
+    // Settings: the user's text is still there, our hooks were added.
+    const settings = read(repo, '.claude/settings.json');
+    expect(settings).toContain('// the team\'s settings');
+    expect(settings).toContain('"permissions": { "allow": ["Bash(npm test)"] }');
+    expect(settings).toContain('"PostToolUse": [ { "matcher": "Edit", "hooks": [ { "type": "command", "command": "npx prettier --write" } ] } ]');
+    expect(settings).toContain('worktree-create');
+    // .env: the user's lines, byte for byte (CRLF included), then ours.
+    const env = read(repo, '.env');
+    expect(env.startsWith(userEnv)).toBe(true);
+    expect(env).toContain(`NEON_PROJECT_ID=${PROJECT}\r\n`);
+    // .env.example: keys added, nothing replaced.
+    const example = read(repo, '.env.example');
+    expect(example.startsWith('DATABASE_URL=postgres://localhost/dev\nSESSION_SECRET=\n')).toBe(true);
+    expect(example).toMatch(/^NEON_PROJECT_ID=$/m);
+    expect(example).not.toContain(KEY);
+    // .gitignore already covers .env (via .env*): nothing duplicated for it.
+    expect(read(repo, '.gitignore')).toBe('node_modules\n.env*\n!.env.example\n\n# create-neon-agents: per-worktree env files and Claude Code worktrees\n/.claude/worktrees/\n');
+  });
+
+  it('--force overwrites the user\'s agent file', async () => {
+    const repo = setup();
+    const r = await runCli(repo, [...ok, '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.claude/agents/feature-developer.md')).toContain('isolation: worktree');
+  });
+
+  it('does not add a second worktree creator', async () => {
+    const repo = makeRepo({
+      '.claude/settings.json': JSON.stringify({ hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './scripts/wt.sh' }] }] } }, null, 2),
+    });
+    const before = read(repo, '.claude/settings.json');
+    const r = await runCli(repo, ok);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.claude/settings.json')).toBe(before);
+    expect(r.stderr).toMatch(/already has a WorktreeCreate hook \(\.\/scripts\/wt\.sh\)/);
+  });
+
+  it('refuses invalid settings JSON, writing nothing', async () => {
+    const repo = makeRepo({ '.claude/settings.json': '{ "hooks": [ }' });
+    const before = tree(repo);
+    const r = await runCli(repo, ok);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/\.claude\/settings\.json is not valid JSON \(.* at line 1\); fix it/);
+    expect(tree(repo)).toEqual(before);
+  });
+});
+
+describe('bad input', () => {
+  it('a directory that is not a git work tree: exit 2, suggests git init, writes nothing', async () => {
+    const dir = tempDir('cna-nogit-');
+    const r = await runCli(dir, ok);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/not inside a git work tree.*git init/s);
+    expect(tree(dir)).toEqual({});
+  });
+
+  it('missing project id without a terminal: exit 2, names the flag, prints a complete example', async () => {
+    const repo = makeRepo();
+    const r = await runCli(repo, ['--no-verify']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/Missing --project-id/);
+    expect(r.stderr).toMatch(/npx create-neon-agents@latest --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer/);
+    expect(existsSync(path.join(repo, '.claude'))).toBe(false);
+  });
+
+  it('NEON_PROJECT_ID from the environment is enough', async () => {
+    const repo = makeRepo();
+    const r = await runCli(repo, ['--yes', '--no-verify'], { env: baseEnv({ NEON_PROJECT_ID: PROJECT }) });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
+  });
+
+  it.each([
+    [['--roles', 'feature-developer,wizard'], /Unknown role "wizard"; valid roles: feature-developer, data-optimizer, migration-reviewer/],
+    [['--branch-ttl', '31'], /--branch-ttl must be a whole number of days from 0 .* to 30/],
+    [['--branch-ttl', '-1'], /--branch-ttl/],
+    [['--permission-mode', 'yolo'], /--permission-mode must be one of default, acceptEdits, dontAsk, bypassPermissions, plan/],
+    [['--project-id', 'not a project'], /is not a Neon project id/],
+    [['--env-path', '../outside/.env'], /--env-file must be a path inside the repository/],
+    [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
+    [['--pooled', '--no-pooled'], /contradict/],
+    [['a', 'b'], /at most one directory/],
+  ])('%j → exit 2 with a message naming the fix', async (args, message) => {
+    const repo = makeRepo();
+    const before = tree(repo);
+    const r = await runCli(repo, [...ok, ...args]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(tree(repo)).toEqual(before);
+  });
+
+  it('--help and --version exit 0', async () => {
+    const help = await runCli(ROOT, ['--help']);
+    expect(help.exitCode).toBe(0);
+    for (const flag of ['--project-id', '--api-key', '--roles', '--permission-mode', '--parent-branch', '--branch-ttl', '--env-file', '--no-pooled', '--no-git-hook', '--no-claude-hooks', '--yes', '--interactive', '--dry-run', '--force', '--no-verify', '--json']) {
+      expect(help.stdout).toContain(flag);
+    }
+    const version = await runCli(ROOT, ['-v']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
