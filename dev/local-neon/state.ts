@@ -1,0 +1,495 @@
+import pg from 'pg';
+import type { Cluster } from './postgres.ts';
+import { neonId, projectId as newProjectId, rolePassword, uuid } from './ids.ts';
+
+/** An error the HTTP layer turns into `{code, message}` with this status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code = '',
+  ) {
+    super(message);
+  }
+}
+
+// 423 wording Neon uses while another operation runs (quoted verbatim in public client code and runbooks that
+// retry on it, e.g. "project already has running conflicting operations, scheduling of new ones is prohibited").
+export const MSG_LOCKED = 'project already has running conflicting operations, scheduling of new ones is prohibited';
+// 422 + code BRANCHES_LIMIT_EXCEEDED + "branches limit exceeded": the production answer to a create over the plan's
+// allowance, as quoted in public CI logs ("[HTTP 422] branches limit exceeded") and client code that checks
+// `err.body.code === "BRANCHES_LIMIT_EXCEEDED"` (found with a GitHub code search; Neon does not document the body).
+export const LIMIT_STATUS = 422;
+export const LIMIT_CODE = 'BRANCHES_LIMIT_EXCEEDED';
+export const LIMIT_MESSAGE = 'branches limit exceeded';
+
+export interface Role {
+  name: string;
+  /** The real PostgreSQL role (the same name unless another project already uses it). */
+  pgName: string;
+  password: string;
+  createdAt: number;
+}
+
+export interface BranchDatabase {
+  id: number;
+  name: string;
+  ownerName: string;
+  /** The real PostgreSQL database holding this branch's copy. */
+  pgName: string;
+  createdAt: number;
+}
+
+export interface Endpoint {
+  id: string;
+  projectId: string;
+  branchId: string;
+  type: 'read_write' | 'read_only';
+  createdAt: number;
+  minCu: number;
+  maxCu: number;
+  suspendTimeout: number;
+}
+
+export interface Branch {
+  id: string;
+  projectId: string;
+  name: string;
+  parentId?: string;
+  parentLsn?: string;
+  parentTimestamp?: number;
+  isDefault: boolean;
+  isProtected: boolean;
+  state: 'init' | 'ready';
+  createdAt: number;
+  updatedAt: number;
+  expiresAt?: number;
+  initSource: 'parent-data' | 'schema-only';
+  databases: BranchDatabase[];
+  endpoints: Endpoint[];
+  seq: number;
+}
+
+export interface Operation {
+  id: string;
+  project_id: string;
+  branch_id?: string;
+  endpoint_id?: string;
+  action: string;
+  status: 'finished';
+  failures_count: 0;
+  created_at: string;
+  updated_at: string;
+  total_duration_ms: number;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  orgId: string;
+  regionId: string;
+  createdAt: number;
+  updatedAt: number;
+  branchLimit: number;
+  roles: Map<string, Role>;
+  branches: Map<string, Branch>;
+  operations: Operation[];
+}
+
+export interface ProjectOptions {
+  /** Default: a generated `adjective-noun-12345678`. */
+  id?: string;
+  name?: string;
+  /** `main` (projects made through the API/CLI, the default) or `production` (made in the Console), or any name. */
+  defaultBranchName?: string;
+  /** Role names; default `["neondb_owner"]`. */
+  roles?: string[];
+  /** Databases (owner defaults to the first role); default `[{ name: "neondb" }]`. */
+  databases?: Array<string | { name: string; owner?: string }>;
+  /** Branches allowed in the project, the default branch included (Neon Free/Launch: 10). */
+  branchLimit?: number;
+  regionId?: string;
+}
+
+export interface EmulatorOptions {
+  cluster: Cluster;
+  proxyPort: () => number;
+  hostStyle: 'options' | 'sni';
+  orgId: string;
+  defaultBranchLimit: number;
+  /** How long a branch creation waits for the parent's databases to have no sessions before answering 423. */
+  lockWaitMs: number;
+  /** `locked` (default): answer 423 while the parent has sessions. `terminate`: end those sessions instead. */
+  busyParent: 'locked' | 'terminate';
+  maxExpiryDays: number;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const ident = (s: string) => pg.escapeIdentifier(s);
+const literal = (s: string) => pg.escapeLiteral(s);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Emulator {
+  readonly projects = new Map<string, Project>();
+  private seq = 0;
+  private dbSeq = 0;
+  /** PostgreSQL databases being used as a template right now: the proxy holds new sessions to them. */
+  private readonly gates = new Map<string, Promise<void>>();
+
+  constructor(readonly opts: EmulatorOptions) {}
+
+  private q(sql: string, params?: unknown[]) {
+    return this.opts.cluster.query(sql, params);
+  }
+
+  private now(): number {
+    // Strictly increasing, so updated_at ordering is stable even within one millisecond.
+    const t = Date.now();
+    return t;
+  }
+
+  project(projectId: string): Project {
+    const p = this.projects.get(projectId);
+    if (!p) throw new ApiError(404, 'project not found');
+    return p;
+  }
+
+  branch(project: Project, branchId: string): Branch {
+    const b = project.branches.get(branchId);
+    if (!b || b.state !== 'ready') throw new ApiError(404, 'branch not found');
+    return b;
+  }
+
+  defaultBranch(project: Project): Branch {
+    for (const b of project.branches.values()) if (b.isDefault) return b;
+    throw new ApiError(500, 'project has no default branch');
+  }
+
+  endpointHost(ep: Endpoint): string {
+    const port = this.opts.proxyPort();
+    // See README: `new URL('postgresql://' + host)` in the CLI keeps this query, so printed URLs carry the route.
+    return this.opts.hostStyle === 'sni' ? `${ep.id}.localhost:${port}` : `127.0.0.1:${port}?options=endpoint%3D${ep.id}`;
+  }
+
+  connectionUri(project: Project, branch: Branch, dbName: string, roleName: string, pooled: boolean): string {
+    const ep = branch.endpoints.find((e) => e.type === 'read_write') ?? branch.endpoints[0];
+    if (!ep) throw new ApiError(404, 'endpoint not found');
+    const role = project.roles.get(roleName);
+    if (!role) throw new ApiError(404, 'role not found');
+    if (!branch.databases.some((d) => d.name === dbName)) throw new ApiError(404, 'database not found');
+    const host = pooled ? this.endpointHost(ep).replace(ep.id, `${ep.id}-pooler`) : this.endpointHost(ep);
+    // The same construction as the CLI's connection_string.js.
+    const url = new URL(`postgresql://${host}`);
+    url.pathname = `/${encodeURIComponent(dbName)}`;
+    url.username = roleName;
+    url.password = role.password;
+    url.searchParams.set('sslmode', 'require');
+    url.searchParams.set('channel_binding', 'require');
+    return url.toString();
+  }
+
+  // ---------------------------------------------------------------- projects
+
+  async createProject(o: ProjectOptions = {}): Promise<Project> {
+    const id = o.id ?? newProjectId();
+    if (this.projects.has(id)) throw new ApiError(409, `project already exists; project_id:"${id}"`);
+    const roleNames = o.roles?.length ? o.roles : ['neondb_owner'];
+    const dbs = (o.databases?.length ? o.databases : ['neondb']).map((d) =>
+      typeof d === 'string' ? { name: d, owner: roleNames[0] } : { name: d.name, owner: d.owner ?? roleNames[0] },
+    );
+    for (const d of dbs) if (!roleNames.includes(d.owner)) throw new Error(`database ${d.name}: unknown owner ${d.owner}`);
+    const t = this.now();
+    const project: Project = {
+      id,
+      name: o.name ?? id,
+      orgId: this.opts.orgId,
+      regionId: o.regionId ?? 'aws-us-east-2',
+      createdAt: t,
+      updatedAt: t,
+      branchLimit: o.branchLimit ?? this.opts.defaultBranchLimit,
+      roles: new Map(),
+      branches: new Map(),
+      operations: [],
+    };
+    this.projects.set(id, project);
+    try {
+      const taken = new Set(
+        (await this.q('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname as string),
+      );
+      for (const name of roleNames) {
+        // Keep the real name when we can (SQL that says `TO neondb_owner` keeps working); namespace on collision.
+        let pgName = name;
+        for (let i = 2; taken.has(pgName); i++) pgName = `${name.slice(0, 50)}__p${i}`;
+        taken.add(pgName);
+        const role: Role = { name, pgName, password: rolePassword(), createdAt: t };
+        await this.q(`CREATE ROLE ${ident(pgName)} LOGIN CREATEDB CREATEROLE PASSWORD ${literal(role.password)}`);
+        project.roles.set(name, role);
+      }
+      const branch: Branch = {
+        id: neonId('br'),
+        projectId: id,
+        name: o.defaultBranchName ?? 'main',
+        isDefault: true,
+        isProtected: false,
+        state: 'ready',
+        createdAt: t,
+        updatedAt: t,
+        initSource: 'parent-data',
+        databases: [],
+        endpoints: [],
+        seq: ++this.seq,
+      };
+      for (const d of dbs) {
+        const pgName = this.pgDbName(d.name, branch.id);
+        await this.q(`CREATE DATABASE ${ident(pgName)} OWNER ${ident(project.roles.get(d.owner)!.pgName)} TEMPLATE template1`);
+        branch.databases.push({ id: ++this.dbSeq, name: d.name, ownerName: d.owner, pgName, createdAt: t });
+      }
+      branch.endpoints.push(this.newEndpoint(project, branch, 'read_write', t));
+      project.branches.set(branch.id, branch);
+      this.operation(project, 'create_timeline', branch.id);
+      this.operation(project, 'start_compute', branch.id, branch.endpoints[0].id);
+    } catch (err) {
+      await this.dropProject(project).catch(() => undefined);
+      throw err;
+    }
+    return project;
+  }
+
+  async dropProject(project: Project): Promise<void> {
+    this.projects.delete(project.id);
+    for (const b of project.branches.values()) {
+      for (const d of b.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`);
+    }
+    for (const r of project.roles.values()) await this.q(`DROP ROLE IF EXISTS ${ident(r.pgName)}`);
+  }
+
+  private pgDbName(dbName: string, branchId: string): string {
+    return `${dbName.slice(0, 28)}/${branchId}`.slice(0, 63);
+  }
+
+  private newEndpoint(project: Project, branch: Branch, type: 'read_write' | 'read_only', t: number): Endpoint {
+    return { id: neonId('ep'), projectId: project.id, branchId: branch.id, type, createdAt: t, minCu: 0.25, maxCu: 2, suspendTimeout: 0 };
+  }
+
+  operation(project: Project, action: string, branchId?: string, endpointId?: string): Operation {
+    const t = iso(Date.now());
+    const op: Operation = {
+      id: uuid(),
+      project_id: project.id,
+      ...(branchId ? { branch_id: branchId } : {}),
+      ...(endpointId ? { endpoint_id: endpointId } : {}),
+      action,
+      status: 'finished',
+      failures_count: 0,
+      created_at: t,
+      updated_at: t,
+      total_duration_ms: 1,
+    };
+    project.operations.push(op);
+    if (project.operations.length > 500) project.operations.splice(0, project.operations.length - 500);
+    return op;
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  /** Branches sorted like the real API's default: updated_at descending. */
+  listBranches(project: Project): Branch[] {
+    return [...project.branches.values()]
+      .filter((b) => b.state === 'ready')
+      .sort((a, b) => b.updatedAt - a.updatedAt || b.seq - a.seq);
+  }
+
+  /** Expired branches go away on the next request that touches their project (Neon deletes them when expiry passes). */
+  async sweepExpired(project: Project): Promise<void> {
+    const now = Date.now();
+    for (;;) {
+      const victim = [...project.branches.values()].find(
+        (b) => b.state === 'ready' && b.expiresAt !== undefined && b.expiresAt <= now && !this.hasChildren(project, b),
+      );
+      if (!victim) return;
+      await this.deleteBranch(project, victim.id, { expired: true });
+    }
+  }
+
+  hasChildren(project: Project, branch: Branch): boolean {
+    for (const b of project.branches.values()) if (b.parentId === branch.id) return true;
+    return false;
+  }
+
+  parseExpiry(value: unknown): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    const t = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Number.isNaN(t)) throw new ApiError(400, 'invalid expires_at');
+    if (t <= Date.now()) throw new ApiError(400, 'expires_at must be in the future');
+    if (t > Date.now() + this.opts.maxExpiryDays * 86_400_000) {
+      throw new ApiError(400, `expires_at must not be more than ${this.opts.maxExpiryDays} days in the future`);
+    }
+    return t;
+  }
+
+  async createBranch(
+    project: Project,
+    req: {
+      name?: string;
+      parent_id?: string;
+      parent_lsn?: string;
+      parent_timestamp?: string;
+      expires_at?: string;
+      protected?: boolean;
+      init_source?: string;
+    },
+    endpoints: Array<{ type?: string; autoscaling_limit_min_cu?: number; autoscaling_limit_max_cu?: number; suspend_timeout_seconds?: number }>,
+  ): Promise<{ branch: Branch; endpoints: Endpoint[]; operations: Operation[] }> {
+    // Everything up to the first await runs atomically: the name and the allowance are reserved synchronously.
+    if (req.name !== undefined && (typeof req.name !== 'string' || req.name.length < 1 || req.name.length > 256)) {
+      throw new ApiError(400, 'branch name must be between 1 and 256 characters');
+    }
+    const parent = req.parent_id ? project.branches.get(req.parent_id) : this.defaultBranch(project);
+    if (!parent || parent.state !== 'ready') throw new ApiError(404, 'parent branch not found');
+    const expiresAt = this.parseExpiry(req.expires_at);
+    if (req.name !== undefined) {
+      for (const b of project.branches.values()) {
+        if (b.name === req.name) throw new ApiError(409, `branch already exists; branch_name:"${req.name}"`);
+      }
+    }
+    if (project.branches.size >= project.branchLimit) throw new ApiError(LIMIT_STATUS, LIMIT_MESSAGE, LIMIT_CODE);
+    const t = this.now();
+    const id = neonId('br');
+    const branch: Branch = {
+      id,
+      projectId: project.id,
+      name: req.name ?? id,
+      parentId: parent.id,
+      parentLsn: req.parent_lsn ?? `0/${(0x1000000 + this.seq * 0x1000).toString(16).toUpperCase()}`,
+      parentTimestamp: req.parent_timestamp ? Date.parse(req.parent_timestamp) : t,
+      isDefault: false,
+      isProtected: req.protected === true,
+      state: 'init',
+      createdAt: t,
+      updatedAt: t,
+      expiresAt,
+      initSource: req.init_source === 'schema-only' ? 'schema-only' : 'parent-data',
+      databases: [],
+      endpoints: [],
+      seq: ++this.seq,
+    };
+    project.branches.set(id, branch);
+    try {
+      await this.cloneDatabases(project, parent, branch);
+    } catch (err) {
+      project.branches.delete(id);
+      for (const d of branch.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`).catch(() => undefined);
+      throw err;
+    }
+    for (const e of endpoints) {
+      const ep = this.newEndpoint(project, branch, e.type === 'read_only' ? 'read_only' : 'read_write', t);
+      if (typeof e.autoscaling_limit_min_cu === 'number') ep.minCu = e.autoscaling_limit_min_cu;
+      if (typeof e.autoscaling_limit_max_cu === 'number') ep.maxCu = e.autoscaling_limit_max_cu;
+      if (typeof e.suspend_timeout_seconds === 'number') ep.suspendTimeout = e.suspend_timeout_seconds;
+      branch.endpoints.push(ep);
+    }
+    branch.state = 'ready';
+    branch.updatedAt = this.now();
+    project.updatedAt = branch.updatedAt;
+    const ops = [this.operation(project, 'create_branch', id)];
+    for (const ep of branch.endpoints) ops.push(this.operation(project, 'start_compute', id, ep.id));
+    return { branch, endpoints: branch.endpoints, operations: ops };
+  }
+
+  /** Resolves once no template copy of `pgDb` is running (the proxy calls this before opening a session). */
+  async waitForGate(pgDb: string): Promise<void> {
+    for (let g = this.gates.get(pgDb); g; g = this.gates.get(pgDb)) await g;
+  }
+
+  private async cloneDatabases(project: Project, parent: Branch, branch: Branch): Promise<void> {
+    for (const src of parent.databases) {
+      await this.waitForGate(src.pgName); // another clone of the same parent database is running
+      let release!: () => void;
+      this.gates.set(src.pgName, new Promise<void>((r) => (release = r)));
+      try {
+        // CREATE DATABASE … TEMPLATE refuses while the template has sessions, after waiting 5 s itself. Wait a
+        // little here instead (sessions just closed take a moment to leave), then answer 423 as Neon does while
+        // an operation holds the project: the CLI retries create/delete on 423.
+        const deadline = Date.now() + this.opts.lockWaitMs;
+        for (;;) {
+          const { rows } = await this.q('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+            src.pgName,
+          ]);
+          if (rows.length === 0) break;
+          if (this.opts.busyParent === 'terminate') {
+            await this.q('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [src.pgName]);
+            await sleep(20);
+            continue;
+          }
+          if (Date.now() >= deadline) throw new ApiError(423, MSG_LOCKED, 'LOCKED');
+          await sleep(50);
+        }
+        const pgName = this.pgDbName(src.name, branch.id);
+        const owner = project.roles.get(src.ownerName)!.pgName;
+        try {
+          await this.q(`CREATE DATABASE ${ident(pgName)} OWNER ${ident(owner)} TEMPLATE ${ident(src.pgName)}`);
+        } catch (err) {
+          if ((err as { code?: string }).code === '55006') throw new ApiError(423, MSG_LOCKED, 'LOCKED'); // object_in_use
+          throw err;
+        }
+        branch.databases.push({ id: ++this.dbSeq, name: src.name, ownerName: src.ownerName, pgName, createdAt: branch.createdAt });
+      } finally {
+        this.gates.delete(src.pgName);
+        release();
+      }
+      if (branch.initSource === 'schema-only') {
+        // Not emulated: Neon copies the schema only. Here the data comes along (documented in README).
+      }
+    }
+  }
+
+  async deleteBranch(project: Project, branchId: string, o: { expired?: boolean } = {}): Promise<{ branch: Branch; operations: Operation[] } | undefined> {
+    const branch = project.branches.get(branchId);
+    if (!branch || branch.state !== 'ready') return undefined;
+    if (!o.expired) {
+      if (branch.isDefault) throw new ApiError(400, 'cannot delete the default branch');
+      if (branch.isProtected) throw new ApiError(400, 'cannot delete a protected branch');
+      if (this.hasChildren(project, branch)) throw new ApiError(400, 'cannot delete a branch that has child branches');
+    }
+    project.branches.delete(branchId);
+    for (const d of branch.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`);
+    const ops = branch.endpoints.map((ep) => this.operation(project, 'suspend_compute', branchId, ep.id));
+    ops.push(this.operation(project, 'delete_timeline', branchId));
+    project.updatedAt = Date.now();
+    return { branch, operations: ops };
+  }
+
+  updateBranch(project: Project, branch: Branch, patch: { name?: string; expires_at?: string | null; protected?: boolean }): Operation[] {
+    if (patch.name !== undefined && patch.name !== branch.name) {
+      if (typeof patch.name !== 'string' || patch.name.length < 1 || patch.name.length > 256) {
+        throw new ApiError(400, 'branch name must be between 1 and 256 characters');
+      }
+      for (const b of project.branches.values()) {
+        if (b.name === patch.name) throw new ApiError(409, `branch already exists; branch_name:"${patch.name}"`);
+      }
+    }
+    const expiresAt = patch.expires_at === null ? null : this.parseExpiry(patch.expires_at);
+    if (patch.name !== undefined) branch.name = patch.name;
+    if (expiresAt === null) delete branch.expiresAt;
+    else if (expiresAt !== undefined) branch.expiresAt = expiresAt;
+    if (typeof patch.protected === 'boolean') branch.isProtected = patch.protected;
+    branch.updatedAt = this.now();
+    return [];
+  }
+
+  // ---------------------------------------------------------------- proxy routing
+
+  findEndpoint(endpointId: string): { project: Project; branch: Branch; endpoint: Endpoint } | undefined {
+    for (const project of this.projects.values()) {
+      for (const branch of project.branches.values()) {
+        if (branch.state !== 'ready') continue;
+        const endpoint = branch.endpoints.find((e) => e.id === endpointId);
+        if (endpoint) return { project, branch, endpoint };
+      }
+    }
+    return undefined;
+  }
+}
