@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { validateAgentFile } from '../../src/validate/agent.ts';
+
+const good = '---\nname: db-helper\ndescription: helps\ntools: Read, Bash\npermissionMode: acceptEdits\nisolation: worktree\nbackground: true\ncolor: green\n---\nDo things.\n';
+
+describe('our agent-file validator (stricter than Claude Code, which drops bad files silently)', () => {
+  it('accepts a valid file', () => {
+    expect(validateAgentFile(good)).toMatchObject({ ok: true, errors: [] });
+  });
+  it.each([
+    ['no frontmatter', 'just text', /no YAML frontmatter/],
+    ['broken YAML', '---\nname: x\ndescription: [oops\n---\nbody\n', /not valid YAML/],
+    ['missing name', good.replace('name: db-helper\n', ''), /name must be/],
+    ['a colon in the name', good.replace('db-helper', "'db:helper'"), /name must be/],
+    ['missing description', good.replace('description: helps\n', ''), /description must be/],
+    ['a bad permission mode', good.replace('acceptEdits', 'yolo'), /permissionMode must be one of/],
+    ['a misspelled key', good.replace('isolation:', 'isolaton:'), /unknown field "isolaton"/],
+    ['a bad isolation', good.replace('isolation: worktree', 'isolation: sandbox'), /isolation must be "worktree"/],
+    ['a string background', good.replace('background: true', 'background: "yes"'), /background must be true or false/],
+    ['an unknown tool', good.replace('Read, Bash', 'Read, Teleport'), /unknown tool "Teleport"/],
+    ['an empty body', good.replace('Do things.\n', ''), /body .* is empty/],
+    ['a bad colour', good.replace('color: green', 'color: teal'), /color must be one of/],
+  ])('rejects %s', (_what, text, message) => {
+    const r = validateAgentFile(text);
+    expect(r.ok).toBe(false);
+    expect(r.errors.join('\n')).toMatch(message);
+  });
+});
