@@ -78,5 +78,5 @@ export function parseManifest(text: string): Manifest {
   if (!m || typeof m !== 'object' || m.tool !== 'create-neon-agents' || typeof m.answers !== 'object' || !m.answers) {
     throw new Error(`${MANIFEST_PATH} is not a create-neon-agents manifest; re-run create-neon-agents to rewrite it`);
   }
-  return { files: {}, ...m, answers: { ...DEFAULT_ANSWERS, projectId: '', ...m.answers } } as Manifest;
+  return { files: {}, ...m, answers: { ...DEFAULT_ANSWERS, projectId: '', ...(m.answers as Partial<ManifestAnswers>) } } as Manifest;
 }
