@@ -9,7 +9,7 @@ import { detectPackageManager, type PackageManager } from '../detect/package-man
 import { detectProject, type ProjectInfo } from '../detect/project.ts';
 import { findNeonCli, verifyProject, NEON_CLI_INSTALL, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
 import { readText, fileMode } from '../detect/fs.ts';
-import { cleanGitEnv } from '../git.ts';
+import { cleanGitEnv, gitStatus } from '../git.ts';
 import { plan as makePlan, isNoop, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
@@ -190,6 +190,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     manifest: detected.manifest,
     files: snapshot(),
     ignored: ignoredPaths(detected.repo.root, ignoreCandidates),
+    envFileTracked: gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0,
     runtimeSource: ctx.runtimeSource,
     force: o.force,
   });

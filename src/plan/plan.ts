@@ -37,6 +37,8 @@ export interface PlanInput {
   files: Snapshot;
   /** Repo-relative paths that `git check-ignore` already ignores. */
   ignored: ReadonlySet<string>;
+  /** The env file is tracked by git (so .gitignore cannot protect it). */
+  envFileTracked: boolean;
   runtimeSource: string;
   force: boolean;
   /** Test seam: render agents from another template set (e.g. an older release's). */
@@ -190,6 +192,14 @@ export function plan(input: PlanInput): Plan {
   }
 
   // 6. The env file in the main checkout: project id, and the API key only when one was given. Mode 0600.
+  if (input.envFileTracked) {
+    if (input.apiKey) {
+      throw new FailureError(
+        `${answers.envFile} is tracked by git, so the API key written there would be committed. Untrack it (it stays on disk): git rm --cached ${answers.envFile} && git commit -m "Stop tracking ${answers.envFile}", then run create-neon-agents again.`,
+      );
+    }
+    warnings.push(`${answers.envFile} is tracked by git: .gitignore cannot protect it, and agents' worktrees will show it as modified. Untrack it: git rm --cached ${answers.envFile}`);
+  }
   {
     const abs = path.join(repo.mainRoot, answers.envFile);
     const previous = input.files.read(abs) ?? '';

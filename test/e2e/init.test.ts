@@ -185,6 +185,20 @@ describe('a repository that already has files of its own', () => {
 });
 
 describe('bad input', () => {
+  it('refuses to put the API key into a tracked env file, writing nothing', async () => {
+    const repo = makeRepo({ '.env': 'PORT=3000\n' });
+    const before = tree(repo);
+    const r = await runCli(repo, [...ok, '--api-key', KEY]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/\.env is tracked by git, so the API key written there would be committed\. Untrack it .*git rm --cached \.env/);
+    expect(r.stderr).not.toContain(KEY);
+    expect(tree(repo)).toEqual(before);
+    // Without a key it proceeds, with a warning.
+    const r2 = await runCli(repo, ok);
+    expect(r2.exitCode, r2.stderr).toBe(0);
+    expect(r2.stderr).toMatch(/\.env is tracked by git/);
+  });
+
   it('a directory that is not a git work tree: exit 2, suggests git init, writes nothing', async () => {
     const dir = tempDir('cna-nogit-');
     const r = await runCli(dir, ok);
