@@ -52,6 +52,7 @@ export interface ApiContext {
   org: { id: string; name: string };
   requests: RequestLogEntry[];
   failRules: Array<FailRule & { remaining: number }>;
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 // ------------------------------------------------------------------ serialisers (OpenAPI-required fields)
@@ -202,12 +203,14 @@ export function createApiServer(ctx: ApiContext): http.Server {
     const requestId = uuid();
     const entry: RequestLogEntry = { method, path, query: url.search, status: 0, time: started, durationMs: 0, injected: false };
     ctx.requests.push(entry);
+    if (ctx.requests.length > 20_000) ctx.requests.splice(0, 10_000); // a long-running CLI session
     pending.add(res);
     res.on('close', () => pending.delete(res));
     const finish = (status: number, body?: unknown) => {
       entry.status = status;
       entry.durationMs = Date.now() - started;
       send(res, status, body, requestId);
+      ctx.onRequest?.(entry);
     };
     (async () => {
       const rule = ctx.failRules.find(

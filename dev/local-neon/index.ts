@@ -44,6 +44,10 @@ export interface LocalNeonOptions {
   busyParent?: 'locked' | 'terminate';
   /** Furthest allowed `expires_at` (default 30 days, as Neon). */
   maxExpiryDays?: number;
+  /** As root, the OS user PostgreSQL runs as (default `postgres`, created with groupadd/useradd if missing). */
+  postgresOsUser?: string;
+  /** Called after every API response. */
+  onRequest?: (entry: RequestLogEntry) => void;
   /** PostgreSQL server log lines. */
   onPostgresLog?: (line: string) => void;
 }
@@ -160,7 +164,7 @@ export async function startLocalNeon(options: LocalNeonOptions = {}): Promise<Lo
   let server: http.Server | undefined;
   try {
     const certs = await generateCertificates(baseDir);
-    cluster = await startCluster({ baseDir, certFile: certs.certFile, keyFile: certs.keyFile, onLog: options.onPostgresLog });
+    cluster = await startCluster({ baseDir, certFile: certs.certFile, keyFile: certs.keyFile, onLog: options.onPostgresLog, osUser: options.postgresOsUser });
     const c = cluster;
     let proxyPortValue = 0;
     const orgId = 'org-local-neon-12345678';
@@ -220,6 +224,7 @@ export async function startLocalNeon(options: LocalNeonOptions = {}): Promise<Lo
       org: { id: orgId, name: 'Local Neon' },
       requests: [],
       failRules: [],
+      onRequest: options.onRequest,
     };
     const srv = createApiServer(ctx);
     server = srv;

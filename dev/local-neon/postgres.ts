@@ -50,11 +50,11 @@ export interface RunAs {
  * PostgreSQL refuses to run as root. As root we run it as the `postgres` OS user, creating that user when it does
  * not exist (a fresh Debian CI machine has none unless a postgresql package is installed).
  */
-async function resolveRunAs(): Promise<RunAs | undefined> {
+async function resolveRunAs(user: string): Promise<RunAs | undefined> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   const lookup = async (): Promise<RunAs | undefined> => {
     try {
-      const [u, g] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+      const [u, g] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
       return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
     } catch {
       return undefined;
@@ -62,12 +62,10 @@ async function resolveRunAs(): Promise<RunAs | undefined> {
   };
   const found = await lookup();
   if (found) return found;
-  await run('groupadd', ['--system', 'postgres']).catch(() => undefined); // may exist, or be racing another process
-  await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
-    () => undefined,
-  );
+  await run('groupadd', ['--system', user]).catch(() => undefined); // may exist, or be racing another process
+  await run('useradd', ['--system', '--gid', user, '--no-create-home', '--shell', '/usr/sbin/nologin', user]).catch(() => undefined);
   const created = await lookup();
-  if (!created) throw new Error('local-neon: running as root, and could not create a `postgres` OS user to run PostgreSQL as');
+  if (!created) throw new Error('local-neon: running as root, and could not create the `' + user + '` OS user to run PostgreSQL as');
   return created;
 }
 
@@ -140,6 +138,8 @@ export interface ClusterOptions {
   certFile: string;
   keyFile: string;
   onLog?: (line: string) => void;
+  /** OS user PostgreSQL runs as when we are root (default `postgres`; created if missing). */
+  osUser?: string;
 }
 
 export interface Cluster {
@@ -172,7 +172,7 @@ function installExitHook(): void {
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const bin = await loadBinaries();
-  const runAs = await resolveRunAs();
+  const runAs = await resolveRunAs(opts.osUser ?? 'postgres');
   await chownR(opts.baseDir, runAs);
   const template = await ensureTemplate(bin, runAs);
   const dataDir = path.join(opts.baseDir, 'pgdata');
