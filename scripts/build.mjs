@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds every program in this repository with esbuild:
 //  - dist/runtime/neon-worktree.mjs  the per-worktree runtime written into users' repos (Node built-ins only)
-//  - dist/cli.mjs                    the initializer, one ESM file with its libraries and templates bundled in
+//  - dist/cli.mjs + dist/chunks/*.mjs the initializer: a small entry (options, --help) and lazily loaded chunks with
+//                                    its libraries and templates bundled in (zero runtime dependencies)
 //  - dist/dev/*.mjs                  dev tooling (local Neon, demo, bench); never published
 // Why esbuild: one small, well-kept tool gives us bundling (zero runtime dependencies for `npm create`),
 // TypeScript stripping and text imports in ~100 ms; tsc alone can do none of the first and last.
@@ -71,16 +72,29 @@ if (existsSync(path.join(root, 'src/runtime/main.ts'))) {
   throw new Error('src/runtime/main.ts is missing: the runtime must be built before the CLI that embeds it');
 }
 
-// 2. The initializer.
-await build({
+// 2. The initializer, split so that start-up loads only what the command needs: dist/cli.mjs (the bin) holds the
+//    option table, --help and --version; commands/init.ts, prompts.ts and the embedded runtime text (all imported
+//    with `await import()` in src/cli.ts) and the libraries they use land in dist/chunks/*.mjs, loaded on demand.
+const cli = await build({
   ...common,
-  entryPoints: [path.join(root, 'src/cli.ts')],
-  outfile: path.join(root, 'dist/cli.mjs'),
+  entryPoints: { cli: path.join(root, 'src/cli.ts') },
+  outdir: path.join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  metafile: true,
   minify: true,
-  // esbuild keeps identifiers readable enough for stack traces with this on.
-  keepNames: false,
 });
+// The banner gives every output file a require(); an external import other than a Node built-in would be a runtime dependency.
+{
+  const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  for (const [file, out] of Object.entries(cli.metafile.outputs)) {
+    for (const imp of out.imports) {
+      if (imp.external && !builtins.has(imp.path)) throw new Error(`${file} imports ${imp.path}: the published CLI must have zero runtime dependencies`);
+    }
+  }
+}
 await chmod(path.join(root, 'dist/cli.mjs'), 0o755);
 
 // 3. Dev tooling: dependencies stay external (they are devDependencies).

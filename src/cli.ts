@@ -4,11 +4,13 @@ import { parseOptions, helpText } from './options.ts';
 import { isInteractive, isCI, looksLikeAgent } from './interactive.ts';
 import { CliError } from './errors.ts';
 import { VERSION } from './version.ts';
-import { HumanUi, JsonUi, type Ui } from './ui.ts';
+import type { Ui } from './ui.ts';
 
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
-  let ui: Ui = argv.includes('--json') ? new JsonUi() : new HumanUi(false);
+  // ui.ts pulls in clack and the init command: load it only once we know the command needs it (not for --help).
+  const loadUi = () => import('./ui.ts');
+  let ui: Ui | undefined;
   try {
     const options = parseOptions(argv, env);
     if (options.command === 'help') {
@@ -31,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.interactive === true && !interactive && !options.json && !options.yes) {
       process.stderr.write('warning --interactive needs a terminal (stdin and stdout must be TTYs); continuing without prompts\n');
     }
+    const { HumanUi, JsonUi } = await loadUi();
     ui = options.json ? new JsonUi() : new HumanUi(interactive);
     // Lazy imports: --help and --version above load none of this (templates, clack, handlebars, the runtime text).
     const [{ runInit, equivalentCommand, detect, resolveAnswers }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
@@ -60,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
     ui.report(result);
     return 0;
   } catch (e) {
+    if (!ui) {
+      const { HumanUi, JsonUi } = await loadUi();
+      ui = argv.includes('--json') ? new JsonUi() : new HumanUi(false);
+    }
     if (e instanceof CliError) {
       ui.error(e.message, e.exitCode);
       return e.exitCode;
