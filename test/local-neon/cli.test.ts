@@ -1,7 +1,8 @@
 // The real Neon CLI (node_modules/.bin/neon 6.2.3) against the local Neon: every command create-neon-agents uses,
 // and the error cases of /work/shared/reference/neon-cli-http-api.md §3.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { useLocalNeon } from '../fixtures/local-neon.ts';
+import { NEON_BIN, useLocalNeon } from '../fixtures/local-neon.ts';
 import { looksLikeBranchId } from '../../dev/local-neon/index.ts';
 
 const ln = useLocalNeon();
@@ -115,6 +116,17 @@ describe('local Neon with the real CLI: commands', () => {
     const multi = await ln.neon(['branches', 'list']);
     expect(multi.exitCode).toBe(1);
     expect(multi.stderr).toContain('Multiple projects found, please provide one with the --project-id option');
+  });
+
+  test('the emulator runs in a worker thread: a synchronous spawn of the CLI does not deadlock', () => {
+    const r = spawnSync(NEON_BIN, ['branches', 'list', ...P(), '-o', 'json', '--no-analytics'], {
+      cwd: ln.cwd,
+      env: ln.env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).some((b: { default: boolean }) => b.default)).toBe(true);
   });
 
   test('with analytics on, the CLI probes GET /auth and GET /users/me first', async () => {
