@@ -26,6 +26,8 @@ export interface FailRule {
   delayMs?: number;
   /** Never answer (the client times out; the socket is closed at stop()). */
   hang?: boolean;
+  /** Same as `hang: true`. */
+  timeout?: boolean;
   /** Error body; default `{ code: "", message: <Neon-like text for the status> }`. */
   body?: unknown;
 }
@@ -222,7 +224,7 @@ export function createApiServer(ctx: ApiContext): http.Server {
       if (rule) {
         rule.remaining--;
         if (rule.remaining <= 0) ctx.failRules.splice(ctx.failRules.indexOf(rule), 1);
-        if (rule.hang) {
+        if (rule.hang || rule.timeout) {
           entry.injected = true;
           return; // never answered; closed at stop()
         }
