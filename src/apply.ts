@@ -72,7 +72,15 @@ export function apply(ops: FileOp[]): ApplyResult {
   try {
     for (const op of ops) {
       if (interrupted) throw new Error('interrupted');
-      if (op.action !== 'create' && op.action !== 'update') continue;
+      if (op.type === 'delete') {
+        if (op.action !== 'delete') continue;
+        const prevMode = statSync(op.path).mode & 0o777;
+        rmSync(op.path);
+        written.push(op.display);
+        undo.push({ run: () => atomicWrite(op.path, op.previous, prevMode) });
+        continue;
+      }
+      if (op.action !== 'create' && op.action !== 'update' && op.action !== 'conflict') continue;
       if (op.type === 'write') {
         const dirs = missingDirs(op.path);
         const prevMode = existsSync(op.path) ? statSync(op.path).mode & 0o777 : undefined;

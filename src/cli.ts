@@ -35,6 +35,25 @@ async function main(argv: string[]): Promise<number> {
     }
     const { HumanUi, JsonUi } = await loadUi();
     ui = options.json ? new JsonUi() : new HumanUi(interactive);
+    if (options.command === 'check') {
+      const [{ runCheck }, { RUNTIME_SOURCE }] = await Promise.all([import('./commands/init.ts'), import('./runtime-source.ts')]);
+      const r = runCheck({ options, env, cwd: process.cwd(), version: VERSION, runtimeSource: RUNTIME_SOURCE });
+      if (options.json) process.stdout.write(JSON.stringify({ ok: r.ok, stale: r.stale }, null, 2) + '\n');
+      else if (r.ok) process.stdout.write(`Up to date: everything create-neon-agents manages is present and current for ${VERSION}.\n`);
+      else {
+        process.stdout.write(`Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\` to upgrade:\n`);
+        for (const f of r.stale) process.stdout.write(`  ${f.action.padEnd(8)} ${f.path}  (${f.reason})\n`);
+      }
+      return r.ok ? 0 : 1;
+    }
+    if (options.command === 'doctor') {
+      const { runDoctor } = await import('./commands/doctor.ts');
+      return await runDoctor({ options, env, cwd: process.cwd(), version: VERSION });
+    }
+    if (options.command === 'uninstall') {
+      const { runUninstall } = await import('./commands/uninstall.ts');
+      return await runUninstall({ options, env, cwd: process.cwd(), interactive });
+    }
     // Lazy imports: --help and --version above load none of this (templates, clack, handlebars, the runtime text).
     const [{ runInit, equivalentCommand, detect, resolveAnswers }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
       import('./commands/init.ts'),
@@ -61,6 +80,13 @@ async function main(argv: string[]): Promise<number> {
       runtimeSource: RUNTIME_SOURCE,
     });
     ui.report(result);
+    if (result.conflicts.length) {
+      ui.error(
+        `Conflicts left with markers in ${result.conflicts.join(', ')}: resolve them (search for <<<<<<<), then commit. Everything else was written.`,
+        1,
+      );
+      return 1;
+    }
     return 0;
   } catch (e) {
     if (!ui) {

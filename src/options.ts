@@ -8,7 +8,7 @@ import { UsageError } from './errors.ts';
 
 export interface Options {
   dir: string | undefined;
-  command: 'init' | 'help' | 'version';
+  command: 'init' | 'help' | 'version' | 'check' | 'doctor' | 'uninstall';
   projectId?: string;
   apiKey?: string;
   roles?: string[];
@@ -25,6 +25,9 @@ export interface Options {
   force: boolean;
   verify: boolean;
   json: boolean;
+  reconfigure: boolean;
+  restore: boolean;
+  allowDirty: boolean;
 }
 
 interface OptionSpec {
@@ -59,6 +62,10 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: 'dry-run', help: 'Print the plan and write nothing' },
   { flag: 'force', help: 'Overwrite files this tool did not write' },
   { flag: 'no-verify', help: 'Skip the online checks of the project and credentials' },
+  { flag: 'reconfigure', help: 'Re-run: ask the questions again instead of re-using the recorded answers' },
+  { flag: 'restore', help: 'Re-run: recreate managed files you deleted' },
+  { flag: 'allow-dirty', help: 'Re-run: upgrade even when managed files have uncommitted changes' },
+  { flag: 'check', help: 'Exit 0 if everything this tool manages is present and up to date, 1 otherwise (CI gate)' },
   { flag: 'json', help: 'Print one machine-readable summary on stdout' },
   { flag: 'help', short: 'h', help: 'Show this help' },
   { flag: 'version', short: 'v', help: 'Show the version' },
@@ -78,6 +85,10 @@ const BOOLEAN_FLAGS = [
   'force',
   'no-verify',
   'json',
+  'reconfigure',
+  'restore',
+  'allow-dirty',
+  'check',
   'help',
   'version',
   // accepted for symmetry with the --no- forms
@@ -164,8 +175,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     if (v[pos] && v[neg]) throw new UsageError(`--${pos} and --${neg} contradict each other; give one`);
     return v[pos] ? true : v[neg] ? false : undefined;
   };
-  if (parsed.positionals.length > 1) {
-    throw new UsageError(`Expected at most one directory, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  // Subcommands: `doctor` and `uninstall` (a directory named like one: pass it as ./doctor).
+  const positionals = [...parsed.positionals];
+  let sub: 'doctor' | 'uninstall' | null = null;
+  if (positionals[0] === 'doctor' || positionals[0] === 'uninstall') sub = positionals.shift() as 'doctor' | 'uninstall';
+  if (positionals.length > 1) {
+    throw new UsageError(`Expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
   }
   for (const k of STRING_FLAGS) {
     if (str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
@@ -179,8 +194,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const apiKey = pick(str('api-key'), env.NEON_API_KEY || undefined)?.trim();
 
   return {
-    dir: parsed.positionals[0],
-    command: v.help ? 'help' : v.version ? 'version' : 'init',
+    dir: positionals[0],
+    command: v.help ? 'help' : v.version ? 'version' : sub ?? (v.check ? 'check' : 'init'),
     projectId,
     apiKey,
     roles: str('roles') !== undefined ? parseRoles(str('roles')!) : undefined,
@@ -197,6 +212,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     force: Boolean(v.force),
     verify: bool('verify', 'no-verify') ?? true,
     json: Boolean(v.json),
+    reconfigure: Boolean(v.reconfigure),
+    restore: Boolean(v.restore),
+    allowDirty: Boolean(v['allow-dirty']),
   };
 }
 
@@ -207,7 +225,8 @@ export const EXAMPLES = [
     'npx create-neon-agents --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer',
   ],
   ['See what would change, write nothing', 'npx create-neon-agents --dry-run --yes --project-id winter-sun-12345678'],
-  ['Upgrade after a new release (re-uses recorded answers)', 'npm create neon-agents@latest -- --yes'],
+  ['Upgrade after a new release (re-uses recorded answers, merges your edits)', 'npm create neon-agents@latest -- --yes'],
+  ['CI gate: fail when the setup is missing or stale', 'npx create-neon-agents@latest --check'],
 ];
 
 export function helpText(version: string): string {
@@ -216,9 +235,11 @@ export function helpText(version: string): string {
     '',
     'Give every parallel Claude Code subagent its own git worktree and its own Neon Postgres branch.',
     '',
-    'Usage: create-neon-agents [dir] [options]',
+    'Usage: create-neon-agents [dir] [options]        set up, or upgrade what an earlier run wrote',
+    '       create-neon-agents doctor [dir] [--json]  diagnose a setup, each finding with its fix',
+    '       create-neon-agents uninstall [dir]         remove what this tool wrote (your edits are kept)',
     '',
-    '  dir                         a directory inside a git work tree (default: the current directory)',
+    '  dir                           a directory inside a git work tree (default: the current directory)',
     '',
     'Options:',
   ];

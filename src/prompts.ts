@@ -10,13 +10,15 @@ import { CancelledError } from './errors.ts';
 import type { Detected } from './commands/init.ts';
 import type { Plan } from './plan/plan.ts';
 import { cliLoginWorks } from './detect/neon-cli.ts';
-import { formatOps } from './ui.ts';
+import { showPlan } from './ui.ts';
 
 export interface AskInput {
   partial: Partial<ManifestAnswers>;
   options: Options;
   detected: Detected;
   apiKey: string | undefined;
+  /** Re-run with a manifest: ask only what is still missing (unless --reconfigure). */
+  reuse: boolean;
 }
 
 export interface Wizard {
@@ -40,9 +42,8 @@ function must<T>(value: T): Exclude<T, symbol> {
 
 export function createWizard(env: NodeJS.ProcessEnv): Wizard {
   return {
-    async ask({ partial, options, detected, apiKey }) {
+    async ask({ partial, options, detected, apiKey, reuse }) {
       const a = { ...partial };
-      const reuse = Boolean(detected.manifest) && !options.interactive;
 
       if (!a.projectId) {
         a.projectId = must(
@@ -54,7 +55,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         ).trim();
       }
 
-      if (!apiKey) {
+      if (!apiKey && !reuse) {
         let useLogin = false;
         if (detected.neonCli) {
           const cli = detected.neonCli;
@@ -77,7 +78,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         if (!useLogin) {
           const key = must(
             await p.password({
-              message: `Neon API key ${dim('(stored only in ' + (a.envFile ?? '.env') + ', never printed; empty = use the Neon CLI login)')}`,
+              message: `Neon API key ${dim(`(saved only in ${a.envFile ?? '.env'}; empty = use the Neon CLI login)`)}`,
               mask: '•',
             }),
           );
@@ -125,7 +126,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
     },
 
     async confirmPlan(plan) {
-      p.note(formatOps(plan.ops).join('\n'), 'Plan');
+      showPlan(plan.ops, 'Plan');
       const ok = must(await p.confirm({ message: 'Write these files?', initialValue: true }));
       if (!ok) throw new CancelledError('Cancelled: nothing was written');
     },
@@ -135,25 +136,34 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         for (;;) {
           const choice = must(
             await p.select({
-              message: `${c.display}: you edited it, and this version changes it too`,
+              message: `${c.display}: your edits and the new version overlap`,
               options: [
                 { value: 'mine', label: 'Keep mine' },
-                { value: 'theirs', label: 'Take the new version', hint: 'your copy stays in git history' },
+                { value: 'theirs', label: 'Take the new version', hint: 'your copy stays in git' },
                 { value: 'diff', label: 'Show the difference' },
+                { value: 'markers', label: 'Write conflict markers', hint: 'resolve them in your editor' },
               ],
             }),
           );
           if (choice === 'diff') {
-            p.note(simpleDiff(c.previous ?? '', c.content), c.display);
+            p.note(simpleDiff(c.previous ?? '', c.conflictTheirs ?? c.content), c.display);
             continue;
           }
-          c.action = choice === 'theirs' ? 'update' : 'skip';
-          c.reason = choice === 'theirs' ? 'new version (you chose it)' : 'kept your version (you chose it)';
-          if (choice === 'mine') c.content = c.previous ?? c.content;
+          if (choice === 'mine') {
+            c.content = c.previous ?? c.content;
+            c.action = 'skip';
+            c.reason = 'kept your version (you chose it)';
+          } else if (choice === 'theirs') {
+            c.content = c.conflictTheirs ?? c.content;
+            c.action = 'update';
+            c.reason = 'new version (you chose it)';
+          } else {
+            c.reason = 'conflict markers written (you chose it)';
+          }
           break;
         }
       }
-      plan.conflicts.length = 0;
+      plan.conflicts.splice(0, plan.conflicts.length, ...plan.conflicts.filter((c) => c.action === 'conflict'));
       return true;
     },
   };

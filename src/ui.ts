@@ -24,6 +24,59 @@ const ACTION_STYLE: Record<string, (s: string) => string> = {
   conflict: red,
 };
 
+/** Terminal width for layout (80 when unknown). */
+function columns(): number {
+  return process.stdout.columns || 80;
+}
+
+const visible = (s: string) => [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
+
+/**
+ * Word-wrap plain text to `width` columns (clack's log lines and outro are not wrapped, so in a narrow terminal
+ * the terminal would break them mid-word and without the guide bar). Words longer than a line are split.
+ */
+export function wrap(text: string, width: number): string {
+  const w = Math.max(width, 10);
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (let word of para.split(/(?<=\S) +/)) {
+      while (visible(word) > w) {
+        if (line) out.push(line), (line = '');
+        out.push(word.slice(0, w));
+        word = word.slice(w);
+      }
+      if (!line) line = word;
+      else if (visible(line) + 1 + visible(word) <= w) line += ` ${word}`;
+      else out.push(line), (line = word);
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/**
+ * The plan on screen: a boxed table when it fits the terminal; in a narrow one, the files grouped by action,
+ * one whole path per line (a box would break the names mid-word).
+ */
+export function showPlan(ops: FileOp[], title: string, extra: string[] = []): void {
+  const table = formatOps(ops);
+  const cols = columns();
+  if (Math.max(...table.map(visible)) + 6 <= cols) {
+    p.note([...table, ...extra].join('\n'), title);
+    return;
+  }
+  const lines: string[] = [];
+  for (const action of Object.keys(ACTION_STYLE)) {
+    const group = ops.filter((o) => o.action === action);
+    if (!group.length) continue;
+    lines.push(`${ACTION_STYLE[action]!(action)}:`);
+    for (const o of group) lines.push(wrap(o.display, cols - 3));
+  }
+  for (const e of extra) lines.push(wrap(e, cols - 3));
+  p.log.step(`${title}\n${lines.join('\n')}`);
+}
+
 export function formatOps(ops: FileOp[]): string[] {
   const width = Math.max(...ops.map((o) => o.display.length), 10);
   return ops.map((o) => {
@@ -32,15 +85,34 @@ export function formatOps(ops: FileOp[]): string[] {
   });
 }
 
+/** How to install the Neon CLI globally with the package manager the repository uses. */
+export function neonInstallCommand(pm: string): string {
+  if (pm === 'pnpm') return 'pnpm add -g neonctl';
+  if (pm === 'bun') return 'bun add -g neonctl';
+  return 'npm i -g neonctl'; // npm, and yarn (Yarn 2+ has no global installs)
+}
+
+/** What to do after a successful run, tailored to what was detected and written. */
 export function nextSteps(r: InitResult): string[] {
   const { detected: d, answers: a } = r;
   const steps: string[] = [];
-  const managed = r.plan.ops.filter((o) => o.type === 'write' && !o.path.includes('/.git/') && o.display !== a.envFile);
-  if (managed.length) {
-    steps.push(`Commit the setup so every worktree gets it: git add .claude .gitignore ${a.envFile.includes('/') ? a.envFile.replace(/[^/]+$/, '') : ''}.env.example && git commit -m "Neon branch per agent worktree"`);
+  // Exactly the committable paths this run wrote (not the env file with its secret, not git's own hooks).
+  const toCommit = [
+    ...new Set(
+      r.written
+        .filter((f) => !f.startsWith('$GIT_COMMON_DIR') && f !== a.envFile)
+        .map((f) => (f.startsWith('.claude/') ? '.claude' : f))
+        .map((f) => (/^[\w./@+-]+$/.test(f) ? f : JSON.stringify(f))),
+    ),
+  ];
+  if (toCommit.length) {
+    steps.push(`Commit the setup so every worktree gets it: git add ${toCommit.join(' ')} && git commit -m "Neon branch per agent worktree"`);
   }
-  if (!r.neonCli) steps.push(`Install the Neon CLI: npm i -g neonctl  (or brew install neonctl)`);
-  if (!r.apiKeyGiven) steps.push(`Log the Neon CLI in once (neon auth), or put NEON_API_KEY in ${a.envFile}`);
+  if (!r.neonCli) steps.push(`Install the Neon CLI (the worktree hooks run it): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
+  // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
+  if (!r.apiKeyGiven && !r.verify?.ok) {
+    steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);
+  }
   if (d.project.orm.name) steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
   steps.push(`Start Claude Code: claude — then ask for two things at once, e.g. "use feature-developer to add API keys, and data-optimizer to speed up the activity feed"`);
   steps.push(`Or start an isolated session yourself: claude --worktree my-feature  (its own worktree and Neon branch)`);
@@ -65,7 +137,7 @@ export class HumanUi implements Ui {
     ].join(' · ');
     if (this.interactive) {
       p.intro(bold(' create-neon-agents '));
-      p.log.info(facts);
+      p.log.info(wrap(facts, columns() - 3));
     } else {
       this.out.write(`${bold('create-neon-agents')}  ${dim(facts)}\n`);
     }
@@ -73,12 +145,12 @@ export class HumanUi implements Ui {
 
   warn(message: string): void {
     this.warnings.push(message);
-    if (this.interactive) p.log.warn(message);
+    if (this.interactive) p.log.warn(wrap(message, columns() - 3));
     else this.err.write(`${yellow('warning')} ${message}\n`);
   }
 
   info(message: string): void {
-    if (this.interactive) p.log.info(message);
+    if (this.interactive) p.log.info(wrap(message, columns() - 3));
     else this.out.write(`${message}\n`);
   }
 
@@ -99,8 +171,9 @@ export class HumanUi implements Ui {
   report(r: InitResult): void {
     const lines = formatOps(r.plan.ops);
     for (const i of r.plan.instructions) lines.push('', `${yellow('!')} ${i}`);
+    const extra = r.plan.instructions.flatMap((i) => ['', `${yellow('!')} ${i}`]);
     if (r.dryRun) {
-      if (this.interactive) p.note(lines.join('\n'), 'Plan (dry run: nothing written)');
+      if (this.interactive) showPlan(r.plan.ops, 'Plan (dry run: nothing written)', extra);
       else this.out.write(`Plan (dry run: nothing written):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
       return;
     }
@@ -108,9 +181,11 @@ export class HumanUi implements Ui {
     const title = changed ? `Wrote ${changed} file${changed === 1 ? '' : 's'}` : 'Already up to date: nothing to change';
     const steps = changed ? nextSteps(r) : [];
     if (this.interactive) {
-      p.note(lines.join('\n'), title);
+      showPlan(r.plan.ops, title, extra);
       if (steps.length) p.note(steps.map((s, i) => `${i + 1}. ${s}`).join('\n'), 'Next steps');
-      p.outro(changed ? green('Each agent now gets its own worktree and its own Neon branch.') : 'Done.');
+      // The outro's continuation lines get no guide bar from clack: indent them under the text.
+      const outro = wrap(changed ? 'Each agent now gets its own worktree and its own Neon branch.' : 'Done.', columns() - 3);
+      p.outro(outro.split('\n').map((l) => (changed ? green(l) : l)).join('\n   '));
     } else {
       this.out.write(`${title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
       if (steps.length) this.out.write(`\nNext steps:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);

@@ -11,6 +11,7 @@ import { findNeonCli, verifyProject, NEON_CLI_INSTALL, type NeonCli, type Verify
 import { readText, fileMode } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
 import { plan as makePlan, isNoop, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
+import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
 import type { Ui } from '../ui.ts';
@@ -97,8 +98,45 @@ export function equivalentCommand(a: Partial<ManifestAnswers>, dir: string | und
   return parts.join(' ');
 }
 
-function snapshot(): Snapshot {
-  return { read: readText, mode: fileMode };
+function snapshot(root: string): Snapshot {
+  return {
+    read: readText,
+    mode: fileMode,
+    blob: (id) => {
+      if (!/^[0-9a-f]{40}$/.test(id)) return null;
+      try {
+        return execFileSync('git', ['cat-file', 'blob', id], { cwd: root, env: cleanGitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/**
+ * Work-tree files the plan would change that hold uncommitted changes git could not give back: modified or
+ * untracked, and not simply our own last render (which we can always regenerate). Ignored files (env) excluded.
+ */
+export function dirtyManagedFiles(root: string, p: Plan): string[] {
+  const candidates = p.ops.filter(
+    (o): o is WriteOp => o.type === 'write' && (o.action === 'update' || o.action === 'conflict') && o.previous !== null && !path.relative(root, o.path).startsWith('..'),
+  );
+  if (!candidates.length) return [];
+  let porcelain = '';
+  try {
+    porcelain = execFileSync('git', ['status', '--porcelain', '-z', '--untracked-files=all', '--', ...candidates.map((o) => path.relative(root, o.path))], {
+      cwd: root,
+      env: cleanGitEnv(),
+      encoding: 'utf8',
+    });
+  } catch {
+    return [];
+  }
+  const dirty = new Set(porcelain.split('\0').filter(Boolean).map((l) => l.slice(3)));
+  return candidates
+    .filter((o) => dirty.has(path.relative(root, o.path).split(path.sep).join('/')))
+    .filter((o) => !(o.managed === 'file' && o.reason === 'new version'))
+    .map((o) => o.display);
 }
 
 /** Which of these repo-relative paths git already ignores (so we add only what is missing). */
@@ -131,6 +169,8 @@ export interface InitResult {
   verify: VerifyResult | null;
   written: string[];
   dryRun: boolean;
+  /** Files left with conflict markers (a non-interactive upgrade then exits 1). */
+  conflicts: string[];
 }
 
 export async function runInit(ctx: InitContext): Promise<InitResult> {
@@ -145,7 +185,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
 
   let answers: ManifestAnswers;
   if (ctx.interactive && ctx.wizard) {
-    const got = await ctx.wizard.ask({ partial, options: o, detected, apiKey });
+    const got = await ctx.wizard.ask({ partial, options: o, detected, apiKey, reuse: Boolean(detected.manifest) && !o.reconfigure });
     answers = got.answers;
     apiKey = got.apiKey;
   } else {
@@ -188,11 +228,12 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     project: detected.project,
     pm: detected.pm,
     manifest: detected.manifest,
-    files: snapshot(),
+    files: snapshot(detected.repo.root),
     ignored: ignoredPaths(detected.repo.root, ignoreCandidates),
     envFileTracked: gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0,
     runtimeSource: ctx.runtimeSource,
     force: o.force,
+    restore: o.restore,
   });
 
   for (const w of p.warnings) ui.warn(w);
@@ -206,22 +247,78 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     verify,
     written: [],
     dryRun: o.dryRun,
+    conflicts: [],
   };
 
   if (o.dryRun) return result;
 
-  if (p.conflicts.length) {
-    const resolved = ctx.interactive && ctx.wizard ? await ctx.wizard.resolveConflicts(p) : false;
-    if (!resolved) {
+  if (isNoop(p)) return result;
+
+  // An upgrade writes over managed files only where git can undo it (copier, cruft and sv refuse the same way).
+  if (detected.manifest && !o.allowDirty) {
+    const dirty = dirtyManagedFiles(detected.repo.root, p);
+    if (dirty.length) {
       throw new FailureError(
-        `Not written: ${p.conflicts.map((c) => c.display).join(', ')} changed both in your copy and in this version's template. ` +
-          `Review them, then re-run with --force to take the new version (your copy is in git).`,
+        `Uncommitted changes in ${dirty.join(', ')}; the upgrade would write over them. Commit or stash them first (git is your undo), or re-run with --allow-dirty.`,
       );
     }
   }
 
-  if (isNoop(p)) return result;
+  if (p.conflicts.length && ctx.interactive && ctx.wizard) await ctx.wizard.resolveConflicts(p);
   if (ctx.interactive && ctx.wizard) await ctx.wizard.confirmPlan(p);
   result.written = apply(p.ops).written;
+  result.conflicts = p.ops.filter((op) => op.action === 'conflict').map((op) => op.display);
   return result;
+}
+
+/** Managed files that live in the repository (what a CI checkout has): not the env file, not .git/hooks. */
+function isCommittedManaged(op: { display: string }, envFile: string): boolean {
+  return !op.display.startsWith('$GIT_COMMON_DIR') && !path.isAbsolute(op.display) && op.display !== envFile;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  stale: { path: string; action: string; reason: string }[];
+}
+
+/** `--check`: is everything this tool manages present and up to date for this version? Never writes or prompts. */
+export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'version' | 'runtimeSource'>): CheckResult {
+  const dir = ctx.options.dir ?? ctx.cwd;
+  const detected = detect(path.resolve(ctx.cwd, dir), ctx.env);
+  if (!detected.manifest) {
+    throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
+  }
+  const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
+  const p = makePlan({
+    version: ctx.version,
+    answers: answers as ManifestAnswers,
+    apiKey: undefined,
+    repo: detected.repo,
+    project: detected.project,
+    pm: detected.pm,
+    manifest: detected.manifest,
+    files: snapshot(detected.repo.root),
+    ignored: ignoredPaths(detected.repo.root, [answers.envFile!, WORKTREES_DIR]),
+    envFileTracked: false,
+    runtimeSource: ctx.runtimeSource,
+    force: false,
+  });
+  const stale = p.ops
+    .filter((op) => isCommittedManaged(op, answers.envFile!))
+    .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
+    .filter((op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)))
+    .map((op) => ({ path: op.display, action: op.action === 'create' ? 'missing' : 'stale', reason: op.reason }));
+  return { ok: stale.length === 0, stale };
+}
+
+/** The manifest differs only in what a no-op run would record (nothing the user gets). */
+function onlyVersionChanged(a: string | null, b: string): boolean {
+  if (a === null) return false;
+  try {
+    const x = JSON.parse(a);
+    const y = JSON.parse(b);
+    return JSON.stringify({ ...x, version: '' }) === JSON.stringify({ ...y, version: '' });
+  } catch {
+    return false;
+  }
 }

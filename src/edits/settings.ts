@@ -1,6 +1,6 @@
 // .claude/settings.json is the user's file: we change only our two hook entries, through jsonc-parser's
 // edit API, which keeps their formatting, key order and other hooks byte for byte.
-import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, parse, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { FailureError } from '../errors.ts';
 
 export const OUR_MARKER = 'neon-worktree.mjs';
@@ -131,7 +131,7 @@ function replaceNode(text: string, node: Node, value: unknown): string {
   return text.slice(0, node.offset) + stringify(value, indent, unitOf(text), eolOf(text)) + text.slice(node.offset + node.length);
 }
 
-/** Remove our groups (for uninstall); empty containers we leave alone unless we emptied them. */
+/** Remove our groups (for uninstall), as text: the exact inverse of upsertHooks' insertions. */
 export function removeOurHooks(text: string, events: string[]): string {
   let content = text;
   for (const event of events) {
@@ -140,18 +140,32 @@ export function removeOurHooks(text: string, events: string[]): string {
       const groups = settings.hooks?.[event] ?? [];
       const idx = groups.findIndex(isOurs);
       if (idx < 0) break;
-      const path = groups.length === 1 ? ['hooks', event] : ['hooks', event, idx];
-      content = applyEdits(content, modify(content, path, undefined, { formattingOptions: { insertSpaces: true, tabSize: detectIndent(content) } }));
+      const root = parseTree(content)!;
+      const node = groups.length === 1 ? findNodeAtLocation(root, ['hooks', event])!.parent! : findNodeAtLocation(root, ['hooks', event, idx])!;
+      content = removeNodeText(content, node);
     }
   }
   const after = parseSettings(content);
   if (after.hooks && Object.keys(after.hooks).length === 0) {
-    content = applyEdits(content, modify(content, ['hooks'], undefined, { formattingOptions: { insertSpaces: true, tabSize: detectIndent(content) } }));
+    content = removeNodeText(content, findNodeAtLocation(parseTree(content)!, ['hooks'])!.parent!);
   }
   return content;
 }
 
-function detectIndent(text: string): number {
-  const m = text.match(/^( +)\S/m);
-  return m ? Math.min(m[1].length, 8) : 2;
+/** Cut a member (property or array element) with its separating comma, leaving its neighbours' bytes alone. */
+function removeNodeText(text: string, node: Node): string {
+  let start = node.offset;
+  let end = node.offset + node.length;
+  const before = /,\s*$/.exec(text.slice(0, start));
+  if (before) start = before.index;
+  else {
+    const after = /^\s*,\s*/.exec(text.slice(end));
+    if (after) end += after[0].length;
+    else {
+      // The only member: take the whitespace around it too, so `{ … }` goes back to `{}`.
+      start -= /\s*$/.exec(text.slice(0, start))![0].length;
+      end += /^\s*/.exec(text.slice(end))![0].length;
+    }
+  }
+  return text.slice(0, start) + text.slice(end);
 }

@@ -1,7 +1,7 @@
 // A plan is a list of file operations computed without touching the disk; `apply` performs them.
 // Paths are absolute; `display` is what people see (repo-relative, or `$GIT_COMMON_DIR/hooks/…`).
 
-export type Action = 'create' | 'update' | 'unchanged' | 'skip' | 'conflict';
+export type Action = 'create' | 'update' | 'unchanged' | 'skip' | 'conflict' | 'delete';
 
 export interface WriteOp {
   type: 'write';
@@ -21,6 +21,8 @@ export interface WriteOp {
   owned: string;
   /** Content holds a secret: never print it. */
   secret?: boolean;
+  /** For a conflict: this version's clean render (what "take the new version" writes). */
+  conflictTheirs?: string;
 }
 
 export interface RenameOp {
@@ -32,4 +34,13 @@ export interface RenameOp {
   reason: string;
 }
 
-export type FileOp = WriteOp | RenameOp;
+export interface DeleteOp {
+  type: 'delete';
+  path: string;
+  display: string;
+  previous: string;
+  action: 'delete' | 'skip';
+  reason: string;
+}
+
+export type FileOp = WriteOp | RenameOp | DeleteOp;

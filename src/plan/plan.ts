@@ -15,6 +15,7 @@ import { addGitignoreLines, anchored } from '../edits/gitignore.ts';
 import { upsertHooks, parseSettings, foreignWorktreeCreate } from '../edits/settings.ts';
 import { validateAgentFile } from '../validate/agent.ts';
 import { FailureError } from '../errors.ts';
+import { threeWayMerge, gitBlobId } from './merge.ts';
 import type { Action, FileOp, WriteOp } from './ops.ts';
 import { planGitHookOps, type GitHookPlanInput } from './git-hook.ts';
 import { WORKTREE_CREATE_COMMAND, WORKTREE_REMOVE_COMMAND } from '../shared/claude-hooks.ts';
@@ -23,6 +24,8 @@ export interface Snapshot {
   /** Text of a file (absolute path), or null when absent. */
   read(abs: string): string | null;
   mode(abs: string): number | null;
+  /** Text of a git blob by id (an earlier render recovered from the object store), or null. */
+  blob?(id: string): string | null;
 }
 
 export interface PlanInput {
@@ -41,6 +44,8 @@ export interface PlanInput {
   envFileTracked: boolean;
   runtimeSource: string;
   force: boolean;
+  /** Recreate managed files the user deleted. */
+  restore?: boolean;
   /** Test seam: render agents from another template set (e.g. an older release's). */
   agentTemplates?: Record<string, string>;
 }
@@ -74,36 +79,65 @@ export function agentContext(input: Pick<PlanInput, 'answers' | 'project' | 'pm'
   };
 }
 
-/** A whole file we own: create, update, keep the user's edits, or refuse to clobber a file that is not ours. */
-function ownedFile(
-  input: PlanInput,
-  rel: string,
-  content: string,
-  mode: number | undefined,
-): WriteOp {
+/** Largest render whose text is kept in the manifest as the merge base (bigger ones: by git blob id only). */
+const MAX_STORED_BASE = 16 * 1024;
+
+/**
+ * A whole file we own. Upgrade rules, comparing our last render (base), the user's copy (ours) and this
+ * version's render (theirs): untouched by the user → replaced; template unchanged → the user's copy is kept;
+ * both changed → three-way merge (clean → applied; conflict → markers); deleted by the user → stays deleted
+ * (--restore brings it back); a file we never wrote → left alone (--force overwrites).
+ */
+function ownedFile(input: PlanInput, rel: string, content: string, mode: number | undefined): WriteOp {
   const abs = path.join(input.repo.root, rel);
   const previous = input.files.read(abs);
   const entry = input.manifest?.files[rel];
-  const base = { type: 'write' as const, path: abs, display: rel, content, previous, mode, managed: 'file' as const, owned: content };
+  const op = (o: Partial<WriteOp> & Pick<WriteOp, 'action' | 'reason'>): WriteOp => ({
+    type: 'write',
+    path: abs,
+    display: rel,
+    content,
+    previous,
+    mode,
+    managed: 'file',
+    owned: content,
+    ...o,
+  });
   const currentMode = input.files.mode(abs);
   if (previous === null) {
-    if (entry && !input.force) {
-      return { ...base, action: 'skip', reason: 'you deleted it after an earlier run; kept deleted (--force brings it back)' };
+    if (entry && !input.restore && !input.force) {
+      return op({ action: 'skip', content: '', owned: entry.base ?? content, reason: 'you deleted it; kept deleted (--restore brings it back)' });
     }
-    return { ...base, action: 'create', reason: 'new' };
+    return op({ action: 'create', reason: entry ? 'restored' : 'new' });
   }
   if (previous === content) {
-    if (mode !== undefined && currentMode !== null && currentMode !== mode) return { ...base, action: 'update', reason: 'fix file mode' };
-    return { ...base, action: 'unchanged', reason: 'up to date' };
+    if (mode !== undefined && currentMode !== null && currentMode !== mode) return op({ action: 'update', reason: 'fix file mode' });
+    return op({ action: 'unchanged', reason: 'up to date' });
   }
-  if (input.force) return { ...base, action: 'update', reason: entry ? 'overwritten (--force)' : 'not written by this tool; overwritten (--force)' };
-  if (!entry) return { ...base, action: 'skip', reason: 'exists and was not written by this tool (--force to overwrite)' };
-  if (sha256(previous) === entry.sha256) return { ...base, action: 'update', reason: 'new version' };
-  // The user edited the file since we wrote it.
-  if (entry.base !== undefined && entry.base === content) {
-    return { ...base, content: previous, owned: entry.base, action: 'skip', reason: 'kept your edits (template unchanged)' };
+  if (!entry) {
+    if (input.force) return op({ action: 'update', reason: 'not written by this tool; overwritten (--force)' });
+    return op({ action: 'skip', reason: 'exists and was not written by this tool (--force to overwrite)' });
   }
-  return { ...base, action: 'conflict', reason: 'you edited it and the template changed' };
+  if (sha256(previous) === entry.sha256) return op({ action: 'update', reason: 'new version' });
+  // The user edited the file since our last render.
+  const base = entry.base ?? (entry.blob ? (input.files.blob?.(entry.blob) ?? null) : null);
+  if (base !== null && base === content) {
+    return op({ action: 'skip', content: previous, reason: 'kept your edits (the template did not change)' });
+  }
+  if (input.force) return op({ action: 'update', reason: 'your edits overwritten (--force)' });
+  const labels = {
+    ours: `yours (${rel})`,
+    base: `create-neon-agents ${input.manifest?.version ?? 'previous'}`,
+    theirs: `create-neon-agents ${input.version}`,
+  };
+  const merged = threeWayMerge(base ?? '', previous, content, labels);
+  if (merged.clean && base !== null) return op({ action: 'update', content: merged.text, reason: 'merged your edits into the new version' });
+  return op({
+    action: 'conflict',
+    content: merged.text,
+    reason: base === null ? 'you edited it and its earlier version is unknown: conflict markers' : `your edits and the new version overlap (${merged.conflicts} conflict${merged.conflicts === 1 ? '' : 's'})`,
+    conflictTheirs: content,
+  });
 }
 
 /** A file we edit in part (env files, .gitignore, settings, hooks): our part changes, everything else stays. */
@@ -174,21 +208,29 @@ export function plan(input: PlanInput): Plan {
     instructions.push(...hook.instructions);
   }
 
-  // 5. .env.example next to the env file: add the keys we use, never a secret.
+  // 5. .env.example next to the env file: add the keys we use, never a secret. We own the keys we added (the
+  //    whole file when we created it), so uninstall can take exactly those back out.
   const envDir = path.posix.dirname(answers.envFile);
   const exampleRel = envDir === '.' ? '.env.example' : `${envDir}/.env.example`;
   {
     const abs = path.join(repo.root, exampleRel);
     const previous = input.files.read(abs);
+    const prevEntry = input.manifest?.files[exampleRel];
     const rendered = renderEnvExample({ pooled: answers.pooled, directUrlVar: answers.directUrlVar });
-    let content: string;
-    if (previous === null) content = rendered;
-    else {
-      const wanted: Record<string, string> = {};
-      for (const [k, v] of parseEnv(rendered)) wanted[k] = v;
-      content = setEnvValues(previous, wanted, { onlyMissing: true, header: 'Neon database branches per git worktree (create-neon-agents)' });
+    let content = rendered;
+    let owned = rendered;
+    if (previous !== null) {
+      const wanted = parseEnv(rendered);
+      const existing = parseEnv(previous);
+      const added: Record<string, string> = {};
+      for (const [k, v] of wanted) if (!existing.has(k)) added[k] = v;
+      content = setEnvValues(previous, added, { header: 'Neon database branches per git worktree (create-neon-agents)' });
+      if (!prevEntry?.created) {
+        const keys = new Set([...parseEnv(prevEntry?.base ?? '').keys(), ...Object.keys(added)]);
+        owned = [...keys].map((k) => `${k}=`).join('\n');
+      }
     }
-    ops.push(editedFile(input, abs, exampleRel, content, rendered, 'lines', 0o644));
+    ops.push(editedFile(input, abs, exampleRel, content, owned, 'lines', 0o644));
   }
 
   // 6. The env file in the main checkout: project id, and the API key only when one was given. Mode 0600.
@@ -231,10 +273,22 @@ export function plan(input: PlanInput): Plan {
   // 8. The manifest: answers (never secrets) and what we own, for re-runs, upgrades, doctor and uninstall.
   const files: Record<string, ManagedFile> = {};
   for (const op of ops) {
-    if (op.type !== 'write' || op.action === 'conflict') continue;
-    if (op.managed === 'file' && op.action === 'skip' && !input.manifest?.files[op.display]) continue;
-    files[op.display] = { kind: op.managed, sha256: sha256(op.managed === 'file' ? op.content : op.owned), base: op.owned };
-    if (op.managed === 'file' && op.action === 'skip') files[op.display] = input.manifest!.files[op.display];
+    if (op.type !== 'write') continue;
+    const prev = input.manifest?.files[op.display];
+    if (op.managed === 'file' && op.action === 'skip') {
+      if (prev) files[op.display] = prev; // kept edits, or deleted: the base stays what it was
+      continue;
+    }
+    // For whole files the base is this version's render (for a merge or a conflict too: the user's part is
+    // theirs, and the next upgrade merges against what we rendered now).
+    const render = op.owned;
+    files[op.display] = {
+      kind: op.managed,
+      sha256: sha256(render),
+      ...(op.managed === 'file' ? { blob: gitBlobId(render) } : {}),
+      ...(render.length <= MAX_STORED_BASE ? { base: render } : {}),
+      ...(op.action === 'create' || prev?.created ? { created: true } : {}),
+    };
   }
   // Keep entries of files we left alone this time (e.g. a role the user dropped is still ours to uninstall).
   for (const [k, v] of Object.entries(input.manifest?.files ?? {})) if (!(k in files)) files[k] = v;

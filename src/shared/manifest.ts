@@ -36,10 +36,14 @@ export interface ManifestAnswers {
 export interface ManagedFile {
   /** How we own it: the whole file, a marked block inside it, some lines, or some JSON keys. */
   kind: 'file' | 'block' | 'lines' | 'json';
-  /** sha256 (hex) of what we wrote last time (the whole file for `file`, our part otherwise). */
+  /** sha256 (hex) of our last render (the whole file for `file`, our part otherwise): the upgrade's merge base. */
   sha256: string;
-  /** The text we wrote last time (our part), kept so an upgrade can three-way merge against it. */
+  /** git blob id of that render, so the base can be recovered from git's object store when not stored here. */
+  blob?: string;
+  /** The render itself (small files only), so an upgrade can three-way merge against it without git. */
   base?: string;
+  /** We created the file (uninstall may delete it once our part is gone). */
+  created?: boolean;
 }
 
 export interface Manifest {
