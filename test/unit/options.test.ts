@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions, helpText, OPTION_SPECS } from '../../src/options.ts';
+import { isInteractive } from '../../src/interactive.ts';
+import { detectPackageManager } from '../../src/detect/package-manager.ts';
+import { UsageError } from '../../src/errors.ts';
+
+describe('options', () => {
+  it('flags override the environment, which fills what flags leave out', () => {
+    const o = parseOptions(['--project-id', 'a-b-1', '--branch-ttl', '0', '--no-pooled', 'dir'], { NEON_PROJECT_ID: 'x-y', NEON_API_KEY: 'k' });
+    expect(o).toMatchObject({ dir: 'dir', projectId: 'a-b-1', apiKey: 'k', branchTtl: 0, pooled: false, command: 'init', verify: true });
+    expect(parseOptions([], { NEON_PROJECT_ID: 'x-y' }).projectId).toBe('x-y');
+  });
+  it('subcommands and --check', () => {
+    expect(parseOptions(['doctor', 'app'], {})).toMatchObject({ command: 'doctor', dir: 'app' });
+    expect(parseOptions(['uninstall'], {}).command).toBe('uninstall');
+    expect(parseOptions(['--check'], {}).command).toBe('check');
+  });
+  it('--env-path is the Node-20-safe alias of --env-file', () => {
+    expect(parseOptions(['--env-path', './apps/web/.env.local'], {}).envFile).toBe('apps/web/.env.local');
+  });
+  it.each([['--roles', ''], ['--branch-ttl', '3.5'], ['--project-id', 'UPPER_case']])('rejects %s %j with a usage error', (flag, value) => {
+    expect(() => parseOptions([flag, value], {})).toThrow(UsageError);
+  });
+  it('help lists every option with its default', () => {
+    const h = helpText('1.2.3');
+    for (const s of OPTION_SPECS) {
+      expect(h).toContain(`--${s.flag}`);
+      if (s.def) expect(h).toContain(`default: ${s.def}`);
+    }
+  });
+});
+
+describe('isInteractive: decided once', () => {
+  const tty = { stdinIsTTY: true, stdoutIsTTY: true, env: {}, yes: false, flag: undefined };
+  it.each([
+    ['a terminal', tty, true],
+    ['--yes', { ...tty, yes: true }, false],
+    ['--no-interactive', { ...tty, flag: false }, false],
+    ['CI', { ...tty, env: { CI: 'true' } }, false],
+    ['CI=false', { ...tty, env: { CI: 'false' } }, true],
+    ['--interactive in CI', { ...tty, env: { CI: '1' }, flag: true }, true],
+    ['piped stdout', { ...tty, stdoutIsTTY: false }, false],
+    ['no stdin', { ...tty, stdinIsTTY: false, flag: true }, false],
+  ])('%s', (_w, i, expected) => expect(isInteractive(i as Parameters<typeof isInteractive>[0])).toBe(expected));
+});
+
+describe('package manager', () => {
+  it('the user agent decides when there is no lockfile', () => {
+    expect(detectPackageManager(['/nonexistent'], 'pnpm/9.1.0 npm/? node/v20.20.2 linux x64').name).toBe('pnpm');
+    expect(detectPackageManager(['/nonexistent'], 'bun/1.1.0').exec).toBe('bunx');
+    expect(detectPackageManager(['/nonexistent'], undefined)).toMatchObject({ name: 'npm', source: 'default' });
+  });
+});
