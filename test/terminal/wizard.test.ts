@@ -1,0 +1,230 @@
+// The wizard as a person meets it: the built CLI in a real terminal (tmux), keys typed and pasted, screens read
+// back. No Neon CLI on PATH (baseEnv strips node_modules/.bin), so the wizard asks for a key and never spawns neon.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
+import { Terminal, colourSgr, termEnv, width } from './tmux.ts';
+
+const PROJECT = 'winter-sun-12345678';
+const sessions: Terminal[] = [];
+
+afterEach(() => {
+  for (const t of sessions.splice(0)) t.kill();
+});
+afterAll(cleanupTempDirs);
+
+async function open(repo: string, o: { cols?: number; rows?: number; env?: Record<string, string | undefined>; args?: string[] } = {}) {
+  const t = await Terminal.start({ cwd: repo, args: o.args ?? ['--no-verify'], env: o.env ?? termEnv(), cols: o.cols, rows: o.rows ?? 50 });
+  sessions.push(t);
+  return t;
+}
+
+/** A fresh key each run, with characters that appear nowhere else on screen. */
+function apiKey(): string {
+  return `napi_${randomBytes(24).toString('hex')}QzXj`;
+}
+
+/** Every 5-character window of the secret: none may appear on any screen. */
+function leaks(secret: string, screens: string[]): string[] {
+  const found = new Set<string>();
+  for (let i = 0; i + 5 <= secret.length; i++) {
+    const w = secret.slice(i, i + 5);
+    if (screens.some((s) => s.includes(w))) found.add(w);
+  }
+  return [...found];
+}
+
+/** The prompts in order, with what moves past each one (the defaults, except a typed id and a pasted key). */
+const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = [
+  { prompt: 'Neon project id', answer: (t) => (t.type(PROJECT), t.keys('Enter')) },
+  { prompt: 'Neon API key', answer: (t, key) => (t.paste(key), t.keys('Enter')) },
+  { prompt: 'Which agent roles?', answer: (t) => t.keys('Enter') },
+  { prompt: 'Permission mode for the agents', answer: (t) => t.keys('Enter') },
+  { prompt: 'Delete agent branches after how many days?', answer: (t) => t.keys('Enter') },
+  { prompt: 'Write these files?', answer: (t) => t.keys('Enter') },
+];
+
+/** The prompt currently waiting for input: clack marks it ◆ (active) or ▲ (validation error). */
+const active = (prompt: string) => (s: string) => s.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));
+
+describe('the wizard in a real terminal', () => {
+  it('typed id, pasted key, roles toggled with arrows and space, plan accepted: files written, key never on screen', async () => {
+    const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app' }), 'package-lock.json': '{}' });
+    const key = apiKey();
+    const t = await open(repo);
+
+    let s = await t.waitFor(active('Neon project id'));
+    expect(s).toMatch(/^●  repo .* · npm · no ORM detected · first run$/m);
+    t.type(PROJECT);
+    t.keys('Enter');
+
+    s = await t.waitFor(active('Neon API key'));
+    // The question and what an empty answer means fit on one 80-column line (clack does not wrap it with the bar).
+    expect(s).toMatch(/^◆  Neon API key \(saved only in \.env; empty = use the Neon CLI login\)$/m);
+    t.paste(key);
+    // The mask shows one bullet per character, never the characters.
+    await t.waitFor((s) => s.includes('•'.repeat(key.length)));
+    t.keys('Enter');
+
+    // Roles: feature-developer and data-optimizer start selected; turn off data-optimizer, turn on migration-reviewer.
+    s = await t.waitFor(active('Which agent roles?'));
+    expect(s).toMatch(/◼ feature-developer/);
+    expect(s).toMatch(/◼ data-optimizer/);
+    expect(s).toMatch(/◻ migration-reviewer/);
+    t.keys('Down', 'Space');
+    await t.waitFor(/◻ data-optimizer/);
+    t.keys('Down', 'Space');
+    s = await t.waitFor(/◼ migration-reviewer/);
+    expect(s).toMatch(/◼ feature-developer/);
+    t.keys('Enter');
+    s = await t.waitFor(active('Permission mode for the agents'));
+    expect(s).toContain('feature-developer, migration-reviewer');
+
+    // Permission mode: the highlighted default is bypassPermissions; one Up picks dontAsk.
+    t.keys('Up', 'Enter');
+    await t.waitFor(active('Delete agent branches after how many days?'));
+    t.keys('BSpace', 'BSpace');
+    t.type('7');
+    t.keys('Enter');
+
+    s = await t.waitFor(active('Write these files?'));
+    expect(s).toContain('.claude/agents/feature-developer.md');
+    expect(s).toContain('.claude/agents/migration-reviewer.md');
+    expect(s).not.toContain('.claude/agents/data-optimizer.md');
+    expect(existsSync(path.join(repo, '.claude')), 'nothing is written before the plan is accepted').toBe(false);
+    t.keys('Enter');
+
+    expect(await t.exitCode()).toBe(0);
+    const final = await t.waitFor('Each agent now gets its own worktree and its own Neon branch.');
+    expect(final).toMatch(/Wrote \d+ files/);
+    expect(final).toContain('Next steps');
+    expect(final).toContain('Install the Neon CLI');
+
+    // The files: the chosen roles and nothing else, the answers in the manifest, the key only in .env (0600).
+    expect(readdirSync(path.join(repo, '.claude/agents')).sort()).toEqual(['feature-developer.md', 'migration-reviewer.md']);
+    const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
+    expect(manifest.answers).toMatchObject({ projectId: PROJECT, roles: ['feature-developer', 'migration-reviewer'], permissionMode: 'dontAsk', branchTtlDays: 7 });
+    expect(read(repo, '.claude/agents/feature-developer.md')).toContain('permissionMode: dontAsk');
+    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${key}`);
+    expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
+    expect(mode(repo, '.env')).toBe(0o600);
+    for (const [file, text] of Object.entries(tree(repo))) {
+      if (file !== '.env') expect(text, `${file} must not hold the key`).not.toContain(key);
+    }
+
+    // The key never reached the screen: not on any screen captured along the way, nor in the whole scrollback.
+    t.capture({ scrollback: true });
+    t.capture({ scrollback: true, escapes: true });
+    expect(t.captures.length).toBeGreaterThan(5);
+    expect(leaks(key, t.captures)).toEqual([]);
+  });
+
+  it('re-prompts an invalid project id, saying what a valid one looks like', async () => {
+    const repo = makeRepo();
+    const t = await open(repo);
+    await t.waitFor(active('Neon project id'));
+    t.type('My Project');
+    t.keys('Enter');
+    const s = await t.waitFor(/^▲\s+Neon project id/m);
+    const msg = s.replace(/\s+/g, ' ');
+    expect(msg).toContain('"My Project" is not a Neon project id');
+    expect(msg).toContain('looks like "winter-sun-12345678"');
+    // Still the same prompt, input kept for editing: fix it and carry on.
+    for (let i = 0; i < 'My Project'.length; i++) t.keys('BSpace');
+    t.type(PROJECT);
+    t.keys('Enter');
+    await t.waitFor(active('Neon API key'));
+    expect(t.exited()).toBe(false);
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+  });
+
+  describe('Ctrl-C exits 130 and writes nothing', () => {
+    it.each(STEPS.map((s, i) => [s.prompt, i] as const))('at "%s"', async (_prompt, index) => {
+      const repo = makeRepo({ '.env': 'DATABASE_URL=postgres://localhost/app\n' }, { commit: false });
+      const before = tree(repo);
+      const key = apiKey();
+      const t = await open(repo);
+      for (let i = 0; i < index; i++) {
+        await t.waitFor(active(STEPS[i]!.prompt));
+        STEPS[i]!.answer(t, key);
+      }
+      await t.waitFor(active(STEPS[index]!.prompt));
+      t.keys('C-c');
+      expect(await t.exitCode()).toBe(130);
+      const s = await t.waitFor(/Cancel/);
+      expect(s).not.toContain('Wrote');
+      expect(tree(repo)).toEqual(before);
+    });
+  });
+
+  it('renders readably in 40 columns: no line wider than the terminal, prompts and the plan visible', async () => {
+    const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app', dependencies: { '@prisma/client': '6' } }), 'pnpm-lock.yaml': '' });
+    const key = apiKey();
+    const t = await open(repo, { cols: 40, rows: 200 });
+    for (const step of STEPS.slice(0, 5)) {
+      await t.waitFor(active(step.prompt.split(' ').slice(0, 2).join(' ')));
+      step.answer(t, key);
+    }
+    await t.waitFor(active('Write these files?'));
+    t.keys('Enter');
+    expect(await t.exitCode()).toBe(0);
+    // -J joins the lines the terminal itself wrapped: what is left is what the program laid out.
+    const screen = t.capture({ join: true, scrollback: true });
+    const wide = screen.split('\n').filter((l) => width(l.trimEnd()) > 40);
+    expect(wide, 'lines wider than 40 columns (soft-wrapped by the terminal, not laid out by the program)').toEqual([]);
+    for (const text of ['Neon project id', 'Neon API key', 'Which agent roles?', 'Permission mode', 'Write these files?', 'Next steps']) {
+      expect(screen).toContain(text);
+    }
+    // Every file of the plan is named on one line, whole (not broken mid-name).
+    for (const f of ['.claude/agents/feature-developer.md', '.claude/hooks/neon-worktree.mjs', '.claude/settings.json', '.env.example']) {
+      expect(screen, f).toContain(f);
+    }
+    expect(leaks(key, t.captures)).toEqual([]);
+  });
+
+  it('NO_COLOR=1: no SGR colour codes anywhere (and without it there are some)', async () => {
+    // Define "no colour": no Select Graphic Rendition sequence that sets a foreground or background colour
+    // (30–37, 38;…, 40–47, 48;…, 90–97, 100–107). Cursor movement is inherent to a TUI and not checked.
+    const run = async (env: Record<string, string | undefined>) => {
+      const repo = makeRepo();
+      const t = await open(repo, { env });
+      await t.waitFor(active('Neon project id'));
+      t.type('bad id');
+      t.keys('Enter');
+      await t.waitFor(/^▲/m);
+      for (let i = 0; i < 6; i++) t.keys('BSpace');
+      t.type(PROJECT);
+      t.keys('Enter');
+      await t.waitFor(active('Neon API key'));
+      t.keys('Enter');
+      await t.waitFor(active('Which agent roles?'));
+      const screens = [t.capture({ escapes: true })];
+      for (const step of STEPS.slice(2)) {
+        await t.waitFor(active(step.prompt));
+        t.keys('Enter');
+      }
+      expect(await t.exitCode()).toBe(0);
+      screens.push(t.capture({ escapes: true, scrollback: true }));
+      return screens.join('\n');
+    };
+    const coloured = await run(termEnv());
+    expect(colourSgr(coloured).length, 'control: a colour terminal does get colour').toBeGreaterThan(0);
+    const plain = await run(termEnv({ NO_COLOR: '1' }));
+    expect(colourSgr(plain)).toEqual([]);
+    // Nor any other text attribute (bold, dim, inverse…): only resets, if anything.
+    expect([...plain.matchAll(/\x1b\[([0-9;:]*)m/g)].map((m) => m[0]).filter((e) => !/^\x1b\[0*m$/.test(e))).toEqual([]);
+  });
+
+  it('CI=1 in a terminal: never prompts; the first line is the non-interactive command', async () => {
+    const repo = makeRepo();
+    const t = await open(repo, { env: termEnv({ CI: '1' }) });
+    expect(await t.exitCode()).toBe(2);
+    const s = t.capture();
+    expect(s.split('\n')[0]).toMatch(/^Non-interactive equivalent: npx create-neon-agents@latest --yes --project-id /);
+    expect(s).toContain('Missing --project-id');
+    expect(s).not.toMatch(/^[◆▲]/m);
+  });
+});
