@@ -1,0 +1,247 @@
+// Wiring the git `post-checkout` hook: pure functions over the current text of the relevant files. The
+// initializer's plan calls planGitHook() and applies the FileOps; removeGitHook() is the inverse for uninstall.
+import path from 'node:path';
+import type { FileOp, RenameOp, WriteOp } from '../plan/ops.ts';
+import { RUNTIME_PATH } from '../shared/manifest.ts';
+
+export const BLOCK_START = '# >>> create-neon-agents >>>';
+export const BLOCK_END = '# <<< create-neon-agents <<<';
+export const NEONCTL_SENTINEL = '# neonctl:git-sync';
+/** Name a non-sh foreign hook is moved to, and exec'd from ours. */
+export const CHAINED_SUFFIX = '.neon-agents-prev';
+
+export interface GitHookContext {
+  /** Absolute repo root (main checkout). */
+  repoRoot: string;
+  /** Absolute hooks dir: `git rev-parse --path-format=absolute --git-path hooks` (honours core.hooksPath). */
+  hooksDir: string;
+  /** `git config core.hooksPath`, or null. */
+  coreHooksPath: string | null;
+  /** Current text of the files that matter (null = absent). */
+  files: {
+    /** `<hooksDir>/post-checkout` */
+    postCheckout: string | null;
+    /** `<hooksDir>/post-checkout.neon-agents-prev` (a foreign hook we chained earlier) */
+    chainedPrev?: string | null;
+    /** `<repoRoot>/.husky/post-checkout` */
+    huskyPostCheckout: string | null;
+    /** `<repoRoot>/lefthook.yml` (or `.lefthook.yml`, `lefthook.yaml`: give its path) */
+    lefthook: { path: string; text: string } | null;
+    /** `<repoRoot>/package.json` */
+    packageJson: string | null;
+    /** `<repoRoot>/.pre-commit-config.yaml` */
+    preCommitConfig: string | null;
+  };
+}
+
+export type HookManager = 'plain' | 'husky' | 'lefthook' | 'simple-git-hooks' | 'pre-commit' | 'neonctl';
+
+export interface GitHookPlan {
+  manager: HookManager;
+  ops: FileOp[];
+  /** Lines to print after applying (manual steps, warnings). */
+  instructions: string[];
+}
+
+/** The marked block: POSIX sh, never fails the checkout, honours NEON_AGENTS_SKIP_HOOK. */
+export function hookBlock(): string {
+  return `${BLOCK_START}
+# Gives each new git worktree its own Neon branch (settings: .claude/neon-agents.json). Never fails the checkout.
+if [ "\${NEON_AGENTS_SKIP_HOOK:-}" != "1" ] && [ "\${3:-}" = "1" ]; then
+  neon_agents_rt=${RUNTIME_PATH}
+  if [ ! -f "$neon_agents_rt" ]; then
+    # Not committed in this checkout yet: use the main checkout's copy (first non-bare worktree).
+    # shellcheck disable=SC2046
+    neon_agents_main=$( (unset $(git rev-parse --local-env-vars 2>/dev/null); git worktree list --porcelain 2>/dev/null) | awk '/^worktree /{p=substr($0,10);b=0;next} /^bare$/{b=1;next} /^$/{if(p!=""&&!b&&!d){print p;d=1} p=""} END{if(p!=""&&!b&&!d)print p}' || true)
+    neon_agents_rt="$neon_agents_main/${RUNTIME_PATH}"
+  fi
+  if [ -f "$neon_agents_rt" ]; then
+    if command -v node >/dev/null 2>&1; then
+      node "$neon_agents_rt" post-checkout "$1" "$2" "$3" </dev/null >&2 || echo "create-neon-agents: post-checkout failed; git is unaffected. Retry: node $neon_agents_rt ensure" >&2
+    else
+      echo "create-neon-agents: node not found on PATH, so this worktree has no Neon branch. Retry: node $neon_agents_rt ensure" >&2
+    fi
+  fi
+fi
+${BLOCK_END}
+`;
+}
+
+/** One-line command for hook managers that run a command string with the git arguments. */
+export function managerCommand(args = '"$1" "$2" "$3"'): string {
+  return `[ "\${NEON_AGENTS_SKIP_HOOK:-}" = "1" ] || [ ! -f ${RUNTIME_PATH} ] || node ${RUNTIME_PATH} post-checkout ${args} || true`;
+}
+
+const SH_SHEBANG = /^#!\s*(\/usr\/bin\/env\s+(-S\s+)?)?(\/\S*\/)?(sh|bash|dash|ksh|zsh)\b/;
+
+export function isShellScript(text: string): boolean {
+  if (!text.startsWith('#!')) return !text.includes('\0'); // git runs shebang-less hooks with /bin/sh
+  return SH_SHEBANG.test(text);
+}
+
+function hasBlock(text: string): boolean {
+  return text.includes(BLOCK_START) && text.includes(BLOCK_END);
+}
+
+function replaceBlock(text: string, block: string): string {
+  const s = text.indexOf(BLOCK_START);
+  const e = text.indexOf(BLOCK_END, s);
+  let end = e + BLOCK_END.length;
+  if (text[end] === '\r') end++;
+  if (text[end] === '\n') end++;
+  return text.slice(0, s) + block + text.slice(end);
+}
+
+/** Insert the block after the shebang (and after a `set -e`-free header comment is not attempted: right after line 1). */
+export function insertBlock(text: string, block: string): string {
+  if (hasBlock(text)) return replaceBlock(text, block);
+  const crlf = /\r\n/.test(text);
+  const b = crlf ? block.replace(/\n/g, '\r\n') : block;
+  if (text.startsWith('#!')) {
+    const nl = text.indexOf('\n');
+    if (nl === -1) return `${text}${crlf ? '\r\n' : '\n'}${b}`;
+    return text.slice(0, nl + 1) + b + text.slice(nl + 1);
+  }
+  return b + text;
+}
+
+export function removeBlock(text: string): string {
+  if (!hasBlock(text)) return text;
+  return replaceBlock(text, '');
+}
+
+function write(p: string, display: string, content: string, previous: string | null, reason: string, managed: WriteOp['managed'], owned: string, mode?: number): WriteOp {
+  return {
+    type: 'write',
+    path: p,
+    display,
+    content,
+    previous,
+    mode,
+    action: previous === null ? 'create' : previous === content ? 'unchanged' : 'update',
+    reason,
+    managed,
+    owned,
+  };
+}
+
+function hookDisplay(ctx: GitHookContext, name: string): string {
+  const rel = path.relative(ctx.repoRoot, path.join(ctx.hooksDir, name));
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(ctx.hooksDir, name) : rel.startsWith('.git/') ? `$GIT_COMMON_DIR/${rel.slice(5)}` : rel;
+}
+
+export function planGitHook(ctx: GitHookContext): GitHookPlan {
+  const block = hookBlock();
+  const f = ctx.files;
+  const instructions: string[] = [];
+  const hookPath = path.join(ctx.hooksDir, 'post-checkout');
+
+  // husky: core.hooksPath=.husky/_ ; the user scripts live in .husky/<hook>, run with `sh -e`.
+  const husky = ctx.coreHooksPath !== null && /(^|\/)\.husky(\/_)?\/?$/.test(ctx.coreHooksPath.replace(/\\/g, '/'));
+  if (husky) {
+    const prev = f.huskyPostCheckout;
+    const content = prev === null ? block : insertBlock(prev, block);
+    instructions.push('husky runs .husky/post-checkout only where `npm install` has run (.husky/_ is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.');
+    return {
+      manager: 'husky',
+      ops: [write(path.join(ctx.repoRoot, '.husky', 'post-checkout'), '.husky/post-checkout', content, prev, prev === null ? 'husky hook for new worktrees' : 'add our block to your husky hook', 'block', block)],
+      instructions,
+    };
+  }
+
+  const existing = f.postCheckout;
+  const lefthookOwned = existing !== null && /lefthook/i.test(existing) && !hasBlock(existing);
+  if (f.lefthook && (lefthookOwned || existing === null)) {
+    const text = f.lefthook.text;
+    if (text.includes(BLOCK_START)) return { manager: 'lefthook', ops: [], instructions };
+    if (/^post-checkout\s*:/m.test(text)) {
+      instructions.push(
+        `lefthook.yml already has a post-checkout section; add this command to it, commit, and run \`npx lefthook install\`:`,
+        `    neon-agents:`,
+        `      run: ${managerCommand('{1} {2} {3}')}`,
+      );
+      return { manager: 'lefthook', ops: [], instructions };
+    }
+    const eol = text.includes('\r\n') ? '\r\n' : '\n';
+    const add = [BLOCK_START, 'post-checkout:', '  commands:', '    neon-agents:', `      run: '${managerCommand('{1} {2} {3}').replace(/'/g, "''")}'`, BLOCK_END, ''].join(eol);
+    const content = text + (text && !text.endsWith('\n') ? eol : '') + add;
+    instructions.push('Commit lefthook.yml and run `npx lefthook install` (lefthook reads the config from each new worktree).');
+    return { manager: 'lefthook', ops: [write(f.lefthook.path, path.relative(ctx.repoRoot, f.lefthook.path), content, text, 'lefthook post-checkout command', 'block', add)], instructions };
+  }
+
+  let sgh = false;
+  if (f.packageJson) {
+    try {
+      sgh = !!JSON.parse(f.packageJson)['simple-git-hooks'];
+    } catch {
+      /* not our problem here */
+    }
+  }
+  if (sgh) {
+    instructions.push(
+      'simple-git-hooks deletes hooks it does not manage. Add to "simple-git-hooks" in package.json, then run `npx simple-git-hooks`:',
+      `    "post-checkout": ${JSON.stringify(managerCommand('"$@"').replace('"$@"', '$1 $2 $3'))}`,
+    );
+    return { manager: 'simple-git-hooks', ops: [], instructions };
+  }
+
+  if (f.preCommitConfig !== null && (existing === null || /pre-commit/.test(existing))) {
+    instructions.push(
+      'pre-commit manages git hooks here. Add to .pre-commit-config.yaml, commit, and run `pre-commit install -t post-checkout`:',
+      '  - repo: local',
+      '    hooks:',
+      '      - id: neon-agents',
+      '        name: neon branch per worktree',
+      `        entry: sh -c '${managerCommand('"$PRE_COMMIT_FROM_REF" "$PRE_COMMIT_TO_REF" "$PRE_COMMIT_CHECKOUT_TYPE"').replace(/'/g, "'\\''")}'`,
+      '        language: system',
+      '        stages: [post-checkout]',
+      '        always_run: true',
+      '        pass_filenames: false',
+    );
+    return { manager: 'pre-commit', ops: [], instructions };
+  }
+
+  // Plain hook file in the hooks dir.
+  const display = hookDisplay(ctx, 'post-checkout');
+  if (existing === null) {
+    const content = `#!/bin/sh\n${block}`;
+    return { manager: 'plain', ops: [write(hookPath, display, content, null, 'git hook for new worktrees', 'file', content, 0o755)], instructions };
+  }
+  if (hasBlock(existing)) {
+    const content = replaceBlock(existing, block);
+    return { manager: existing.includes(NEONCTL_SENTINEL) ? 'neonctl' : 'plain', ops: [write(hookPath, display, content, existing, 'update our block', 'block', block, 0o755)], instructions };
+  }
+  if (existing.includes(NEONCTL_SENTINEL)) {
+    instructions.push(
+      '`neon git install` owns this hook: our block runs before its `neon git sync`. Running `neon git install` again rewrites the file and drops our block; re-run create-neon-agents then.',
+      'Note: `neon git sync` pulls env vars on branch switches and may rewrite DATABASE_URL in the main checkout.',
+    );
+    return { manager: 'neonctl', ops: [write(hookPath, display, insertBlock(existing, block), existing, 'chain with neonctl git-sync hook', 'block', block, 0o755)], instructions };
+  }
+  if (isShellScript(existing)) {
+    if (/git lfs post-checkout/.test(existing)) instructions.push('git-lfs: its post-checkout lines still run after ours; `git lfs install` will now report "Hook already exists" (use `git lfs update --manual`).');
+    return { manager: 'plain', ops: [write(hookPath, display, insertBlock(existing, block), existing, 'add our block to your post-checkout hook (it keeps running)', 'block', block, 0o755)], instructions };
+  }
+  // A foreign non-sh hook: move it aside and exec it from ours.
+  const chained = path.join(ctx.hooksDir, `post-checkout${CHAINED_SUFFIX}`);
+  if (f.chainedPrev != null) {
+    instructions.push(`${display} is not a shell script and ${hookDisplay(ctx, `post-checkout${CHAINED_SUFFIX}`)} already exists; add this block to your hook by hand:`, block);
+    return { manager: 'plain', ops: [], instructions };
+  }
+  const content = `#!/bin/sh\n${block}exec "$(dirname "$0")/post-checkout${CHAINED_SUFFIX}" "$@"\n`;
+  const rename: RenameOp = { type: 'rename', from: hookPath, to: chained, display: `${display} → post-checkout${CHAINED_SUFFIX}`, action: 'create', reason: 'keep your hook running: ours execs it' };
+  return { manager: 'plain', ops: [rename, write(hookPath, display, content, null, 'our hook, chaining yours', 'file', content, 0o755)], instructions };
+}
+
+/**
+ * Inverse of the hook wiring for one file's text: the content to write back, or null to delete the file (it held
+ * only our hook). `chainedPrev` given (our file exec'd a moved foreign hook) → its text should be renamed back.
+ */
+export function removeGitHook(text: string): { content: string | null; restoreChained: boolean } {
+  if (!hasBlock(text)) return { content: text, restoreChained: false };
+  const without = removeBlock(text);
+  const chainedExec = `exec "$(dirname "$0")/post-checkout${CHAINED_SUFFIX}" "$@"\n`;
+  if (without === `#!/bin/sh\n${chainedExec}`) return { content: null, restoreChained: true };
+  if (without === '#!/bin/sh\n' || without.trim() === '') return { content: null, restoreChained: false };
+  return { content: without, restoreChained: false };
+}

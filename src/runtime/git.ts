@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { cleanGitEnv, realpathOr, run, RuntimeError } from './util.ts';
+
+export function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}): string {
+  const r = run('git', args, { cwd, env: cleanGitEnv(extraEnv), timeout: 60_000 });
+  if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
+  if (r.code !== 0) throw new RuntimeError(`git ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
+  return r.stdout.replace(/\n$/, '');
+}
+
+export function gitOk(cwd: string, args: string[]): boolean {
+  return run('git', args, { cwd, env: cleanGitEnv(), timeout: 60_000 }).code === 0;
+}
+
+export interface Checkout {
+  /** Root of this working tree (realpath). */
+  root: string;
+  gitDir: string;
+  commonDir: string;
+  /** `refs/heads/x` → `x`; null on a detached HEAD. */
+  branch: string | null;
+  isLinked: boolean;
+}
+
+export function checkoutAt(cwd: string): Checkout {
+  const out = git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']).split('\n');
+  const [root, gitDir, commonDir, head] = out;
+  if (!root || !gitDir || !commonDir) throw new RuntimeError(`not inside a git work tree: ${cwd}`);
+  const branch = head && head.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
+  return {
+    root: realpathOr(root),
+    gitDir: realpathOr(gitDir),
+    commonDir: realpathOr(commonDir),
+    branch,
+    isLinked: realpathOr(gitDir) !== realpathOr(commonDir),
+  };
+}
+
+export interface WorktreeEntry {
+  path: string;
+  head?: string;
+  branch?: string;
+  bare: boolean;
+  detached: boolean;
+  locked: boolean;
+  prunable: boolean;
+}
+
+export function listWorktrees(cwd: string): WorktreeEntry[] {
+  const text = git(cwd, ['worktree', 'list', '--porcelain']);
+  const entries: WorktreeEntry[] = [];
+  let cur: WorktreeEntry | null = null;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      cur = { path: realpathOr(line.slice(9)), bare: false, detached: false, locked: false, prunable: false };
+      entries.push(cur);
+    } else if (!cur) continue;
+    else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
+    else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (line === 'bare') cur.bare = true;
+    else if (line === 'detached') cur.detached = true;
+    else if (line === 'locked' || line.startsWith('locked ')) cur.locked = true;
+    else if (line === 'prunable' || line.startsWith('prunable ')) cur.prunable = true;
+  }
+  return entries;
+}
+
+/** The main checkout: the first non-bare entry of `git worktree list --porcelain`. */
+export function mainCheckout(cwd: string): string {
+  const main = listWorktrees(cwd).find((w) => !w.bare);
+  if (!main) throw new RuntimeError('this repository has no non-bare worktree to take the env file from');
+  return main.path;
+}
+
+export function branchExists(cwd: string, branch: string): boolean {
+  return gitOk(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+}
+
+export function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function neonAgentsDir(commonDir: string): string {
+  const d = path.join(commonDir, 'neon-agents');
+  fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  return d;
+}
