@@ -1,0 +1,144 @@
+// Shared helpers for the runtime integration tests: temp git repos wired like the initializer wires them.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
+import { claudeSettingsHooks } from '../../src/shared/claude-hooks.ts';
+import { DEFAULT_ANSWERS, type Manifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
+import type { WriteOp } from '../../src/plan/ops.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const NEON_BIN = path.join(ROOT, 'node_modules/.bin/neon');
+
+let runtimePromise: Promise<string> | null = null;
+/** Bundle src/runtime/main.ts exactly as scripts/build.mjs does (without touching dist/). */
+export function buildRuntime(): Promise<string> {
+  runtimePromise ??= (async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'na-rt-')), 'neon-worktree.mjs');
+    await build({
+      entryPoints: [path.join(ROOT, 'src/runtime/main.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+      banner: { js: '#!/usr/bin/env node' },
+    });
+    return out;
+  })();
+  return runtimePromise;
+}
+
+export function tmpdir(prefix = 'na-'): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+export function sh(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', input, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Async variant (for parallel runs). */
+export function shAsync(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) p.stdin.end(input);
+    else p.stdin.end();
+  });
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+}
+
+export interface RepoOptions {
+  answers?: Partial<ManifestAnswers>;
+  envText?: string | null;
+  gitHook?: boolean;
+  claudeHooks?: boolean;
+  /** Extra files to commit. */
+  files?: Record<string, string>;
+  /** Run before the hook is planned (e.g. husky setup). */
+  beforeHook?: (repo: string) => void;
+}
+
+export async function makeRepo(opts: RepoOptions = {}): Promise<string> {
+  const repo = tmpdir('na-repo-');
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.email', 't@e');
+  git(repo, 'config', 'user.name', 't');
+  const answers: ManifestAnswers = { ...DEFAULT_ANSWERS, projectId: 'local-project-123456', ...opts.answers };
+  const manifest: Manifest = { tool: 'create-neon-agents', version: '0.0.0-test', answers, files: {} };
+  const files: Record<string, string> = {
+    '.gitignore': '.env\n.env.*\n!.env.example\n.claude/worktrees/\n.claude/settings.local.json\nnode_modules/\n',
+    'README.md': '# test\n',
+    '.claude/neon-agents.json': JSON.stringify(manifest, null, 2),
+    ...opts.files,
+  };
+  if (opts.claudeHooks !== false && !opts.files?.['.claude/settings.json']) files['.claude/settings.json'] = JSON.stringify({ hooks: claudeSettingsHooks() }, null, 2);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
+    fs.writeFileSync(path.join(repo, rel), text);
+  }
+  const rt = await buildRuntime();
+  fs.mkdirSync(path.join(repo, '.claude/hooks'), { recursive: true });
+  fs.copyFileSync(rt, path.join(repo, '.claude/hooks/neon-worktree.mjs'));
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'init');
+  if (opts.envText !== null) fs.writeFileSync(path.join(repo, answers.envFile), opts.envText ?? '# app settings\nAPP_NAME=demo\nDATABASE_URL=postgresql://shared:pw@shared-host/neondb\n');
+  opts.beforeHook?.(repo);
+  if (opts.gitHook !== false) installGitHook(repo);
+  return repo;
+}
+
+export function hookContext(repo: string): GitHookContext {
+  const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : null);
+  const hooksDir = git(repo, 'rev-parse', '--path-format=absolute', '--git-path', 'hooks');
+  let coreHooksPath: string | null = null;
+  try {
+    coreHooksPath = git(repo, 'config', 'core.hooksPath');
+  } catch {
+    /* unset */
+  }
+  const lh = path.join(repo, 'lefthook.yml');
+  return {
+    repoRoot: repo,
+    hooksDir,
+    coreHooksPath,
+    files: {
+      postCheckout: read(path.join(hooksDir, 'post-checkout')),
+      chainedPrev: read(path.join(hooksDir, 'post-checkout.neon-agents-prev')),
+      huskyPostCheckout: read(path.join(repo, '.husky/post-checkout')),
+      lefthook: fs.existsSync(lh) ? { path: lh, text: fs.readFileSync(lh, 'utf8') } : null,
+      packageJson: read(path.join(repo, 'package.json')),
+      preCommitConfig: read(path.join(repo, '.pre-commit-config.yaml')),
+    },
+  };
+}
+
+/** Apply planGitHook's ops the way the initializer's apply does. */
+export function installGitHook(repo: string) {
+  const plan = planGitHook(hookContext(repo));
+  for (const op of plan.ops) {
+    if (op.type === 'rename') fs.renameSync(op.from, op.to);
+    else {
+      const w = op as WriteOp;
+      fs.mkdirSync(path.dirname(w.path), { recursive: true });
+      fs.writeFileSync(w.path, w.content);
+      if (w.mode) fs.chmodSync(w.path, w.mode);
+    }
+  }
+  return plan;
+}
+
+export function readEnv(file: string): string | null {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}

@@ -1,0 +1,259 @@
+// Real git + the real Neon CLI + the local Neon emulator: post-checkout provisioning, isolation, concurrency,
+// fail-closed, branch switches, detached HEAD, foreign hooks, prune, expiry.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/shared/env-file.ts';
+import { useLocalNeon } from '../fixtures/local-neon.ts';
+import { git, installGitHook, makeRepo, NEON_BIN, readEnv, sh, shAsync } from './helpers.ts';
+
+const ln = useLocalNeon({ branchLimit: 100 });
+let env: Record<string, string>;
+let mainUrl: string;
+
+beforeAll(() => {
+  env = { ...ln.env, NEON_AGENTS_NEON_BIN: NEON_BIN, NEON_AGENTS_RETRY_BASE_MS: '50' };
+  mainUrl = ln.local.getProject().connectionUri;
+});
+
+const mainEnvText = () => `# app settings\r\nAPP_NAME=demo\r\nexport DATABASE_URL="${mainUrl}" # shared\r\nNEON_API_KEY=${ln.local.apiKey}\r\n`;
+
+function records(repo: string) {
+  const dir = path.join(repo, '.git/neon-agents/branches');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) : [];
+}
+
+describe('post-checkout on git worktree add', () => {
+  it('gives a new worktree its own connectable branch, isolated from others and from main', async () => {
+    const repo = await makeRepo({ envText: mainEnvText(), answers: { branchTtlDays: 7 } });
+    const { NEON_API_KEY: _k, ...noKeyEnv } = env; // the key comes from the main checkout's env file
+    const a = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'feat/a', path.join(repo, '../wt-a-' + path.basename(repo))], noKeyEnv);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(/created Neon branch agents\/[0-9a-f]{8}\/feat-a-[0-9a-f]{8}/);
+    const b = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'feat-b', path.join(repo, '../wt-b-' + path.basename(repo))], noKeyEnv);
+    expect(b.code, b.stderr).toBe(0);
+    const wtA = path.join(repo, '../wt-a-' + path.basename(repo));
+    const wtB = path.join(repo, '../wt-b-' + path.basename(repo));
+    const textA = readEnv(path.join(wtA, '.env'))!;
+    // Edited, not regenerated: comments, CRLF, `export` and the trailing comment survive; the key does not.
+    expect(textA).toMatch(/^# app settings\r\nAPP_NAME=demo\r\nexport DATABASE_URL=\S+ # shared\r\n$/);
+    expect(textA).not.toContain('NEON_API_KEY');
+    expect(fs.statSync(path.join(wtA, '.env')).mode & 0o777).toBe(0o600);
+    const urlA = parseEnv(textA).get('DATABASE_URL')!;
+    const urlB = parseEnv(readEnv(path.join(wtB, '.env'))!).get('DATABASE_URL')!;
+    expect(urlA).toContain('-pooler');
+    expect(new Set([urlA, urlB, mainUrl]).size).toBe(3);
+
+    await ln.query(urlA, 'create table only_in_a (id int)');
+    const has = async (url: string) => (await ln.query(url, "select to_regclass('public.only_in_a') as t"))[0].t;
+    expect(await has(urlA)).toBe('only_in_a');
+    expect(await has(urlB)).toBeNull();
+    expect(await has(mainUrl)).toBeNull();
+
+    // Expiry is set (7 days) and the parent is the project's default branch.
+    const branches = await ln.local.listBranches();
+    const recs = records(repo);
+    expect(recs).toHaveLength(2);
+    const brA = branches.find((x) => x.name === recs.find((r: any) => r.gitBranch === 'feat/a').neonBranch)!;
+    const days = (Date.parse(brA.expiresAt!) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThan(7.01);
+    expect(brA.parentId).toBe(ln.local.getProject().defaultBranchId);
+
+    // ensure is idempotent: no new branch, same URL.
+    const e = sh(wtA, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], noKeyEnv);
+    expect(e.code, e.stderr).toBe(0);
+    expect((await ln.local.listBranches()).length).toBe(branches.length);
+    expect(parseEnv(readEnv(path.join(wtA, '.env'))!).get('DATABASE_URL')).toBe(urlA);
+    const st = sh(wtA, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], noKeyEnv);
+    expect(st.stdout).toMatch(/points at it/);
+  });
+
+  it('eight parallel worktrees get eight distinct branches and env files, and one for the same worktree twice', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const before = (await ln.local.listBranches()).length;
+    const t0 = Date.now();
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => shAsync(repo, 'git', ['worktree', 'add', '-q', '-b', `p${i}`, path.join(repo, `.claude/worktrees/p${i}`)], env)),
+    );
+    const ms = Date.now() - t0;
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const urls = Array.from({ length: 8 }, (_, i) => parseEnv(readEnv(path.join(repo, `.claude/worktrees/p${i}/.env`))!).get('DATABASE_URL'));
+    expect(new Set(urls).size).toBe(8);
+    for (const u of urls) expect(u).not.toBe(mainUrl);
+    expect((await ln.local.listBranches()).length).toBe(before + 8);
+    // Two concurrent ensures of one worktree: still one branch.
+    const wt = path.join(repo, '.claude/worktrees/p0');
+    fs.rmSync(path.join(wt, '.env'));
+    const two = await Promise.all([0, 1].map(() => shAsync(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env)));
+    for (const r of two) expect(r.code, r.stderr).toBe(0);
+    expect((await ln.local.listBranches()).length).toBe(before + 8);
+    expect(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')).toBe(urls[0]);
+    const locked = ln.local.requests.filter((q) => q.status === 423).length;
+    console.log(`8 parallel git worktree add with provisioning: ${ms} ms (${locked} API answers were 423 Locked)`);
+  });
+
+  it('fails closed on API 500 and 401 and without a Neon CLI, and git still succeeds', async () => {
+    const repo = await makeRepo({ envText: `A=1\nDATABASE_URL=${mainUrl}\n` });
+    const check = (name: string, extra: Record<string, string>, pattern: RegExp) => {
+      const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...env, ...extra });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/FAILED/);
+      expect(r.stderr).toMatch(pattern);
+      const text = readEnv(path.join(repo, `.claude/worktrees/${name}/.env`))!;
+      expect(parseEnv(text).has('DATABASE_URL')).toBe(false);
+      expect(text).toMatch(/^A=1\n/);
+      expect(text).toMatch(/# neon-agents: .*ensure/);
+      return r;
+    };
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 500, times: 10 });
+    check('f500', {}, /internal server error/);
+    ln.local.clearFailures();
+    check('f401', { NEON_API_KEY: 'wrong-key' }, /Authentication failed/);
+    check('nocli', { NEON_AGENTS_NEON_BIN: '/nonexistent/neon' }, /not found/i);
+    // A 500 once is retried and then succeeds.
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 503, times: 1 });
+    const ok = sh(path.join(repo, '.claude/worktrees/f500'), 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    const text = readEnv(path.join(repo, '.claude/worktrees/f500/.env'))!;
+    expect(parseEnv(text).get('DATABASE_URL')).toMatch(/pooler/);
+    expect(text).not.toMatch(/# neon-agents:/);
+  });
+
+  it('a hanging or garbage-printing CLI is a clear error with nothing half-written', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const fake = path.join(repo, '..', `fake-neon-${path.basename(repo)}`);
+    fs.writeFileSync(fake, '#!/bin/sh\nif [ "$1" = --version ]; then echo 1.9.0; exit 0; fi\necho "<html>oops</html>"\n', { mode: 0o755 });
+    const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'garbage', path.join(repo, '.claude/worktrees/garbage')], { ...env, NEON_AGENTS_NEON_BIN: fake });
+    expect(r.stderr).toMatch(/unexpected output .*Neon CLI 1\.9\.0.*needs >= 2\.14\.0/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/garbage/.env'))!).has('DATABASE_URL')).toBe(false);
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, hang: true, times: 3 });
+    const t0 = Date.now();
+    const h = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'hang', path.join(repo, '.claude/worktrees/hang')], { ...env, NEON_AGENTS_CLI_TIMEOUT_MS: '2500' });
+    ln.local.clearFailures();
+    expect(h.code).toBe(0);
+    expect(h.stderr).toMatch(/did not answer within/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/hang/.env'))!).has('DATABASE_URL')).toBe(false);
+  });
+
+  it('refuses to attach to an existing Neon branch it did not create', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    git(repo, 'worktree', 'add', '-q', '-b', 'x1', path.join(repo, '.claude/worktrees/x1')); // no env: no provisioning
+    const wt = path.join(repo, '.claude/worktrees/x1');
+    const status = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], env);
+    const name = /would be (\S+)\)/.exec(status.stdout)![1]!;
+    await ln.neonJson(['branches', 'create', '--name', name, '--project-id', ln.local.projectId]);
+    const r = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/already exists .*refusing to attach/);
+    expect(parseEnv(readEnv(path.join(wt, '.env'))!).has('DATABASE_URL')).toBe(false);
+  });
+
+  it('branch allowance: says so, counts branches, names prune; default branch may be "production"', async () => {
+    const p = await ln.local.createProject({ branchLimit: 2, defaultBranchName: 'production' });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${p.connectionUri}\n`, answers: { projectId: p.id } });
+    const ok = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'l1', path.join(repo, '.claude/worktrees/l1')], env);
+    expect(ok.stderr).toMatch(/created Neon branch/);
+    expect((await ln.local.listBranches(p.id)).find((b) => b.name.startsWith('agents/'))!.parentId).toBe(p.defaultBranchId);
+    const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'l2', path.join(repo, '.claude/worktrees/l2')], env);
+    expect(r.stderr).toMatch(/branch allowance is used up.*2 branches: 1 agent branches.*1 of them from this clone.*prune/);
+  });
+});
+
+describe('branch switches, detached HEAD, foreign hooks, prune', () => {
+  it('a branch switch in the main checkout follows the mapped Neon branch and restores its own value', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const wt = path.join(repo, '.claude/worktrees/rev');
+    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'review-me', wt], env).code).toBe(0);
+    const wtUrl = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL');
+    sh(repo, 'git', ['worktree', 'remove', wt], env);
+    const sw = sh(repo, 'git', ['checkout', '-q', 'review-me'], env);
+    expect(sw.code).toBe(0);
+    expect(parseEnv(readEnv(path.join(repo, '.env'))!).get('DATABASE_URL')).toBe(wtUrl);
+    sh(repo, 'git', ['checkout', '-q', '-b', 'unrelated'], env); // no mapping, no branch created
+    expect(parseEnv(readEnv(path.join(repo, '.env'))!).get('DATABASE_URL')).toBe(mainUrl);
+    expect(records(repo)).toHaveLength(1);
+    // File checkouts (flag 0) do nothing.
+    fs.writeFileSync(path.join(repo, 'README.md'), 'changed');
+    expect(sh(repo, 'git', ['checkout', '--', 'README.md'], env).stderr).toBe('');
+  });
+
+  it('a detached-HEAD worktree gets its own branch', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const r = sh(repo, 'git', ['worktree', 'add', '-q', '--detach', path.join(repo, '.claude/worktrees/det')], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/created Neon branch agents\/[0-9a-f]{8}\/detached-det/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/det/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
+  });
+
+  it('a git-lfs style foreign hook keeps running, and so does ours', async () => {
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${mainUrl}\n`,
+      gitHook: false,
+    });
+    const hook = path.join(repo, '.git/hooks/post-checkout');
+    fs.writeFileSync(hook, '#!/bin/sh\ncommand -v git >/dev/null 2>&1 || exit 2\necho "lfs-ran $3" >> "$(git rev-parse --git-common-dir)/lfs.log"\n', { mode: 0o755 });
+    installGitHook(repo);
+    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'lfs1', path.join(repo, '.claude/worktrees/lfs1')], env).code).toBe(0);
+    expect(fs.readFileSync(path.join(repo, '.git/lfs.log'), 'utf8')).toBe('lfs-ran 1\n');
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/lfs1/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
+  });
+
+  it('a non-sh foreign hook is chained (renamed and exec\'d)', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, gitHook: false });
+    const hook = path.join(repo, '.git/hooks/post-checkout');
+    fs.writeFileSync(hook, `#!/usr/bin/env node\nrequire('fs').appendFileSync(require('path').join(process.cwd(), '..', 'node-hook.log'), process.argv.slice(2).join(' ') + '\\n');\n`, { mode: 0o755 });
+    installGitHook(repo);
+    expect(fs.existsSync(hook + '.neon-agents-prev')).toBe(true);
+    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'nh', path.join(repo, '.claude/worktrees/nh')], env).code).toBe(0);
+    expect(fs.readFileSync(path.join(repo, '.claude/worktrees/node-hook.log'), 'utf8')).toMatch(/^0{40} [0-9a-f]{40} 1\n$/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/nh/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
+  });
+
+  it('works in a husky repo (core.hooksPath=.husky/_, user script run with sh -e)', async () => {
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${mainUrl}\n`,
+      beforeHook: (r) => {
+        // The layout `npx husky` 9 writes (see git-hooks-worktrees.md §B5.1).
+        fs.mkdirSync(path.join(r, '.husky/_'), { recursive: true });
+        fs.writeFileSync(path.join(r, '.husky/_/.gitignore'), '*\n');
+        fs.writeFileSync(path.join(r, '.husky/_/h'), `#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n[ ! -f "$s" ] && exit 0\n[ "\${HUSKY-}" = "0" ] && exit 0\nexport PATH="node_modules/.bin:$PATH"\nsh -e "$s" "$@"\nc=$?\n[ $c != 0 ] && echo "husky - $n script failed (code $c)"\nexit $c\n`);
+        fs.writeFileSync(path.join(r, '.husky/_/post-checkout'), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n', { mode: 0o755 });
+        fs.writeFileSync(path.join(r, '.husky/post-checkout'), 'echo "user husky script ran" >&2\n');
+        git(r, 'config', 'core.hooksPath', '.husky/_');
+      },
+    });
+    expect(fs.readFileSync(path.join(repo, '.husky/post-checkout'), 'utf8')).toMatch(/create-neon-agents[\s\S]*user husky script ran/);
+    expect(fs.existsSync(path.join(repo, '.git/hooks/post-checkout'))).toBe(false);
+    const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'hk', path.join(repo, '.claude/worktrees/hk')], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/user husky script ran/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/hk/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
+  });
+
+  it('prune deletes only our orphans', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    for (const n of ['keep', 'gone', 'reviewed']) sh(repo, 'git', ['worktree', 'add', '-q', '-b', n, path.join(repo, `.claude/worktrees/${n}`)], env);
+    // gone: worktree and git branch removed. reviewed: worktree removed, branch kept. keep: untouched.
+    sh(repo, 'git', ['worktree', 'remove', path.join(repo, '.claude/worktrees/gone')]);
+    git(repo, 'branch', '-D', 'gone');
+    sh(repo, 'git', ['worktree', 'remove', path.join(repo, '.claude/worktrees/reviewed')]);
+    // Not ours: a teammate-style branch with our prefix but no record, and an unrelated branch.
+    await ln.neonJson(['branches', 'create', '--name', 'agents/abcd1234/someone-else', '--project-id', ln.local.projectId]);
+    const names = () => ln.local.listBranches().then((bs) => bs.map((b) => b.name));
+    const recs = records(repo);
+    const gone = recs.find((r: any) => r.gitBranch === 'gone').neonBranch;
+    const list = sh(repo, 'node', ['.claude/hooks/neon-worktree.mjs', 'prune'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split('\n')).toEqual([expect.stringContaining(`orphan ${gone} `)]);
+    expect(await names()).toContain(gone);
+    const del = sh(repo, 'node', ['.claude/hooks/neon-worktree.mjs', 'prune', '--yes'], env);
+    expect(del.code, del.stderr).toBe(0);
+    const after = await names();
+    expect(after).not.toContain(gone);
+    for (const r of recs.filter((x: any) => x.gitBranch !== 'gone')) expect(after).toContain(r.neonBranch);
+    expect(after).toContain('agents/abcd1234/someone-else');
+    expect(after).toContain(ln.local.getProject().defaultBranchName);
+  });
+});
