@@ -7,7 +7,7 @@
 //   expect(await t.exitCode()).toBe(0);
 //   t.kill();                                   // in afterEach: kills this session's tmux server only
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, baseEnv, tempDir } from '../helpers/repo.ts';
 
@@ -33,6 +33,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export class Terminal {
   /** Every screen captured so far (plain and with escapes), for "the secret never appeared" checks. */
   readonly captures: string[] = [];
+  private socketPath = '';
   private constructor(
     readonly socket: string,
     readonly dir: string,
@@ -57,6 +58,7 @@ export class Terminal {
     chmodSync(script, 0o755);
     const t = new Terminal(socket, dir, o.cols ?? 80);
     t.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(o.cols ?? 80), '-y', String(o.rows ?? 40), '-c', o.cwd, script);
+    t.socketPath = t.tmux('display-message', '-p', '#{socket_path}').trim();
     return t;
   }
 
@@ -130,6 +132,8 @@ export class Terminal {
     } catch {
       /* already gone */
     }
+    // kill-server leaves the socket file behind.
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
   }
 }
 
