@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     });
     ui.report(result);
     if (result.conflicts.length) {
+      if (options.json) return 1; // the summary above already lists them (ok: false)
       ui.error(
         `Conflicts left with markers in ${result.conflicts.join(', ')}: resolve them (search for <<<<<<<), then commit. Everything else was written.`,
         1,

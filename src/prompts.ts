@@ -22,7 +22,7 @@ export interface AskInput {
 }
 
 export interface Wizard {
-  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined }>;
+  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean }>;
   confirmPlan(plan: Plan): Promise<void>;
   resolveConflicts(plan: Plan): Promise<boolean>;
 }
@@ -55,8 +55,8 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         ).trim();
       }
 
+      let useLogin = false;
       if (!apiKey && !reuse) {
-        let useLogin = false;
         if (detected.neonCli) {
           const cli = detected.neonCli;
           const s = p.spinner();
@@ -122,7 +122,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         a.branchTtlDays = Number(ttl.trim());
       }
 
-      return { answers: a as ManifestAnswers, apiKey };
+      return { answers: a as ManifestAnswers, apiKey, cliLogin: useLogin };
     },
 
     async confirmPlan(plan) {

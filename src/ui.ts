@@ -110,7 +110,7 @@ export function nextSteps(r: InitResult): string[] {
   }
   if (!r.neonCli) steps.push(`Install the Neon CLI (the worktree hooks run it): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
   // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
-  if (!r.apiKeyGiven && !r.verify?.ok) {
+  if (!r.apiKeyGiven && !r.verify?.ok && !r.cliLogin) {
     steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);
   }
   if (d.project.orm.name) steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
@@ -212,7 +212,7 @@ export class JsonUi implements Ui {
   }
   report(r: InitResult): void {
     const doc = {
-      ok: true,
+      ok: r.conflicts.length === 0,
       dryRun: r.dryRun,
       version: r.plan.manifest.version,
       repo: r.detected.repo.root,
@@ -226,6 +226,7 @@ export class JsonUi implements Ui {
       written: r.written,
       warnings: this.warnings,
       instructions: r.plan.instructions,
+      conflicts: r.conflicts,
       command: equivalentCommand(r.answers, undefined),
     };
     this.out.write(JSON.stringify(doc, null, 2) + '\n');

@@ -14,7 +14,7 @@ import { plan as makePlan, isNoop, WORKTREES_DIR, type Plan, type Snapshot } fro
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
-import type { Ui } from '../ui.ts';
+import { neonInstallCommand, type Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
 import { parseEnv } from '../shared/env-file.ts';
 
@@ -91,7 +91,8 @@ export function equivalentCommand(a: Partial<ManifestAnswers>, dir: string | und
   if (a.permissionMode) parts.push(`--permission-mode ${a.permissionMode}`);
   if (a.branchTtlDays !== undefined) parts.push(`--branch-ttl ${a.branchTtlDays}`);
   if (a.parentBranch) parts.push(`--parent-branch ${a.parentBranch}`);
-  if (a.envFile) parts.push(`--env-file ${a.envFile}`);
+  // --env-path, not --env-file: Node 20 itself consumes --env-file anywhere on its command line.
+  if (a.envFile) parts.push(`--env-path ${a.envFile}`);
   if (a.pooled === false) parts.push('--no-pooled');
   if (a.gitHook === false) parts.push('--no-git-hook');
   if (a.claudeHooks === false) parts.push('--no-claude-hooks');
@@ -165,6 +166,8 @@ export interface InitResult {
   detected: Detected;
   answers: ManifestAnswers;
   apiKeyGiven: boolean;
+  /** The wizard confirmed a working Neon CLI login and the user chose it. */
+  cliLogin: boolean;
   neonCli: NeonCli | null;
   verify: VerifyResult | null;
   written: string[];
@@ -184,10 +187,12 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   ui.intro(detected);
 
   let answers: ManifestAnswers;
+  let cliLogin = false;
   if (ctx.interactive && ctx.wizard) {
     const got = await ctx.wizard.ask({ partial, options: o, detected, apiKey, reuse: Boolean(detected.manifest) && !o.reconfigure });
     answers = got.answers;
     apiKey = got.apiKey;
+    cliLogin = got.cliLogin;
   } else {
     if (missing.length) {
       throw new UsageError(
@@ -201,7 +206,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   // Checks: the Neon CLI (never fatal: the files are useful before it is installed) and, online, the project.
   const neonCli = detected.neonCli;
   if (!neonCli) {
-    ui.warn(`The Neon CLI (neon or neonctl) is not on PATH; the runtime needs it to create branches. Install it: ${NEON_CLI_INSTALL.join('  or  ')}`);
+    ui.warn(`The Neon CLI (neon or neonctl) is not on PATH; the runtime needs it to create branches. Install it: ${neonInstallCommand(detected.pm.name)}  or  ${NEON_CLI_INSTALL[1]}`);
   }
   let verify: VerifyResult | null = null;
   if (o.verify && neonCli) {
@@ -243,6 +248,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     detected,
     answers,
     apiKeyGiven: Boolean(apiKey),
+    cliLogin,
     neonCli,
     verify,
     written: [],

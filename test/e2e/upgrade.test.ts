@@ -75,6 +75,16 @@ describe('re-running upgrades what an older version wrote', () => {
     expect(JSON.parse(read(repo, '.claude/neon-agents.json')).version).not.toBe(OLD_VERSION);
   });
 
+  it('with --json, a conflict is one document: ok false, the files listed, exit 1', async () => {
+    const repo = olderSetup();
+    writeFiles(repo, { [FD]: read(repo, FD).replace(OLD_LINE, '1. Read ALL the code first and follow its patterns') });
+    git(repo, 'commit', '-qam', 'our edits');
+    const r = await upgrade(repo, '--json');
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ ok: false, conflicts: [FD] });
+  });
+
   it('does not recreate a file the user deleted, unless --restore', async () => {
     const repo = olderSetup();
     git(repo, 'rm', '-q', '.claude/agents/data-optimizer.md');

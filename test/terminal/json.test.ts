@@ -79,7 +79,8 @@ describe('--json output validates against schema/summary.schema.json', () => {
       ['a bad project id', (d) => (d.answers.projectId = 'My Project')],
       ['a ttl above Neon’s limit', (d) => (d.answers.branchTtlDays = 31)],
       ['an unknown role', (d) => (d.answers.roles = ['dba'])],
-      ['ok: false on a summary', (d) => (d.ok = false)],
+      ['ok: false on a summary without conflicts', (d) => (d.ok = false)],
+      ['conflicts on a summary that says ok', (d) => (d.conflicts = ['.claude/agents/x.md'])],
       ['a verify result of the wrong shape', (d) => (d.verify = { ok: true })],
     ];
     for (const [what, mutate] of broken) {
