@@ -5,7 +5,7 @@ import { parseEnv, setEnvValues } from '../shared/env-file.ts';
 import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
-import { branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
+import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
 import { connectionString, deleteBranch, listBranches, pooledAndDirect } from './neon.ts';
 import { branchLabel, neonNameFor, provision, RETRY_HINT, writeEnv } from './provision.ts';
 import { allRecords, cloneId, deleteRecord, parentEnvFile, readRecord, recordForGitBranch, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
@@ -136,10 +136,10 @@ export function worktreeCreate(): number {
     const skip = { [SKIP_HOOK_ENV]: '1' };
     fs.mkdirSync(path.dirname(wt), { recursive: true });
     if (branchExists(mainRoot, branch)) {
-      git(mainRoot, ['worktree', 'add', wt, branch], skip);
+      addWorktree(mainRoot, wt, [wt, branch], branch, skip);
     } else {
       const base = baseRefFor(mainRoot, settings.baseRef);
-      git(mainRoot, ['worktree', 'add', '--no-track', '-b', branch, wt, `${base}^{commit}`], skip);
+      addWorktree(mainRoot, wt, ['--no-track', '-b', branch, wt, `${base}^{commit}`], branch, skip);
       createdBranch = true;
     }
     createdWt = true;

@@ -1,12 +1,48 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanGitEnv, realpathOr, run, RuntimeError } from './util.ts';
+import { cleanGitEnv, realpathOr, run, RuntimeError, sleepMs } from './util.ts';
+
+/**
+ * git (2.39 at least) races with itself when worktrees are added concurrently: a command that walks the worktree
+ * list can read another `worktree add`'s admin dir before its files exist, and dies with
+ * "fatal: failed to read .git/worktrees/<x>/commondir" (seen about once in 100 parallel adds). Claude Code adds
+ * subagent worktrees in parallel, so such a failure is retried after a short random pause.
+ */
+export const GIT_WORKTREE_RACE = /failed to read .*\/(commondir|gitdir)\b/;
 
 export function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}): string {
-  const r = run('git', args, { cwd, env: cleanGitEnv(extraEnv), timeout: 60_000 });
-  if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
-  if (r.code !== 0) throw new RuntimeError(`git ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
-  return r.stdout.replace(/\n$/, '');
+  for (let attempt = 1; ; attempt++) {
+    const r = run('git', args, { cwd, env: cleanGitEnv(extraEnv), timeout: 60_000 });
+    if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
+    if (r.code === 0) return r.stdout.replace(/\n$/, '');
+    // (`worktree add` itself is not safely repeatable here: addWorktree() handles it.)
+    const raced = GIT_WORKTREE_RACE.test(r.stderr) && !(args[0] === 'worktree' && args[1] === 'add');
+    if (raced && attempt < 4) {
+      sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
+      continue;
+    }
+    throw new RuntimeError(`git ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
+  }
+}
+
+/**
+ * `git worktree add`, tolerant of git's concurrent-add race: when it reports the race, the worktree may in fact be
+ * complete (accept it) or not yet created (try again).
+ */
+export function addWorktree(mainRoot: string, wt: string, args: string[], branch: string, extraEnv: Record<string, string>): void {
+  for (let attempt = 1; ; attempt++) {
+    const r = run('git', ['worktree', 'add', ...args], { cwd: mainRoot, env: cleanGitEnv(extraEnv), timeout: 60_000 });
+    if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
+    if (r.code === 0) return;
+    if (!GIT_WORKTREE_RACE.test(r.stderr) || attempt >= 4) {
+      throw new RuntimeError(`git worktree add failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
+    }
+    const top = run('git', ['rev-parse', '--show-toplevel'], { cwd: wt, env: cleanGitEnv(), timeout: 10_000 });
+    if (top.code === 0 && realpathOr(top.stdout.trim()) === realpathOr(wt)) return; // it was made after all
+    sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
+    // The branch may exist by now (the -b part succeeded): attach to it instead of creating it again.
+    if (gitOk(mainRoot, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])) args = [wt, branch];
+  }
 }
 
 export function gitOk(cwd: string, args: string[]): boolean {

@@ -211,7 +211,8 @@ describe('local Neon with the real CLI: errors', () => {
     expect(past.exitCode).toBe(1);
     expect(past.stderr).toContain('ERROR: expires_at must be in the future');
 
-    const soon = new Date(Date.now() + 2_500).toISOString();
+    // Far enough ahead that a CLI start on a loaded 2-core CI machine cannot outlive it before the POST arrives.
+    const soon = new Date(Date.now() + 8_000).toISOString();
     const made = await ln.neonJson(['branches', 'create', '--name', 'ephemeral', '--expires-at', soon, ...P()]);
     expect(made.branch.expires_at).toBe(soon.replace(/\.\d{3}Z$/, 'Z'));
     const url = made.connection_uris[0].connection_uri;
