@@ -102,6 +102,32 @@ function copyWorktreeInclude(mainRoot: string, wt: string): string[] {
   return copied;
 }
 
+/**
+ * Env files copied by `.worktreeinclude` other than the configured one would still hold the main checkout's
+ * DATABASE_URL (e.g. `.env` when the app's file is `.env.local`, and Prisma reads `.env`): give them this
+ * worktree's values too, or none when provisioning failed — never the shared database.
+ */
+function alignCopiedEnvFiles(wt: string, mainRoot: string, copied: string[]): void {
+  if (!copied.length) return;
+  const answers = loadAnswers(wt, mainRoot);
+  if (!answers) return;
+  const own = envFilePath(wt, answers);
+  const ownValues = parseEnv(readIfExists(own) ?? '');
+  const keys = ['DATABASE_URL', ...(answers.directUrlVar ? [answers.directUrlVar] : [])];
+  for (const rel of copied) {
+    const file = path.join(wt, rel);
+    if (realpathOr(file) === realpathOr(own)) continue;
+    const text = readIfExists(file);
+    if (text === null) continue;
+    const values = parseEnv(text);
+    const change: Record<string, string | null> = {};
+    for (const k of keys) if (values.has(k)) change[k] = ownValues.get(k) ?? null;
+    if (!Object.keys(change).length) continue;
+    writeFileAtomic(file, setEnvValues(text, change), 0o600);
+    say(`${rel}: ${Object.keys(change).join(', ')} ${ownValues.has('DATABASE_URL') ? 'now point at this worktree\'s branch' : 'removed (no branch for this worktree)'}`);
+  }
+}
+
 function symlinkDirectories(mainRoot: string, wt: string, dirs: unknown): void {
   if (!Array.isArray(dirs)) return;
   for (const d of dirs) {
@@ -128,6 +154,7 @@ export function worktreeCreate(): number {
   const existing = listWorktrees(mainRoot).find((w) => w.path === realpathOr(wt));
   let createdWt = false;
   let createdBranch = false;
+  let copiedEnvFiles: string[] = [];
   if (existing) {
     say(`reusing worktree ${wt}`);
   } else {
@@ -145,6 +172,7 @@ export function worktreeCreate(): number {
     createdWt = true;
     const copied = copyWorktreeInclude(mainRoot, wt);
     if (copied.length) say(`copied from .worktreeinclude: ${copied.join(', ')}`);
+    copiedEnvFiles = copied.filter((f) => /^\.env/.test(path.basename(f)));
     const local = path.join(mainRoot, '.claude', 'settings.local.json');
     if (fs.existsSync(local) && !fs.existsSync(path.join(wt, '.claude', 'settings.local.json'))) {
       fs.mkdirSync(path.join(wt, '.claude'), { recursive: true });
@@ -154,6 +182,7 @@ export function worktreeCreate(): number {
   }
   const co = checkoutAt(wt);
   const out = provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
+  alignCopiedEnvFiles(co.root, mainRoot, copiedEnvFiles);
   if (out.status === 'failed') {
     const answers = loadAnswers(co.root, mainRoot);
     if (answers?.onProvisionFailure === 'continue') {

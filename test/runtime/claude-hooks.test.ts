@@ -54,6 +54,26 @@ describe('worktree-create / worktree-remove', () => {
     expect((await ln.local.listBranches()).length).toBe(n - 1);
   });
 
+  it('a .env copied by .worktreeinclude next to the configured .env.local never keeps the shared URL', async () => {
+    const repo = await makeRepo({
+      answers: { envFile: '.env.local' },
+      envText: `DATABASE_URL=${mainUrl}\n`,
+      files: { '.worktreeinclude': '.env\n.env.local\n' },
+    });
+    fs.writeFileSync(path.join(repo, '.env'), `# read by Prisma\nDATABASE_URL=${mainUrl}\nOTHER=1\n`);
+    const r = create(repo, JSON.stringify({ cwd: repo, name: 'prisma-reads-dotenv' }));
+    expect(r.code, r.stderr).toBe(0);
+    const wt = r.stdout.trim();
+    const own = parseEnv(readEnv(path.join(wt, '.env.local'))!).get('DATABASE_URL');
+    expect(own).toBeDefined();
+    expect(own).not.toBe(mainUrl);
+    const copied = readEnv(path.join(wt, '.env'))!;
+    expect(parseEnv(copied).get('DATABASE_URL')).toBe(own);
+    expect(copied).toMatch(/^# read by Prisma\n/);
+    expect(copied).toMatch(/^OTHER=1$/m);
+    expect(r.stderr).toMatch(/\.env: DATABASE_URL now point at this worktree's branch/);
+  });
+
   it('keeps the Neon branch when the worktree has commits, and a dirty worktree entirely', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
     const wt = create(repo, JSON.stringify({ name: 'work' })).stdout.trim();
