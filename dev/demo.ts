@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { bold, cyan, dim, green, red, yellow } from 'kolorist';
 import { startLocalNeon, type LocalNeon } from './local-neon/index.ts';
+import { pgClientConfig } from './local-neon/client.ts';
 import { parseEnv } from '../src/shared/env-file.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,18 +45,7 @@ function indent(text: string): string {
 
 // node-postgres treats sslmode=require as verify-full: trust the local Neon's CA (real Neon uses a public CA).
 let caPem = '';
-function pgConfig(url: string): pg.ClientConfig {
-  const u = new URL(url);
-  return {
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    host: u.hostname,
-    port: Number(u.port || 5432),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    options: u.searchParams.get('options') ?? undefined,
-    ssl: { ca: caPem },
-  };
-}
+const pgConfig = (url: string) => pgClientConfig(url, caPem);
 
 // pg warns about its sslmode aliases on every parse; the demo's output is for people.
 process.removeAllListeners('warning');
