@@ -2,7 +2,7 @@
 // belongs to. Spawning `neon --version` costs ~0.5 s; we only do it when reading the package fails.
 import path from 'node:path';
 import { accessSync, constants, realpathSync } from 'node:fs';
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { readJson } from './fs.ts';
 
 export interface NeonCli {
@@ -50,6 +50,32 @@ export function findNeonCli(env: NodeJS.ProcessEnv): NeonCli | null {
   return null;
 }
 
+interface RunResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Run the Neon CLI with a clean environment and a deadline. node:child_process is all this needs (execa would add
+ * ~80 kB to every `npm create` download for two calls).
+ */
+function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(bin, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+      resolve({
+        exitCode: e ? (typeof e.code === 'number' ? e.code : child.exitCode ?? 1) : 0,
+        stdout: String(stdout),
+        stderr: e && typeof e.code === 'string' ? `${stderr}${e.message}` : String(stderr),
+        timedOut: Boolean(e?.killed),
+      });
+    });
+    child.stdin?.end();
+  });
+}
+
 export type VerifyResult =
   | { ok: true; projectName: string | null }
   | { ok: false; kind: 'rejected' | 'not-found' | 'unreachable' | 'no-login' | 'error'; message: string };
@@ -69,13 +95,7 @@ export async function verifyProject(
   if (apiKey) childEnv.NEON_API_KEY = apiKey;
   else delete childEnv.NEON_API_KEY;
   try {
-    const r = await execa(cli.bin, ['projects', 'get', projectId, '--output', 'json', '--no-analytics'], {
-      env: childEnv,
-      extendEnv: false,
-      timeout: timeoutMs,
-      reject: false,
-      stdin: 'ignore',
-    });
+    const r = await runCli(cli.bin, ['projects', 'get', projectId, '--output', 'json', '--no-analytics'], childEnv, timeoutMs);
     if (r.timedOut) return { ok: false, kind: 'unreachable', message: `no answer from Neon within ${timeoutMs / 1000}s` };
     if (r.exitCode === 0) {
       let name: string | null = null;
@@ -107,12 +127,6 @@ export async function verifyProject(
 export async function cliLoginWorks(cli: NeonCli, env: NodeJS.ProcessEnv, timeoutMs = 8_000): Promise<boolean> {
   const childEnv: NodeJS.ProcessEnv = { ...env, NO_UPDATE_NOTIFIER: '1', CI: '1' };
   delete childEnv.NEON_API_KEY;
-  const r = await execa(cli.bin, ['me', '--output', 'json', '--no-analytics'], {
-    env: childEnv,
-    extendEnv: false,
-    timeout: timeoutMs,
-    reject: false,
-    stdin: 'ignore',
-  });
+  const r = await runCli(cli.bin, ['me', '--output', 'json', '--no-analytics'], childEnv, timeoutMs);
   return r.exitCode === 0 && !r.timedOut;
 }
