@@ -9,6 +9,7 @@ import { validateProjectId, MAX_TTL_DAYS, type Options } from './options.ts';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './commands/init.ts';
 import type { Plan } from './plan/plan.ts';
+import type { WriteOp } from './plan/ops.ts';
 import { cliLoginWorks } from './detect/neon-cli.ts';
 import { showPlan } from './ui.ts';
 
@@ -25,6 +26,8 @@ export interface Wizard {
   ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean }>;
   confirmPlan(plan: Plan): Promise<void>;
   resolveConflicts(plan: Plan): Promise<boolean>;
+  /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
+  chooseOverwrites(ops: WriteOp[]): Promise<Set<string>>;
 }
 
 const PERMISSION_HINTS: Record<PermissionMode, string> = {
@@ -131,6 +134,32 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
       if (!ok) throw new CancelledError('Cancelled: nothing was written');
     },
 
+    async chooseOverwrites(ops) {
+      const chosen = new Set<string>();
+      for (const op of ops) {
+        for (;;) {
+          const choice = must(
+            await p.select({
+              message: `Replace your ${op.display}? (not written by create-neon-agents)`,
+              initialValue: 'skip',
+              options: [
+                { value: 'skip', label: 'Keep yours', hint: 'skip this file' },
+                { value: 'overwrite', label: 'Overwrite it', hint: 'your copy stays in git if you committed it' },
+                { value: 'diff', label: 'Show the difference' },
+              ],
+            }),
+          );
+          if (choice === 'diff') {
+            p.note(simpleDiff(op.previous ?? '', op.owned), op.display);
+            continue;
+          }
+          if (choice === 'overwrite') chosen.add(op.display);
+          break;
+        }
+      }
+      return chosen;
+    },
+
     async resolveConflicts(plan) {
       for (const c of plan.conflicts) {
         for (;;) {
@@ -169,20 +198,21 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
   };
 }
 
-/** A minimal line diff for the conflict screen (full diffs belong to git). */
-export function simpleDiff(a: string, b: string): string {
+/** A short line diff for the prompt screens (the full diff belongs to git): what would go, what would come. */
+export function simpleDiff(a: string, b: string, maxLines = 16): string {
   const x = a.split('\n');
   const y = b.split('\n');
   const out: string[] = [];
   const max = Math.max(x.length, y.length);
+  let more = 0;
   for (let i = 0; i < max; i++) {
     if (x[i] === y[i]) continue;
-    if (x[i] !== undefined) out.push(`- ${x[i]}`);
-    if (y[i] !== undefined) out.push(`+ ${y[i]}`);
-    if (out.length > 40) {
-      out.push('…');
-      break;
+    const lines = [...(x[i] !== undefined ? [`- ${x[i]}`] : []), ...(y[i] !== undefined ? [`+ ${y[i]}`] : [])];
+    for (const l of lines) {
+      if (out.length < maxLines) out.push(l);
+      else more++;
     }
   }
+  if (more) out.push(`… ${more} more changed line${more === 1 ? '' : 's'} (compare with git diff after writing)`);
   return out.join('\n') || '(no difference)';
 }

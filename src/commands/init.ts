@@ -10,7 +10,7 @@ import { detectProject, type ProjectInfo } from '../detect/project.ts';
 import { findNeonCli, verifyProject, NEON_CLI_INSTALL, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
 import { readText, fileMode } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
-import { plan as makePlan, isNoop, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
+import { plan as makePlan, isNoop, NOT_OURS, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
@@ -225,7 +225,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   }
 
   const ignoreCandidates = [answers.envFile, WORKTREES_DIR];
-  const p = makePlan({
+  const planFor = (overwrite: ReadonlySet<string>) => makePlan({
     version: ctx.version,
     answers,
     apiKey: apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined,
@@ -239,7 +239,16 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     runtimeSource: ctx.runtimeSource,
     force: o.force,
     restore: o.restore,
+    overwrite,
   });
+  let p = planFor(new Set());
+  // The wizard asks about each file of the user's that a template would replace (overwrite / skip / show diff);
+  // the plan is then made again, so the manifest records exactly what will be written.
+  const foreign = p.ops.filter((op): op is WriteOp => op.type === 'write' && op.action === 'skip' && op.reason.startsWith(NOT_OURS));
+  if (foreign.length && ctx.interactive && ctx.wizard && !o.dryRun) {
+    const chosen = await ctx.wizard.chooseOverwrites(foreign);
+    if (chosen.size) p = planFor(chosen);
+  }
 
   for (const w of p.warnings) ui.warn(w);
 

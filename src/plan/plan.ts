@@ -46,6 +46,8 @@ export interface PlanInput {
   force: boolean;
   /** Recreate managed files the user deleted. */
   restore?: boolean;
+  /** Files (repo-relative) not written by us that the user chose to overwrite (the wizard's per-file --force). */
+  overwrite?: ReadonlySet<string>;
   /** Test seam: render agents from another template set (e.g. an older release's). */
   agentTemplates?: Record<string, string>;
 }
@@ -78,6 +80,9 @@ export function agentContext(input: Pick<PlanInput, 'answers' | 'project' | 'pm'
     commands: input.project.scripts,
   };
 }
+
+/** Reason of a skipped file that exists and is not ours (the wizard offers overwrite / skip / diff for these). */
+export const NOT_OURS = 'exists and was not written by this tool';
 
 /** Largest render whose text is kept in the manifest as the merge base (bigger ones: by git blob id only). */
 const MAX_STORED_BASE = 16 * 1024;
@@ -116,7 +121,8 @@ function ownedFile(input: PlanInput, rel: string, content: string, mode: number 
   }
   if (!entry) {
     if (input.force) return op({ action: 'update', reason: 'not written by this tool; overwritten (--force)' });
-    return op({ action: 'skip', reason: 'exists and was not written by this tool (--force to overwrite)' });
+    if (input.overwrite?.has(rel)) return op({ action: 'update', reason: 'not written by this tool; overwritten (you chose it)' });
+    return op({ action: 'skip', reason: `${NOT_OURS} (--force to overwrite)` });
   }
   if (sha256(previous) === entry.sha256) return op({ action: 'update', reason: 'new version' });
   // The user edited the file since our last render.

@@ -228,3 +228,37 @@ describe('the wizard in a real terminal', () => {
     expect(s).not.toMatch(/^[◆▲]/m);
   });
 });
+
+describe('a file of the user\'s that a template would replace', () => {
+  const mine = '---\nname: feature-developer\ndescription: our own\n---\nOur own instructions.\n';
+  async function upToOverwrite(repo: string) {
+    const t = await open(repo, { args: ['--no-verify', '--project-id', PROJECT, '--api-key', apiKey(), '--roles', 'feature-developer', '--permission-mode', 'plan', '--branch-ttl', '7'] });
+    const s = await t.waitFor(active('Replace your .claude/agents/feature-developer.md?'));
+    expect(s).toContain('Keep yours');
+    return t;
+  }
+
+  it('is kept by default, shown as a diff on request, and overwritten only when chosen', async () => {
+    const keep = makeRepo({ '.claude/agents/feature-developer.md': mine });
+    const t = await upToOverwrite(keep);
+    t.keys('Down', 'Down', 'Enter'); // Show the difference
+    let s = await t.waitFor(/- Our own instructions\./);
+    expect(s).toMatch(/\+ You are a feature developer/);
+    await t.waitFor(active('Replace your'));
+    t.keys('Enter'); // Keep yours (the default)
+    await t.waitFor(active('Write these files?'));
+    t.keys('Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(read(keep, '.claude/agents/feature-developer.md')).toBe(mine);
+
+    const over = makeRepo({ '.claude/agents/feature-developer.md': mine });
+    const u = await upToOverwrite(over);
+    u.keys('Down', 'Enter'); // Overwrite it
+    s = await u.waitFor(active('Write these files?'));
+    expect(s).toMatch(/update:?[\s│]+\.claude\/agents\/feature-developer\.md/);
+    u.keys('Enter');
+    expect(await u.exitCode()).toBe(0);
+    expect(read(over, '.claude/agents/feature-developer.md')).toContain('permissionMode: plan');
+    expect(JSON.parse(read(over, '.claude/neon-agents.json')).files['.claude/agents/feature-developer.md']).toBeDefined();
+  });
+});
