@@ -287,7 +287,7 @@ export function ensure(): number {
     say('this is the main checkout: it uses the DATABASE_URL in its own env file; `ensure` is for linked worktrees');
     return 0;
   }
-  const out = provision(co, { mainRoot });
+  const out = provision(co, { mainRoot, recheck: true });
   if (out.status === 'not-configured') {
     say('create-neon-agents is not set up in this repository (no .claude/neon-agents.json)');
     return 1;

@@ -8,7 +8,7 @@ import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
 import { listWorktrees, type Checkout } from './git.ts';
 import { connectionString, createBranch, listBranches, NeonCliError, pooledAndDirect, type NeonCli } from './neon.ts';
-import { cloneId, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
+import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { readIfExists, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
 
 export const RETRY_HINT = 'node .claude/hooks/neon-worktree.mjs ensure';
@@ -96,6 +96,8 @@ export interface ProvisionOptions {
   baseSha?: string | null;
   /** Print the outcome on stderr (default true). */
   report?: boolean;
+  /** Ask Neon even when the env file already points at this worktree's branch (`ensure`: it may have expired). */
+  recheck?: boolean;
 }
 
 export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcome {
@@ -126,10 +128,18 @@ export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcom
         }
         if (rec.projectId !== cli.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${cli.projectId}`, 'conflict');
         if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
-        if (current !== null && envPointsAt(current, rec)) return { url: null as string | null, direct: null as string | null, created: false, reused: true, already: true };
-        const uri = connectionString(cli, rec.branchId, answers.databaseName, answers.roleName);
-        const u = urlsFor(uri, rec.endpointId, answers);
-        return { url: u.url, direct: u.direct, created: false, reused: true, already: false };
+        if (!opts.recheck && current !== null && envPointsAt(current, rec)) return { url: null as string | null, direct: null as string | null, created: false, reused: true, already: true };
+        try {
+          const uri = connectionString(cli, rec.branchId, answers.databaseName, answers.roleName);
+          const u = urlsFor(uri, rec.endpointId, answers);
+          return { url: u.url, direct: u.direct, created: false, reused: true, already: false };
+        } catch (e) {
+          // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
+          // worktree gets a fresh branch rather than no database or, worse, someone else's.
+          if (!(e instanceof NeonCliError && e.failure.kind === 'notfound')) throw e;
+          say(`Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`);
+          deleteRecord(co.commonDir, neonName);
+        }
       }
       let created;
       try {

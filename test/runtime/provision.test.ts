@@ -200,6 +200,24 @@ describe('branch switches, detached HEAD, foreign hooks, prune', () => {
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/det/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
   });
 
+  it('ensure replaces a branch that expired (or was deleted) with a fresh one, never leaving the stale URL', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const wt = path.join(repo, '.claude/worktrees/old');
+    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'old', wt], env).code).toBe(0);
+    const before = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')!;
+    const rec = records(repo).find((r: any) => r.gitBranch === 'old');
+    // What Neon does when the TTL passes: the branch is gone.
+    expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
+    const r = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/no longer exists \(expired or deleted\); creating a new one/);
+    const after = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')!;
+    expect(after).not.toBe(before);
+    expect(after).not.toBe(mainUrl);
+    expect((await ln.query(after, 'select 1 as one'))[0].one).toBe(1);
+    expect(records(repo).find((x: any) => x.gitBranch === 'old').branchId).not.toBe(rec.branchId);
+  });
+
   it('a git-lfs style foreign hook keeps running, and so does ours', async () => {
     const repo = await makeRepo({
       envText: `DATABASE_URL=${mainUrl}\n`,
