@@ -80,6 +80,11 @@ async function main(argv: string[]): Promise<number> {
       runtimeSource: RUNTIME_SOURCE,
     });
     ui.report(result);
+    if (result.conflicts.length && interactive) {
+      // Chosen in the wizard ("write conflict markers"): not a failure, but say what is left to do.
+      ui.warn(`Resolve the conflict markers in ${result.conflicts.join(', ')} (search for <<<<<<<), then commit.`);
+      return 0;
+    }
     if (result.conflicts.length) {
       if (options.json) return 1; // the summary above already lists them (ok: false)
       ui.error(
