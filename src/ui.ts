@@ -100,7 +100,7 @@ export function nextSteps(r: InitResult): string[] {
   const toCommit = [
     ...new Set(
       r.written
-        .filter((f) => !f.startsWith('$GIT_COMMON_DIR') && f !== a.envFile)
+        .filter((f) => !f.startsWith('$GIT_COMMON_DIR') && !f.startsWith('/') && f !== a.envFile)
         .map((f) => (f.startsWith('.claude/') ? '.claude' : f))
         .map((f) => (/^[\w./@+-]+$/.test(f) ? f : JSON.stringify(f))),
     ),

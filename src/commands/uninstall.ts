@@ -58,7 +58,8 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
 
   for (const [display, entry] of Object.entries(manifest.files)) {
     if (display === MANIFEST_PATH) continue;
-    const abs = absPath(repo, display);
+    // The env file lives in the main checkout, whichever worktree we run in.
+    const abs = display === a.envFile ? path.join(repo.mainRoot, display) : absPath(repo, display);
     const text = readText(abs);
     if (text === null) continue;
 

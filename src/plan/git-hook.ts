@@ -36,8 +36,17 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
     },
   });
   const whole = `#!/bin/sh\n${hookBlock()}`;
+  // Hook files live in the common git dir, whichever worktree we run in: name them by it, so the manifest's keys
+  // are the same on every machine and in every worktree.
+  const inCommon = (abs: string) => {
+    const rel = path.relative(repo.commonDir, abs);
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `$GIT_COMMON_DIR/${rel.split(path.sep).join('/')}` : null;
+  };
   const ops = plan.ops.map((op) => {
+    if (op.type === 'rename') return { ...op, display: op.display.replace(/^[^ ]*post-checkout/, inCommon(op.from) ?? op.from) };
     if (op.type !== 'write') return op;
+    const display = inCommon(op.path);
+    if (display) op = { ...op, display };
     // A hook file that is nothing but ours is owned whole, on the first run and every later one.
     const normalised = op.content === whole ? { ...op, managed: 'file' as const, owned: whole } : op;
     // git ignores a hook that is not executable: fix the mode even when the text is right.

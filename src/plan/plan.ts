@@ -254,7 +254,8 @@ export function plan(input: PlanInput): Plan {
     const values: Record<string, string> = { NEON_PROJECT_ID: answers.projectId };
     if (input.apiKey) values.NEON_API_KEY = input.apiKey;
     const content = setEnvValues(previous, values, { header: 'Neon (create-neon-agents): used to create a database branch per git worktree' });
-    const display = repo.mainRoot === repo.root ? answers.envFile : path.join(repo.mainRoot, answers.envFile);
+    // Named relative to the main checkout (where it lives), even when we run in a linked worktree.
+    const display = answers.envFile;
     const ownedKeys = ['NEON_PROJECT_ID', 'NEON_API_KEY'].filter((k) => parseEnv(content).has(k)).join(',');
     ops.push(
       editedFile(input, abs, display, content, ownedKeys, 'lines', 0o600, {

@@ -108,6 +108,31 @@ describe('a fresh repository', () => {
   });
 });
 
+describe('run from inside a linked worktree, in a subdirectory', () => {
+  it('writes the env file in the main checkout and records only portable paths', async () => {
+    const repo = makeRepo();
+    const wt = path.join(tempDir('cna-wt-'), 'feat');
+    git(repo, 'worktree', 'add', '-q', '-b', 'feat', wt);
+    writeFiles(wt, { 'src/.keep': '' });
+    const r = await runCli(path.join(wt, 'src'), [...ok, '--api-key', KEY]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${KEY}`);
+    expect(existsSync(path.join(wt, '.env'))).toBe(false);
+    expect(existsSync(path.join(wt, '.claude/agents/feature-developer.md'))).toBe(true);
+    const keys = Object.keys(JSON.parse(read(wt, '.claude/neon-agents.json')).files);
+    expect(keys.filter((k) => path.isAbsolute(k))).toEqual([]);
+    expect(keys).toContain('$GIT_COMMON_DIR/hooks/post-checkout');
+    const commit = r.stdout.split('\n').find((l) => l.includes('git add'))!;
+    expect(commit).not.toMatch(/\s\//); // no absolute path to git add
+    expect(commit).not.toContain('.env ');
+    // And uninstall from there takes it all back out.
+    const u = await runCli(wt, ['uninstall', '--yes']);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(existsSync(path.join(repo, '.git/hooks/post-checkout'))).toBe(false);
+    expect(read(repo, '.env')).not.toContain('NEON_PROJECT_ID');
+  });
+});
+
 describe('a repository that already has files of its own', () => {
   const userSettings = `{
   // the team's settings
