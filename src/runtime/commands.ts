@@ -307,10 +307,10 @@ function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord): void {
     if (!creds) throw new RuntimeError('no Neon credentials');
     const cli = neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId });
     const { direct, pooled } = pooledAndDirect(connectionString(cli, rec.branchId, answers.databaseName, answers.roleName), rec.endpointId);
-    writeEnv(envPath, base, answers, { url: answers.pooled ? pooled : direct, direct });
+    writeEnv(envPath, base, answers, { url: answers.pooled ? pooled : direct, direct, keepApiKey: !co.isLinked });
     say(`${co.branch}: using Neon branch ${rec.neonBranch}`);
   } catch (e) {
-    writeEnv(envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again` });
+    writeEnv(envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`, keepApiKey: !co.isLinked });
     say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; DATABASE_URL removed`);
   }
 }

@@ -51,11 +51,14 @@ export interface EnvWrite {
   url?: string | null; // null/undefined = remove
   direct?: string | null;
   comment?: string;
+  /** The main checkout's own env file: its NEON_API_KEY is the management key and stays. */
+  keepApiKey?: boolean;
 }
 
-/** Edit the env file in place: DATABASE_URL (+ direct var), never NEON_API_KEY; mode 0600. */
+/** Edit the env file in place: DATABASE_URL (+ direct var); a worktree's never keeps NEON_API_KEY; mode 0600. */
 export function writeEnv(envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): void {
-  const values: Record<string, string | null> = { DATABASE_URL: w.url ?? null, NEON_API_KEY: null };
+  const values: Record<string, string | null> = { DATABASE_URL: w.url ?? null };
+  if (!w.keepApiKey) values.NEON_API_KEY = null; // a worktree never holds the management key
   if (answers.directUrlVar) values[answers.directUrlVar] = w.url ? (w.direct ?? null) : null;
   let text = setEnvValues(stripOurComments(base), values, { header: 'Neon branch of this checkout (written by create-neon-agents)' });
   if (w.comment) {

@@ -110,13 +110,18 @@ export function detectEol(text: string): '\n' | '\r\n' {
 }
 
 /**
- * How a value is written: bare when every dotenv reader agrees on it, else the simplest quoting that round-trips
- * (single quotes, then double quotes without escapes, then backticks, then double quotes with escapes).
+ * How a value is written: in the quotes the line already used when that works without escapes (a user's
+ * `DATABASE_URL="…"` stays double-quoted); else bare when dotenv readers *and* a shell that sources the file agree
+ * on it (no `&`, `;`, spaces…: `set -a; . ./.env` must not cut a URL at its `&`); else the simplest quoting that
+ * round-trips (single quotes, then double quotes without escapes, then backticks, then double quotes with escapes).
  */
-export function formatEnvValue(value: string, eol: '\n' | '\r\n' = '\n'): string {
-  if (/^[^\s#'"`\\$\x00-\x1f\x7f]*$/.test(value)) return value;
+export function formatEnvValue(value: string, eol: '\n' | '\r\n' = '\n', prefer?: string): string {
   const hasCtl = /[\x00-\x08\x0b-\x1f\x7f]/.test(value); // anything but \t and \n
   const hasBs = value.includes('\\');
+  const plain = !hasCtl && !hasBs && !value.includes('\n') && !value.includes('\t');
+  if (prefer === '"' && plain && !/["$`]/.test(value)) return `"${value}"`;
+  if (prefer === "'" && plain && !value.includes("'")) return `'${value}'`;
+  if (/^[A-Za-z0-9_@%+=:,./~^-]*$/.test(value)) return value;
   if (!hasCtl && !hasBs && !value.includes("'")) return `'${value.replace(/\n/g, eol)}'`;
   if (!hasCtl && !hasBs && !value.includes('"') && !value.includes('$') && !value.includes('\t'))
     return `"${value.replace(/\n/g, '\\n')}"`;
@@ -159,7 +164,8 @@ export function setEnvValues(text: string, values: Record<string, string | null>
     }
     if (done.has(e.key)) continue; // a later duplicate: the first assignment now holds the value
     done.add(e.key);
-    out += text.slice(e.start, e.valueStart) + formatEnvValue(v, eol) + text.slice(e.valueEnd, e.end);
+    const quote = text[e.valueStart!];
+    out += text.slice(e.start, e.valueStart) + formatEnvValue(v, eol, quote === '"' || quote === "'" ? quote : undefined) + text.slice(e.valueEnd, e.end);
   }
   const missing = Object.entries(values).filter(([k, v]) => v !== null && !present.has(k)) as [string, string][];
   if (missing.length) {

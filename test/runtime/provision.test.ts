@@ -176,16 +176,23 @@ describe('post-checkout on git worktree add', () => {
 
 describe('branch switches, detached HEAD, foreign hooks, prune', () => {
   it('a branch switch in the main checkout follows the mapped Neon branch and restores its own value', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    // The key lives in the main checkout's .env (not the environment), and the user quotes their URL.
+    const mainEnv = `# ours\nexport DATABASE_URL="${mainUrl}"\nNEON_API_KEY=${ln.local.apiKey}\n`;
+    const { NEON_API_KEY: _key, ...envNoKey } = env;
+    const repo = await makeRepo({ envText: mainEnv });
     const wt = path.join(repo, '.claude/worktrees/rev');
-    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'review-me', wt], env).code).toBe(0);
+    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'review-me', wt], envNoKey).code).toBe(0);
     const wtUrl = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL');
-    sh(repo, 'git', ['worktree', 'remove', wt], env);
-    const sw = sh(repo, 'git', ['checkout', '-q', 'review-me'], env);
+    expect(parseEnv(readEnv(path.join(wt, '.env'))!).has('NEON_API_KEY')).toBe(false);
+    sh(repo, 'git', ['worktree', 'remove', wt], envNoKey);
+    const sw = sh(repo, 'git', ['checkout', '-q', 'review-me'], envNoKey);
     expect(sw.code).toBe(0);
-    expect(parseEnv(readEnv(path.join(repo, '.env'))!).get('DATABASE_URL')).toBe(wtUrl);
-    sh(repo, 'git', ['checkout', '-q', '-b', 'unrelated'], env); // no mapping, no branch created
-    expect(parseEnv(readEnv(path.join(repo, '.env'))!).get('DATABASE_URL')).toBe(mainUrl);
+    const visiting = readEnv(path.join(repo, '.env'))!;
+    expect(parseEnv(visiting).get('DATABASE_URL')).toBe(wtUrl);
+    expect(parseEnv(visiting).get('NEON_API_KEY')).toBe(ln.local.apiKey); // the management key stays
+    expect(visiting).toContain('export DATABASE_URL="'); // and so do the user's quotes
+    sh(repo, 'git', ['checkout', '-q', '-b', 'unrelated'], envNoKey); // no mapping, no branch created
+    expect(readEnv(path.join(repo, '.env'))).toBe(mainEnv); // back, byte for byte
     expect(records(repo)).toHaveLength(1);
     // File checkouts (flag 0) do nothing.
     fs.writeFileSync(path.join(repo, 'README.md'), 'changed');

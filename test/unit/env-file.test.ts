@@ -56,7 +56,7 @@ describe('setEnvValues', () => {
   it('replaces in place, keeping comments, export and the rest of the line', () => {
     const t = '# db\nexport DATABASE_URL = "postgres://old" # main\nOTHER=1\n';
     expect(setEnvValues(t, { DATABASE_URL: 'postgres://u:p@h/db?sslmode=require' })).toBe(
-      '# db\nexport DATABASE_URL = postgres://u:p@h/db?sslmode=require # main\nOTHER=1\n',
+      '# db\nexport DATABASE_URL = "postgres://u:p@h/db?sslmode=require" # main\nOTHER=1\n', // its quotes kept
     );
   });
 
@@ -66,7 +66,7 @@ describe('setEnvValues', () => {
   });
 
   it('replaces a multi-line value', () => {
-    expect(setEnvValues('K="a\nb"\nZ=1', { K: 'v' })).toBe('K=v\nZ=1');
+    expect(setEnvValues('K="a\nb"\nZ=1', { K: 'v' })).toBe('K="v"\nZ=1');
   });
 
   it('appends missing keys after a header, adding a line break only if needed', () => {
@@ -86,7 +86,9 @@ describe('setEnvValues', () => {
   });
 
   it('quotes values that need it', () => {
-    expect(formatEnvValue('plain-url://a:b@c/d?e=f&g=h')).toBe('plain-url://a:b@c/d?e=f&g=h');
+    expect(formatEnvValue('plain-url://a:b@c/d')).toBe('plain-url://a:b@c/d');
+    expect(formatEnvValue('plain-url://a:b@c/d?e=f')).toBe("'plain-url://a:b@c/d?e=f'"); // ? is a glob character for `export`
+    expect(formatEnvValue('plain-url://a:b@c/d?e=f&g=h')).toBe("'plain-url://a:b@c/d?e=f&g=h'"); // a shell would cut at &
     expect(formatEnvValue('has space')).toBe("'has space'");
     expect(formatEnvValue('a#b')).toBe("'a#b'");
     expect(formatEnvValue("it's")).toBe('"it\'s"');
@@ -177,7 +179,8 @@ describe('setEnvValues (property)', () => {
           const v = values[b.key];
           if (v === null || seen.has(b.key)) continue;
           seen.add(b.key);
-          expected += b.prefix + formatEnvValue(v, eol as '\n' | '\r\n') + b.suffix + b.end;
+          const q = b.value[0] === '"' || b.value[0] === "'" ? b.value[0] : undefined; // the line's own quotes are kept
+          expected += b.prefix + formatEnvValue(v, eol as '\n' | '\r\n', q) + b.suffix + b.end;
         }
         expect(out.startsWith(expected)).toBe(true);
         const tail = out.slice(expected.length);
