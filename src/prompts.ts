@@ -31,7 +31,7 @@ export interface Wizard {
 }
 
 const PERMISSION_HINTS: Record<PermissionMode, string> = {
-  bypassPermissions: 'no prompts at all; safe here because each agent has its own worktree and database branch',
+  bypassPermissions: 'no prompts: agents run any command as you (their worktree and branch isolate code and data, not your machine)',
   acceptEdits: 'file edits without asking; shell commands still ask',
   default: 'ask before edits and commands',
   dontAsk: 'never ask; anything not pre-approved is denied',

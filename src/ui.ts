@@ -114,7 +114,9 @@ export function nextSteps(r: InitResult): string[] {
     steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);
   }
   if (d.project.orm.name) steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
-  steps.push(`Start Claude Code: claude — then ask for two things at once, e.g. "use feature-developer to add API keys, and data-optimizer to speed up the activity feed"`);
+  const [r1, r2] = a.roles;
+  const example = r2 ? `"use ${r1} to add API keys, and ${r2} on the activity feed"` : `"use ${r1} to add API keys" (several at once run in parallel)`;
+  steps.push(`Start Claude Code: claude — then ask for two things at once, e.g. ${example}`);
   steps.push(`Or start an isolated session yourself: claude --worktree my-feature  (its own worktree and Neon branch)`);
   steps.push(`Check a worktree's database: node .claude/hooks/neon-worktree.mjs status`);
   return steps;

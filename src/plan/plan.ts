@@ -184,6 +184,22 @@ export function plan(input: PlanInput): Plan {
     ops.push(ownedFile(input, rel, text, 0o644));
   }
 
+  // 1b. Roles dropped since the last run: their files go (unless the user edited them), so a narrower selection
+  //     or a tighter permission mode really takes effect.
+  for (const rel of Object.keys(input.manifest?.files ?? {})) {
+    const m = /^\.claude\/agents\/([a-z0-9-]+)\.md$/.exec(rel);
+    if (!m || answers.roles.includes(m[1])) continue;
+    const abs = path.join(input.repo.root, rel);
+    const previous = input.files.read(abs);
+    if (previous === null) continue;
+    const entry = input.manifest!.files[rel];
+    if (sha256(previous) === entry.sha256 || input.force) {
+      ops.push({ type: 'delete', path: abs, display: rel, previous, action: 'delete', reason: `role ${m[1]} is no longer selected` });
+    } else {
+      ops.push({ type: 'delete', path: abs, display: rel, previous, action: 'skip', reason: `role ${m[1]} is no longer selected, but you edited it: kept (delete it yourself, or --force)` });
+    }
+  }
+
   // 2. The runtime.
   ops.push(ownedFile(input, RUNTIME_PATH, input.runtimeSource, 0o755));
 
@@ -297,8 +313,9 @@ export function plan(input: PlanInput): Plan {
       ...(op.action === 'create' || prev?.created ? { created: true } : {}),
     };
   }
-  // Keep entries of files we left alone this time (e.g. a role the user dropped is still ours to uninstall).
-  for (const [k, v] of Object.entries(input.manifest?.files ?? {})) if (!(k in files)) files[k] = v;
+  // Keep entries of files we left alone this time (e.g. an edited file of a dropped role is still ours to uninstall).
+  const deleted = new Set(ops.filter((o) => o.type === 'delete' && o.action === 'delete').map((o) => o.display));
+  for (const [k, v] of Object.entries(input.manifest?.files ?? {})) if (!(k in files) && !deleted.has(k)) files[k] = v;
   const manifest: Manifest = { tool: 'create-neon-agents', version: input.version, answers, files };
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   const manifestAbs = path.join(repo.root, MANIFEST_PATH);

@@ -125,6 +125,27 @@ describe('re-running upgrades what an older version wrote', () => {
   });
 });
 
+describe('changing the answers on a re-run', () => {
+  it('dropping roles removes their untouched files and keeps an edited one, saying so', async () => {
+    const repo = makeRepo();
+    expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
+    writeFiles(repo, { '.claude/agents/data-optimizer.md': read(repo, '.claude/agents/data-optimizer.md') + '\nOurs.\n' });
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'setup');
+    const r = await upgrade(repo, '--roles', 'migration-reviewer', '--permission-mode', 'acceptEdits');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(path.join(repo, FD))).toBe(false);
+    expect(r.stdout).toMatch(/delete\s+\.claude\/agents\/feature-developer\.md\s+role feature-developer is no longer selected/);
+    expect(read(repo, '.claude/agents/data-optimizer.md')).toContain('Ours.');
+    expect(r.stdout).toMatch(/skip\s+\.claude\/agents\/data-optimizer\.md\s+role data-optimizer is no longer selected, but you edited it/);
+    expect(read(repo, '.claude/agents/migration-reviewer.md')).toContain('permissionMode: acceptEdits');
+    const files = JSON.parse(read(repo, '.claude/neon-agents.json')).files;
+    expect(files[FD]).toBeUndefined();
+    expect(files['.claude/agents/data-optimizer.md']).toBeDefined();
+    expect(r.stdout).toContain('"use migration-reviewer to add API keys"');
+  });
+});
+
 describe('--check', () => {
   it('exits 0 when current, 1 listing what is stale or missing', async () => {
     const fresh = makeRepo();
