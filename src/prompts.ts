@@ -1,6 +1,7 @@
 // The wizard: asks only what flags and the manifest did not answer. Any cancel (Ctrl-C, Esc) becomes a
 // CancelledError, so the caller exits 130 before anything is written.
 import * as p from '@clack/prompts';
+import { exitCancelled, whileSpinning } from './cancel.ts';
 import { dim } from 'kolorist';
 import type { ManifestAnswers, PermissionMode } from './shared/manifest.ts';
 import { PERMISSION_MODES } from './shared/manifest.ts';
@@ -62,9 +63,9 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
       if (!apiKey && !reuse) {
         if (detected.neonCli) {
           const cli = detected.neonCli;
-          const s = p.spinner();
+          const s = p.spinner({ onCancel: exitCancelled });
           s.start('Checking for a Neon CLI login');
-          const works = await cliLoginWorks(cli, env).catch(() => false);
+          const works = await whileSpinning(() => cliLoginWorks(cli, env)).catch(() => false);
           s.stop(works ? 'The Neon CLI is logged in' : 'The Neon CLI is not logged in');
           if (works) {
             useLogin = must(

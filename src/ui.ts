@@ -1,6 +1,7 @@
 // Everything the initializer prints goes through a Ui, so the same flow can speak to a person (clack in a
 // terminal, plain lines when piped) or to a machine (--json: nothing but one JSON document on stdout).
 import * as p from '@clack/prompts';
+import { exitCancelled, whileSpinning } from './cancel.ts';
 import { bold, cyan, dim, green, red, yellow } from 'kolorist';
 import type { Detected, InitResult } from './commands/init.ts';
 import type { FileOp } from './plan/ops.ts';
@@ -158,10 +159,10 @@ export class HumanUi implements Ui {
 
   async task<T>(title: string, fn: () => Promise<T>): Promise<T> {
     if (!this.interactive) return fn();
-    const s = p.spinner();
+    const s = p.spinner({ onCancel: exitCancelled });
     s.start(title);
     try {
-      const r = await fn();
+      const r = await whileSpinning(fn);
       s.stop(title);
       return r;
     } catch (e) {

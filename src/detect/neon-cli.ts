@@ -61,10 +61,21 @@ interface RunResult {
  * Run the Neon CLI with a clean environment and a deadline. node:child_process is all this needs (execa would add
  * ~80 kB to every `npm create` download for two calls).
  */
+const running = new Set<import('node:child_process').ChildProcess>();
+let reaperInstalled = false;
+
 function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  if (!reaperInstalled) {
+    // If we exit first (Ctrl-C during a check), take the Neon CLI with us rather than orphan it.
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+    reaperInstalled = true;
+  }
   return new Promise((resolve) => {
     const child = execFile(bin, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+      running.delete(child);
       resolve({
         exitCode: e ? (typeof e.code === 'number' ? e.code : child.exitCode ?? 1) : 0,
         stdout: String(stdout),
@@ -72,6 +83,7 @@ function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: 
         timedOut: Boolean(e?.killed),
       });
     });
+    running.add(child);
     child.stdin?.end();
   });
 }

@@ -262,3 +262,31 @@ describe('a file of the user\'s that a template would replace', () => {
     expect(JSON.parse(read(over, '.claude/neon-agents.json')).files['.claude/agents/feature-developer.md']).toBeDefined();
   });
 });
+
+describe('Ctrl-C while a spinner runs', () => {
+  it('exits 130 during the online check, and writes nothing', async () => {
+    // A Neon API that accepts connections and never answers: the real Neon CLI waits, the spinner spins.
+    const net = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const server = net.createServer((sock) => held.push(sock));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const repo = makeRepo();
+      const before = tree(repo);
+      const env = termEnv({ NEON_API_HOST: `http://127.0.0.1:${port}/api/v2`, NO_PROXY: '127.0.0.1' });
+      env.PATH = `${path.resolve(import.meta.dirname, '../../node_modules/.bin')}:${env.PATH}`;
+      const t = await open(repo, {
+        env,
+        args: ['--project-id', PROJECT, '--api-key', apiKey(), '--roles', 'feature-developer', '--permission-mode', 'plan', '--branch-ttl', '3'],
+      });
+      await t.waitFor(/Checking Neon project/, 10_000);
+      t.keys('C-c');
+      expect(await t.exitCode(10_000)).toBe(130);
+      expect(tree(repo)).toEqual(before);
+    } finally {
+      for (const s of held) s.destroy();
+      server.close();
+    }
+  });
+});
