@@ -9,12 +9,12 @@ import { detect } from './init.ts';
 import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { readText, fileMode, readJson } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus, tryGit } from '../git.ts';
-import { parseSettings, OUR_MARKER } from '../edits/settings.ts';
+import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/settings.ts';
 import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
 import { BLOCK_START } from '../hooks/git-hook.ts';
-import { sha256 } from '../plan/plan.ts';
+import { sha256, CONFLICT_MARKERS } from '../plan/plan.ts';
 import { CliError } from '../errors.ts';
 
 export type Level = 'ok' | 'warn' | 'problem';
@@ -107,7 +107,10 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
         const s = parseSettings(text);
         const has = (ev: string) => (s.hooks?.[ev] ?? []).some((g) => (g.hooks ?? []).some((h) => h.command?.includes(OUR_MARKER)));
         const missing = ['WorktreeCreate', 'WorktreeRemove'].filter((ev) => !has(ev));
-        if (missing.length) add('claude-hooks', 'problem', `.claude/settings.json lacks our ${missing.join(' and ')} hook`, 'run `npm create neon-agents@latest -- --yes`');
+        const foreign = foreignWorktreeCreate(s);
+        if (missing.length && foreign) {
+          add('claude-hooks', 'warn', `.claude/settings.json has another tool's WorktreeCreate hook (${foreign}), so ours is not installed`, `have that hook run \`node ${RUNTIME_PATH} ensure\` inside each worktree it creates`);
+        } else if (missing.length) add('claude-hooks', 'problem', `.claude/settings.json lacks our ${missing.join(' and ')} hook`, 'run `npm create neon-agents@latest -- --yes`');
         else add('claude-hooks', 'ok', 'WorktreeCreate and WorktreeRemove hooks call the runtime');
       } catch (e) {
         add('claude-hooks', 'problem', (e as Error).message, 'fix the JSON (Claude Code ignores the whole file while it is invalid)');
@@ -122,7 +125,8 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     if (t === null) add('agents', 'warn', `${rel} is missing`, 'run `npm create neon-agents@latest -- --yes --restore`');
     else {
       const v = validateAgentFile(t);
-      if (!v.ok) add('agents', 'problem', `${rel}: ${v.errors.join('; ')}`, 'fix the frontmatter (Claude Code silently skips invalid agent files)');
+      if (CONFLICT_MARKERS.test(t)) add('agents', 'problem', `${rel} still has conflict markers from an upgrade`, 'resolve the <<<<<<< … >>>>>>> blocks, then commit');
+      else if (!v.ok) add('agents', 'problem', `${rel}: ${v.errors.join('; ')}`, 'fix the frontmatter (Claude Code silently skips invalid agent files)');
       else add('agents', 'ok', `${rel} is valid`);
     }
   }

@@ -9,7 +9,7 @@ import type { Options } from '../options.ts';
 import { detect } from './init.ts';
 import { MANIFEST_PATH, type Manifest } from '../shared/manifest.ts';
 import type { RepoInfo } from '../detect/repo.ts';
-import { readText } from '../detect/fs.ts';
+import { readJson, readText } from '../detect/fs.ts';
 import { removeOurHooks, parseSettings } from '../edits/settings.ts';
 import { GITIGNORE_HEADER, anchored } from '../edits/gitignore.ts';
 import { removeGitHook, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
@@ -142,6 +142,21 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
   return { ops, notes };
 }
 
+/** The runtime's records of the Neon branches this clone made (`.git/neon-agents/branches/*.json`). */
+function neonBranchesOfThisClone(commonDir: string): { neonBranch: string; expiresAt: string | null }[] {
+  const dir = path.join(commonDir, 'neon-agents', 'branches');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => readJson<{ neonBranch?: string; expiresAt?: string | null }>(path.join(dir, n)))
+    .filter((r): r is { neonBranch: string; expiresAt: string | null } => typeof r?.neonBranch === 'string')
+    .map((r) => ({ neonBranch: r.neonBranch, expiresAt: r.expiresAt ?? null }));
+}
+
 /** Remove folders we emptied (.claude/agents, .claude/hooks, .claude), never one that still holds anything. */
 function removeEmptyDirs(repo: RepoInfo): void {
   for (const rel of ['.claude/agents', '.claude/hooks', '.claude']) {
@@ -157,9 +172,7 @@ function removeEmptyDirs(repo: RepoInfo): void {
 export async function runUninstall(ctx: UninstallContext): Promise<number> {
   const d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   if (!d.manifest) throw new FailureError(`Nothing to uninstall: no ${MANIFEST_PATH} here.`);
-  if (!ctx.options.json && !ctx.options.dryRun) {
-    process.stdout.write('Tip: `node .claude/hooks/neon-worktree.mjs prune` lists Neon branches whose worktrees are gone; run it with --yes before uninstalling to delete them.\n');
-  }
+  const branches = neonBranchesOfThisClone(d.repo.commonDir);
   const { ops, notes } = planUninstall(d.repo, d.manifest, ctx.options.force);
   const lines = formatOps(ops);
   if (ctx.options.json) {
@@ -178,7 +191,14 @@ export async function runUninstall(ctx: UninstallContext): Promise<number> {
     process.stdout.write(JSON.stringify({ ok: true, files: ops.map((o) => ({ path: o.display, action: o.action, reason: o.reason })), changed: written, notes }, null, 2) + '\n');
   } else {
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
-    process.stdout.write(`Removed create-neon-agents from ${d.repo.root}. Neon branches it created were not deleted; they expire on their own (or delete them in the Neon Console).\n`);
+    process.stdout.write(`Removed create-neon-agents from ${d.repo.root}.\n`);
+    if (branches.length) {
+      process.stdout.write(
+        `Neon branches this clone created still exist (uninstall does not touch Neon):\n${branches
+          .map((b) => `  ${b.neonBranch}  ${b.expiresAt ? `expires ${b.expiresAt}` : 'never expires'}`)
+          .join('\n')}\nDelete the ones you no longer need in the Neon Console (or, before uninstalling, with \`node .claude/hooks/neon-worktree.mjs prune --yes\`).\n`,
+      );
+    }
   }
   return 0;
 }

@@ -81,6 +81,9 @@ export function agentContext(input: Pick<PlanInput, 'answers' | 'project' | 'pm'
   };
 }
 
+/** The markers an upgrade writes for a conflict (threeWayMerge's labels). */
+export const CONFLICT_MARKERS = /^<<<<<<< yours \(|^>>>>>>> create-neon-agents /m;
+
 /** Reason of a skipped file that exists and is not ours (the wizard offers overwrite / skip / diff for these). */
 export const NOT_OURS = 'exists and was not written by this tool';
 
@@ -123,6 +126,10 @@ function ownedFile(input: PlanInput, rel: string, content: string, mode: number 
     if (input.force) return op({ action: 'update', reason: 'not written by this tool; overwritten (--force)' });
     if (input.overwrite?.has(rel)) return op({ action: 'update', reason: 'not written by this tool; overwritten (you chose it)' });
     return op({ action: 'skip', reason: `${NOT_OURS} (--force to overwrite)` });
+  }
+  if (CONFLICT_MARKERS.test(previous)) {
+    // Left by an earlier upgrade and not resolved yet: never "keep" or merge over them.
+    return op({ action: 'conflict', content: previous, reason: 'conflict markers from an earlier upgrade are not resolved yet' });
   }
   if (sha256(previous) === entry.sha256) return op({ action: 'update', reason: 'new version' });
   // The user edited the file since our last render.
@@ -174,6 +181,10 @@ export function plan(input: PlanInput): Plan {
   const warnings: string[] = [];
   const instructions: string[] = [];
   const templates = input.agentTemplates ?? AGENT_TEMPLATES;
+
+  if (!repo.hasCommits) {
+    warnings.push('This repository has no commit yet, and git can only make worktrees from one: commit (e.g. git add -A && git commit -m init) before starting agents.');
+  }
 
   // 1. Agent files, validated before anything is written (Claude Code drops bad ones silently).
   for (const role of answers.roles) {
@@ -257,12 +268,11 @@ export function plan(input: PlanInput): Plan {
 
   // 6. The env file in the main checkout: project id, and the API key only when one was given. Mode 0600.
   if (input.envFileTracked) {
-    if (input.apiKey) {
-      throw new FailureError(
-        `${answers.envFile} is tracked by git, so the API key written there would be committed. Untrack it (it stays on disk): git rm --cached ${answers.envFile} && git commit -m "Stop tracking ${answers.envFile}", then run create-neon-agents again.`,
-      );
-    }
-    warnings.push(`${answers.envFile} is tracked by git: .gitignore cannot protect it, and agents' worktrees will show it as modified. Untrack it: git rm --cached ${answers.envFile}`);
+    // Every worktree's copy gets its branch's password in DATABASE_URL (and the main one may get the API key):
+    // a tracked env file would put them in the next `git add -A` an agent runs.
+    throw new FailureError(
+      `${answers.envFile} is tracked by git, so the credentials written there (the API key here, each worktree's database password there) would be committed. Untrack it (it stays on disk): git rm --cached ${answers.envFile} && git commit -m "Stop tracking ${answers.envFile}", then run create-neon-agents again.`,
+    );
   }
   {
     const abs = path.join(repo.mainRoot, answers.envFile);

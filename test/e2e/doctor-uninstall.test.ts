@@ -59,6 +59,14 @@ describe('doctor', () => {
     expect(problem!.fix).toMatch(fix);
   });
 
+  it('another tool\'s WorktreeCreate hook is a warning whose fix can work, not a problem', async () => {
+    const repo = await setUp({ '.claude/settings.json': JSON.stringify({ hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './wt.sh' }] }] } }) });
+    const r = await doctor(repo);
+    const f = findings(r.stdout).find((x) => x.check === 'claude-hooks')!;
+    expect(f.level).toBe('warn');
+    expect(f.fix).toMatch(/neon-worktree\.mjs ensure/);
+  });
+
   it('finds a missing Neon CLI', async () => {
     const repo = await setUp();
     const r = await doctor(repo, baseEnv()); // no node_modules/.bin on PATH

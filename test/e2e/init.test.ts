@@ -210,18 +210,16 @@ describe('a repository that already has files of its own', () => {
 });
 
 describe('bad input', () => {
-  it('refuses to put the API key into a tracked env file, writing nothing', async () => {
+  it('refuses a tracked env file (credentials would be committed), with or without a key, writing nothing', async () => {
     const repo = makeRepo({ '.env': 'PORT=3000\n' });
     const before = tree(repo);
-    const r = await runCli(repo, [...ok, '--api-key', KEY]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/\.env is tracked by git, so the API key written there would be committed\. Untrack it .*git rm --cached \.env/);
-    expect(r.stderr).not.toContain(KEY);
-    expect(tree(repo)).toEqual(before);
-    // Without a key it proceeds, with a warning.
-    const r2 = await runCli(repo, ok);
-    expect(r2.exitCode, r2.stderr).toBe(0);
-    expect(r2.stderr).toMatch(/\.env is tracked by git/);
+    for (const args of [[...ok, '--api-key', KEY], ok]) {
+      const r = await runCli(repo, args);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/\.env is tracked by git, so the credentials written there .* would be committed\. Untrack it .*git rm --cached \.env/);
+      expect(r.stderr).not.toContain(KEY);
+      expect(tree(repo)).toEqual(before);
+    }
   });
 
   it('a directory that is not a git work tree: exit 2, suggests git init, writes nothing', async () => {
@@ -230,6 +228,13 @@ describe('bad input', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/not inside a git work tree.*git init/s);
     expect(tree(dir)).toEqual({});
+  });
+
+  it('a repository without commits: set up, with a warning that worktrees need one', async () => {
+    const repo = makeRepo({}, { commit: false });
+    const r = await runCli(repo, ok);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/no commit yet, and git can only make worktrees from one/);
   });
 
   it('missing project id without a terminal: exit 2, names the flag, prints a complete example', async () => {

@@ -75,6 +75,22 @@ describe('re-running upgrades what an older version wrote', () => {
     expect(JSON.parse(read(repo, '.claude/neon-agents.json')).version).not.toBe(OLD_VERSION);
   });
 
+  it('unresolved markers keep failing: --check, doctor and the next run all say so', async () => {
+    const repo = olderSetup();
+    writeFiles(repo, { [FD]: read(repo, FD).replace(OLD_LINE, '1. Read ALL the code first and follow its patterns') });
+    git(repo, 'commit', '-qam', 'our edits');
+    expect((await upgrade(repo)).exitCode).toBe(1);
+    git(repo, 'commit', '-qam', 'committed with the markers still in');
+    const check = await runCli(repo, ['--check']);
+    expect(check.exitCode).toBe(1);
+    expect(check.stdout).toMatch(/\.claude\/agents\/feature-developer\.md\s+\(conflict markers from an earlier upgrade are not resolved yet\)/);
+    const again = await upgrade(repo);
+    expect(again.exitCode).toBe(1);
+    expect(again.stdout).toMatch(/conflict\s+\.claude\/agents\/feature-developer\.md\s+conflict markers from an earlier upgrade/);
+    const doctor = await runCli(repo, ['doctor', '--no-verify', '--json']);
+    expect(JSON.parse(doctor.stdout).findings).toContainEqual(expect.objectContaining({ check: 'agents', level: 'problem', message: expect.stringMatching(/conflict markers/) }));
+  });
+
   it('with --json, a conflict is one document: ok false, the files listed, exit 1', async () => {
     const repo = olderSetup();
     writeFiles(repo, { [FD]: read(repo, FD).replace(OLD_LINE, '1. Read ALL the code first and follow its patterns') });
