@@ -182,6 +182,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (positionals.length > 1) {
     throw new UsageError(`Expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
   }
+  if (v.yes && v.interactive) throw new UsageError('--yes (never prompt) and --interactive (force the wizard) contradict each other; give one');
   for (const k of STRING_FLAGS) {
     if (str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
   }

@@ -196,7 +196,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   } else {
     if (missing.length) {
       throw new UsageError(
-        `Missing ${missing.join(', ')} (needed without a terminal to ask in). ${PROJECT_ID_HINT}.\n` +
+        `Missing ${missing.join(', ')} (needed without a terminal to ask in). ${PROJECT_ID_HINT.charAt(0).toUpperCase()}${PROJECT_ID_HINT.slice(1)}.\n` +
           `Example:\n  ${equivalentCommand({ ...partial, projectId: partial.projectId ?? 'winter-sun-12345678' }, o.dir)}`,
       );
     }

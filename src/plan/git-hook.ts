@@ -54,7 +54,7 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
     if (normalised.action === 'unchanged' && normalised.mode !== undefined && mode !== null && (mode & 0o111) === 0) {
       return { ...normalised, action: 'update' as const, reason: 'make it executable (git ignores it otherwise)' };
     }
-    return normalised;
+    return normalised.action === 'unchanged' ? { ...normalised, reason: 'up to date' } : normalised;
   });
   return { ops, warnings: [], instructions: plan.instructions };
 }

@@ -124,7 +124,8 @@ function alignCopiedEnvFiles(wt: string, mainRoot: string, copied: string[]): vo
     for (const k of keys) if (values.has(k)) change[k] = ownValues.get(k) ?? null;
     if (!Object.keys(change).length) continue;
     writeFileAtomic(file, setEnvValues(text, change), 0o600);
-    say(`${rel}: ${Object.keys(change).join(', ')} ${ownValues.has('DATABASE_URL') ? 'now point at this worktree\'s branch' : 'removed (no branch for this worktree)'}`);
+    const changed = Object.keys(change);
+    say(`${rel}: ${changed.join(', ')} ${ownValues.has('DATABASE_URL') ? `now point${changed.length === 1 ? 's' : ''} at this worktree's branch` : 'removed (no branch for this worktree)'}`);
   }
 }
 
@@ -395,7 +396,7 @@ export function status(): number {
     lines.push(`neon branch:  none yet (would be ${neonNameFor(co)})`);
     lines.push(`why:          not provisioned; run: ${RETRY_HINT}`);
   } else {
-    lines.push('neon branch:  the main checkout’s own DATABASE_URL (the parent branch)');
+    lines.push('neon branch:  none of its own: the main checkout uses the DATABASE_URL in its env file (create-neon-agents does not change it)');
     lines.push(`why:          the main checkout keeps its own database; worktrees get branches of ${answers.parentBranch ?? 'the project default branch'}`);
   }
   const creds = findCredentials(mainRoot, answers);

@@ -50,7 +50,7 @@ function main(argv: string[]): number {
     case '-h':
     case 'help':
       process.stdout.write(HELP);
-      return cmd === undefined ? 1 : 0;
+      return cmd === undefined ? 2 : 0; // no command is a usage error, like an unknown one
     default:
       say(`unknown command ${JSON.stringify(cmd)}; see --help`);
       return 2;

@@ -182,7 +182,7 @@ export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcom
     }
     return { status: 'ok', neonBranch: neonName, created: result.created, reused: result.reused, url: result.url ?? parseEnv(readIfExists(envPath) ?? '').get('DATABASE_URL') ?? '' };
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/[.\s]+$/, ''); // our sentences add the period
     const kind = e instanceof RuntimeError ? e.kind : 'error';
     // Fail closed: drop any DATABASE_URL that is not this worktree's own branch.
     try {

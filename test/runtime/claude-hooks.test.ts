@@ -71,7 +71,7 @@ describe('worktree-create / worktree-remove', () => {
     expect(parseEnv(copied).get('DATABASE_URL')).toBe(own);
     expect(copied).toMatch(/^# read by Prisma\n/);
     expect(copied).toMatch(/^OTHER=1$/m);
-    expect(r.stderr).toMatch(/\.env: DATABASE_URL now point at this worktree's branch/);
+    expect(r.stderr).toMatch(/\.env: DATABASE_URL now points at this worktree's branch/);
   });
 
   it('keeps the Neon branch when the worktree has commits, and a dirty worktree entirely', async () => {
