@@ -253,7 +253,9 @@ export function worktreeRemove(): number {
     return 0;
   }
   say(`removed worktree ${target}`);
-  if (entry.branch && commits === 0) {
+  // Like Claude Code, drop the worktree-<name> branch it made when nothing was committed on it; never another
+  // branch (a user's own branch checked out in a worktree may hold history that exists nowhere else).
+  if (entry.branch && entry.branch.startsWith('worktree-') && commits === 0) {
     try {
       git(mainRoot, ['branch', '-D', entry.branch]);
     } catch {
