@@ -6,7 +6,7 @@ import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
 import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
-import { connectionString, deleteBranch, listBranches, pooledAndDirect } from './neon.ts';
+import { connectionString, deleteBranch, listBranches, neon, NeonCliError, pooledAndDirect } from './neon.ts';
 import { branchLabel, neonNameFor, provision, RETRY_HINT, writeEnv } from './provision.ts';
 import { allRecords, cloneId, deleteRecord, parentEnvFile, readRecord, recordForGitBranch, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { readIfExists, realpathOr, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
@@ -404,8 +404,22 @@ export function status(): number {
   const creds = findCredentials(mainRoot, answers);
   lines.push(`credentials:  ${creds ? `${creds.source}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`);
   lines.push(`clone id:     ${cloneId(co.commonDir)}`);
+  // Agents run `status` before their first write: ask Neon whether the branch still exists (it expires), unless
+  // --offline. Exit 1 when this worktree's database is missing or not the one the env file names.
+  let problem = Boolean(rec && co.isLinked && !(url && rec.endpointId && url.includes(rec.endpointId)));
+  if (rec && creds && !process.argv.includes('--offline')) {
+    try {
+      neon(neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }), ['branches', 'get', rec.branchId], 'branches get');
+      lines.push('in Neon:      the branch exists');
+    } catch (e) {
+      if (e instanceof NeonCliError && e.failure.kind === 'notfound') {
+        lines.push(`in Neon:      MISSING (expired or deleted): run ${RETRY_HINT} for a fresh branch`);
+        problem = true;
+      } else lines.push(`in Neon:      could not check (${(e as Error).message})`);
+    }
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return problem ? 1 : 0;
 }
 
 export function prune(args: string[]): number {

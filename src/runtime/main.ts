@@ -11,7 +11,8 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
   worktree-create                    Claude Code WorktreeCreate hook (JSON on stdin; prints the path)
   worktree-remove                    Claude Code WorktreeRemove hook (JSON on stdin; never fails)
   ensure                             provision this worktree now (idempotent; for tools that skip git hooks)
-  status                             which Neon branch this checkout uses, and why
+  status [--offline]                 which Neon branch this checkout uses, and why (asks Neon whether it still exists;
+                                     exit 1 when this worktree's database is missing)
   prune [--yes]                      list (delete with --yes) Neon branches this clone made whose git branch
                                      and worktree are both gone
   --help                             this text

@@ -215,9 +215,15 @@ describe('branch switches, detached HEAD, foreign hooks, prune', () => {
     const rec = records(repo).find((r: any) => r.gitBranch === 'old');
     // What Neon does when the TTL passes: the branch is gone.
     expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
+    const st = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], env);
+    expect(st.code).toBe(1); // the agents' pre-flight check sees it
+    expect(st.stdout).toMatch(/in Neon: +MISSING \(expired or deleted\)/);
     const r = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/no longer exists \(expired or deleted\); creating a new one/);
+    const st2 = sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], env);
+    expect(st2.code, st2.stdout).toBe(0);
+    expect(st2.stdout).toMatch(/in Neon: +the branch exists/);
     const after = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')!;
     expect(after).not.toBe(before);
     expect(after).not.toBe(mainUrl);
