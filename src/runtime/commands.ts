@@ -107,6 +107,19 @@ function copyWorktreeInclude(mainRoot: string, wt: string): string[] {
  * DATABASE_URL (e.g. `.env` when the app's file is `.env.local`, and Prisma reads `.env`): give them this
  * worktree's values too, or none when provisioning failed — never the shared database.
  */
+/** Env files in a worktree that `.worktreeinclude` brings over (gitignored, matching it, named `.env*`). */
+function includedEnvFiles(mainRoot: string, wt: string): string[] {
+  const inc = path.join(mainRoot, '.worktreeinclude');
+  if (!fs.existsSync(inc)) return [];
+  try {
+    return git(wt, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${inc}`])
+      .split('\0')
+      .filter((f) => f && /^\.env/.test(path.basename(f)));
+  } catch {
+    return [];
+  }
+}
+
 function alignCopiedEnvFiles(wt: string, mainRoot: string, copied: string[]): void {
   if (!copied.length) return;
   const answers = loadAnswers(wt, mainRoot);
@@ -291,6 +304,7 @@ export function ensure(): number {
     return 0;
   }
   const out = provision(co, { mainRoot, recheck: true });
+  alignCopiedEnvFiles(co.root, mainRoot, includedEnvFiles(mainRoot, co.root));
   if (out.status === 'not-configured') {
     say('create-neon-agents is not set up in this repository (no .claude/neon-agents.json)');
     return 1;
@@ -312,6 +326,7 @@ function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord): void {
     const { direct, pooled } = pooledAndDirect(connectionString(cli, rec.branchId, answers.databaseName, answers.roleName), rec.endpointId);
     writeEnv(envPath, base, answers, { url: answers.pooled ? pooled : direct, direct, keepApiKey: !co.isLinked });
     say(`${co.branch}: using Neon branch ${rec.neonBranch}`);
+    if (co.isLinked) alignCopiedEnvFiles(co.root, mainRoot, includedEnvFiles(mainRoot, co.root));
   } catch (e) {
     writeEnv(envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`, keepApiKey: !co.isLinked });
     say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; DATABASE_URL removed`);

@@ -72,6 +72,14 @@ describe('worktree-create / worktree-remove', () => {
     expect(copied).toMatch(/^# read by Prisma\n/);
     expect(copied).toMatch(/^OTHER=1$/m);
     expect(r.stderr).toMatch(/\.env: DATABASE_URL now points at this worktree's branch/);
+    // Later, the branch expires; `ensure` makes a new one and keeps both files in step.
+    const rec = JSON.parse(fs.readFileSync(path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]), 'utf8'));
+    expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
+    const e = sh(wt, 'node', [path.join(repo, RT), 'ensure'], env);
+    expect(e.code, e.stderr).toBe(0);
+    const fresh = parseEnv(readEnv(path.join(wt, '.env.local'))!).get('DATABASE_URL');
+    expect(fresh).not.toBe(own);
+    expect(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')).toBe(fresh);
   });
 
   it('keeps the Neon branch when the worktree has commits, and a dirty worktree entirely', async () => {
