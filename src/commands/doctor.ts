@@ -19,6 +19,9 @@ import { CliError } from '../errors.ts';
 
 export type Level = 'ok' | 'warn' | 'problem';
 
+/** A path as a shell word, so a fix can be pasted even when the path has spaces. */
+const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+
 export interface Finding {
   check: string;
   level: Level;
@@ -91,8 +94,8 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
       const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
       if (text === null) add('git-hook', 'problem', `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`, 'run `npm create neon-agents@latest -- --yes`');
       else if (!text.includes(BLOCK_START)) add('git-hook', 'problem', `${shown} exists but does not call create-neon-agents`, 'run `npm create neon-agents@latest -- --yes` (your hook keeps running)');
-      else if (text.includes('\r')) add('git-hook', 'problem', `${shown} has CRLF line endings: git fails to run it ("cannot run … No such file or directory")`, `convert it to LF: sed -i 's/\\r$//' ${shown}`);
-      else if (((fileMode(hook) ?? 0) & 0o111) === 0) add('git-hook', 'problem', `${shown} is not executable, so git ignores it`, `chmod +x ${shown}`);
+      else if (text.includes('\r')) add('git-hook', 'problem', `${shown} has CRLF line endings: git fails to run it ("cannot run … No such file or directory")`, `convert it to LF: sed -i 's/\\r$//' ${sh(shown)}`);
+      else if (((fileMode(hook) ?? 0) & 0o111) === 0) add('git-hook', 'problem', `${shown} is not executable, so git ignores it`, `chmod +x ${sh(shown)}`);
       else add('git-hook', 'ok', `${shown} runs the runtime for new worktrees`);
     }
   }
@@ -178,7 +181,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     const hasRecord = records.some((r) => r.worktreePath === wt);
     const url = parseEnv(readText(path.join(wt, envRel)) ?? '').get('DATABASE_URL');
     if (!hasRecord) {
-      add('worktrees', 'warn', `worktree ${wt} has no Neon branch of its own${url ? ' (its DATABASE_URL may be shared)' : ''}`, `cd ${wt} && node ${RUNTIME_PATH} ensure`);
+      add('worktrees', 'warn', `worktree ${wt} has no Neon branch of its own${url ? ' (its DATABASE_URL may be shared)' : ''}`, `cd ${sh(wt)} && node ${RUNTIME_PATH} ensure`);
     }
   }
   if (linked.length && !findings.some((f) => f.check === 'worktrees')) add('worktrees', 'ok', `${linked.length} linked worktree(s), each with its own Neon branch`);
