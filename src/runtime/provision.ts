@@ -64,7 +64,11 @@ export function writeEnv(envPath: string, base: string, answers: ManifestAnswers
   if (w.comment) {
     const eol = /\r\n/.test(text) ? '\r\n' : '\n';
     if (text.length && !text.endsWith('\n')) text += eol;
-    text += `${COMMENT_PREFIX}${w.comment.replace(/[\r\n]+/g, ' ').slice(0, 300)}${eol}`;
+    const one = w.comment.replace(/[\r\n]+/g, ' ');
+    // Long CLI errors are shortened at a word, with the retry hint (at the end) kept.
+    const retry = one.lastIndexOf('Retry');
+    const short = one.length <= 300 ? one : `${one.slice(0, 240).replace(/\s+\S*$/, '')} …${retry > 240 ? ` ${one.slice(retry)}` : ''}`.slice(0, 400);
+    text += `${COMMENT_PREFIX}${short}${eol}`;
   }
   writeFileAtomic(envPath, text, 0o600);
 }
