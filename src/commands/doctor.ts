@@ -13,7 +13,7 @@ import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/setti
 import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
-import { BLOCK_START } from '../hooks/git-hook.ts';
+import { BLOCK_START, huskyDir } from '../hooks/git-hook.ts';
 import { sha256, CONFLICT_MARKERS } from '../plan/plan.ts';
 import { CliError } from '../errors.ts';
 
@@ -78,25 +78,50 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     add('runtime', 'warn', `${RUNTIME_PATH} differs from what create-neon-agents wrote`, 'if you did not mean to edit it: `npm create neon-agents@latest -- --yes --force`');
   } else add('runtime', 'ok', `${RUNTIME_PATH} present`);
 
-  // The git hook, where git will really look for it.
+  // The git hook, where git will really look for it: the file git runs must exist and be runnable, and what it
+  // runs (our block, husky's script, lefthook / simple-git-hooks / pre-commit config) must call the runtime.
   if (a.gitHook) {
-    const husky = repo.coreHooksPath && /(^|\/)\.husky(\/_)?\/?$/.test(repo.coreHooksPath);
-    const lefthook = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml'].map((f) => readText(path.join(repo.root, f))).find((t) => t !== null);
+    const hook = path.join(repo.hooksDir, 'post-checkout');
+    const text = readText(hook);
+    const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
+    const runner = repo.coreHooksPath ? readText(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
+    const husky = huskyDir({ repoRoot: repo.root, hooksDir: repo.hooksDir, coreHooksPath: repo.coreHooksPath, files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, huskyRunner: runner } });
+    const calls = (t: string | null | undefined) => Boolean(t && t.includes('neon-worktree.mjs'));
+    const lefthook = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml'].map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
+    const pkg = readJson<Record<string, unknown>>(path.join(repo.root, 'package.json'));
+    const sgh = pkg?.['simple-git-hooks'] as Record<string, string> | undefined;
+    const preCommit = readText(path.join(repo.root, '.pre-commit-config.yaml'));
+    const legacy = readText(`${hook}.legacy`); // pre-commit's migration mode keeps running the previous hook
+    const fileProblem = (): boolean => {
+      if (text === null) return false;
+      if (text.includes('\r')) {
+        add('git-hook', 'problem', `${shown} has CRLF line endings: git fails to run it ("cannot run … No such file or directory")`, `convert it to LF: sed -i 's/\\r$//' ${sh(shown)}`);
+        return true;
+      }
+      if (((fileMode(hook) ?? 0) & 0o111) === 0) {
+        add('git-hook', 'problem', `${shown} is not executable, so git ignores it`, `chmod +x ${sh(shown)}`);
+        return true;
+      }
+      return false;
+    };
     if (husky) {
-      const t = readText(path.join(repo.root, '.husky/post-checkout'));
-      if (!t?.includes(BLOCK_START)) add('git-hook', 'problem', 'husky is in use (core.hooksPath) but .husky/post-checkout has no create-neon-agents block', 'run `npm create neon-agents@latest -- --yes`');
-      else add('git-hook', 'ok', 'husky runs .husky/post-checkout, which calls the runtime');
-    } else if (lefthook !== undefined && lefthook !== null && lefthook.includes('neon-worktree.mjs')) {
-      add('git-hook', 'ok', 'lefthook runs the runtime on post-checkout (run `npx lefthook install` after changing lefthook.yml)');
+      const rel = path.relative(repo.root, path.join(husky, 'post-checkout'));
+      const script = readText(path.join(husky, 'post-checkout'));
+      if (!script?.includes(BLOCK_START)) add('git-hook', 'problem', `husky is in use (core.hooksPath) but ${rel} has no create-neon-agents block`, 'run `npm create neon-agents@latest -- --yes`');
+      else if (text === null) add('git-hook', 'problem', `husky's runner ${shown} is missing, so git runs no post-checkout hook in this clone`, 'run `npm install` (husky\'s prepare script installs it)');
+      else if (!fileProblem()) add('git-hook', 'ok', `husky runs ${rel}, which calls the runtime`);
+    } else if (text !== null && (text.includes(BLOCK_START) || calls(text) || calls(legacy))) {
+      if (!fileProblem()) add('git-hook', 'ok', `${shown} runs the runtime for new worktrees${text.includes(BLOCK_START) ? '' : ' (through your hook manager)'}`);
+    } else if (calls(lefthook) || calls(sgh?.['post-checkout']) || calls(preCommit)) {
+      const manager = calls(lefthook) ? 'lefthook' : calls(sgh?.['post-checkout']) ? 'simple-git-hooks' : 'pre-commit';
+      const install = { lefthook: 'npx lefthook install', 'simple-git-hooks': 'npx simple-git-hooks', 'pre-commit': 'pre-commit install -t post-checkout' }[manager];
+      if (text === null || !/lefthook|simple-git-hooks|pre-commit|pre_commit/i.test(text)) {
+        add('git-hook', 'problem', `${manager}'s config calls the runtime, but ${manager} has not installed ${shown}`, install);
+      } else if (!fileProblem()) add('git-hook', 'ok', `${manager} runs the runtime on post-checkout`);
+    } else if (text === null) {
+      add('git-hook', 'problem', `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`, 'run `npm create neon-agents@latest -- --yes`');
     } else {
-      const hook = path.join(repo.hooksDir, 'post-checkout');
-      const text = readText(hook);
-      const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
-      if (text === null) add('git-hook', 'problem', `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`, 'run `npm create neon-agents@latest -- --yes`');
-      else if (!text.includes(BLOCK_START)) add('git-hook', 'problem', `${shown} exists but does not call create-neon-agents`, 'run `npm create neon-agents@latest -- --yes` (your hook keeps running)');
-      else if (text.includes('\r')) add('git-hook', 'problem', `${shown} has CRLF line endings: git fails to run it ("cannot run … No such file or directory")`, `convert it to LF: sed -i 's/\\r$//' ${sh(shown)}`);
-      else if (((fileMode(hook) ?? 0) & 0o111) === 0) add('git-hook', 'problem', `${shown} is not executable, so git ignores it`, `chmod +x ${sh(shown)}`);
-      else add('git-hook', 'ok', `${shown} runs the runtime for new worktrees`);
+      add('git-hook', 'problem', `${shown} exists but does not call create-neon-agents`, 'run `npm create neon-agents@latest -- --yes` (your hook keeps running)');
     }
   }
 

@@ -121,11 +121,13 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
   const giText = readText(path.join(repo.root, '.gitignore'));
   if (gi && giText !== null) {
     const ours = new Set((gi.base ?? '').split('\n').filter(Boolean));
-    if (envFileStays) ours.delete(anchored(a.envFile));
+    // Our env-file line stays while that file (with its secret) does; a line of the user's was never ours.
+    const keepEnvLine = envFileStays && ours.has(anchored(a.envFile));
+    if (keepEnvLine) ours.delete(anchored(a.envFile));
     const eol = giText.includes('\r\n') ? '\r\n' : '\n';
     const lines = giText.split(/\r?\n/);
     let out = lines.filter((l) => !ours.has(l));
-    if (!envFileStays) out = out.filter((l) => l !== GITIGNORE_HEADER);
+    if (!keepEnvLine) out = out.filter((l) => l !== GITIGNORE_HEADER);
     // Drop the blank separator we added before our block.
     while (out.length > 1 && out[out.length - 1] === '' && out[out.length - 2] === '') out = out.slice(0, -1);
     let next = out.join(eol);
@@ -134,7 +136,7 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
       if (!giText.endsWith('\n')) next = next.replace(/\r?\n$/, '');
       if (next !== giText) ops.push(write(path.join(repo.root, '.gitignore'), '.gitignore', giText, next, 'removed our lines; yours are kept'));
     }
-    if (envFileStays) notes.push(`Kept /${a.envFile} in .gitignore because ${a.envFile} still exists.`);
+    if (keepEnvLine) notes.push(`Kept /${a.envFile} in .gitignore because ${a.envFile} still exists.`);
   }
 
   const manifestText = readText(path.join(repo.root, MANIFEST_PATH));

@@ -7,6 +7,8 @@ import { RUNTIME_PATH } from '../shared/manifest.ts';
 export const BLOCK_START = '# >>> create-neon-agents >>>';
 export const BLOCK_END = '# <<< create-neon-agents <<<';
 export const NEONCTL_SENTINEL = '# neonctl:git-sync';
+/** The Neon CLI's managed-hook marker: `# neonctl:git-sync` in older releases, `# neon:git-sync` in neon 6. */
+export const NEON_GIT_SYNC = /# neon(ctl)?:git-sync/;
 /** Name a non-sh foreign hook is moved to, and exec'd from ours. */
 export const CHAINED_SUFFIX = '.neon-agents-prev';
 
@@ -25,6 +27,8 @@ export interface GitHookContext {
     chainedPrev?: string | null;
     /** `<repoRoot>/.husky/post-checkout` */
     huskyPostCheckout: string | null;
+    /** husky's runner `<core.hooksPath>/h` (present when core.hooksPath is a husky 9 `_` folder, whatever its name). */
+    huskyRunner?: string | null;
     /** `<repoRoot>/lefthook.yml` (or `.lefthook.yml`, `lefthook.yaml`: give its path) */
     lefthook: { path: string; text: string } | null;
     /** `<repoRoot>/package.json` */
@@ -130,21 +134,33 @@ function hookDisplay(ctx: GitHookContext, name: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(ctx.hooksDir, name) : rel.startsWith('.git/') ? `$GIT_COMMON_DIR/${rel.slice(5)}` : rel;
 }
 
+/** The husky folder (the parent of its `_` runner folder) when core.hooksPath points into husky 9, else null. */
+export function huskyDir(ctx: Pick<GitHookContext, 'repoRoot' | 'hooksDir' | 'coreHooksPath' | 'files'>): string | null {
+  if (ctx.coreHooksPath === null) return null;
+  const hp = ctx.coreHooksPath.replace(/\\/g, '/').replace(/\/+$/, '');
+  const abs = path.resolve(ctx.repoRoot, hp);
+  if (path.basename(abs) === '_' && (ctx.files.huskyRunner != null || /(^|\/)\.husky\/_$/.test(hp))) return path.dirname(abs);
+  if (/(^|\/)\.husky$/.test(hp)) return abs; // husky 4-8 style: core.hooksPath=.husky
+  return null;
+}
+
 export function planGitHook(ctx: GitHookContext): GitHookPlan {
   const block = hookBlock();
   const f = ctx.files;
   const instructions: string[] = [];
   const hookPath = path.join(ctx.hooksDir, 'post-checkout');
 
-  // husky: core.hooksPath=.husky/_ ; the user scripts live in .husky/<hook>, run with `sh -e`.
-  const husky = ctx.coreHooksPath !== null && /(^|\/)\.husky(\/_)?\/?$/.test(ctx.coreHooksPath.replace(/\\/g, '/'));
+  // husky 9: core.hooksPath=<dir>/_ (`.husky/_`, `app/.husky/_`, `.config/husky/_`…); the user scripts live in
+  // <dir>/<hook> and run with `sh -e`. Writing into `_` would be wiped by the next `husky` run.
+  const husky = huskyDir(ctx);
   if (husky) {
     const prev = f.huskyPostCheckout;
     const content = prev === null ? block : insertBlock(prev, block);
-    instructions.push('husky runs .husky/post-checkout only where `npm install` has run (.husky/_ is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.');
+    const rel = path.relative(ctx.repoRoot, path.join(husky, 'post-checkout')).split(path.sep).join('/');
+    instructions.push(`husky runs ${rel} only where \`npm install\` has run (its _ folder is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.`);
     return {
       manager: 'husky',
-      ops: [write(path.join(ctx.repoRoot, '.husky', 'post-checkout'), '.husky/post-checkout', content, prev, prev === null ? 'husky hook for new worktrees' : 'add our block to your husky hook', 'block', block)],
+      ops: [write(path.join(husky, 'post-checkout'), rel, content, prev, prev === null ? 'husky hook for new worktrees' : 'add our block to your husky hook', 'block', block)],
       instructions,
     };
   }
@@ -156,9 +172,9 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
     if (text.includes(BLOCK_START)) return { manager: 'lefthook', ops: [], instructions };
     if (/^post-checkout\s*:/m.test(text)) {
       instructions.push(
-        `lefthook.yml already has a post-checkout section; add this command to it, commit, and run \`npx lefthook install\`:`,
-        `    neon-agents:`,
-        `      run: ${managerCommand('{1} {2} {3}')}`,
+        `lefthook.yml already has a post-checkout section: add this under its \`commands:\`, commit, and run \`npx lefthook install\`:\n` +
+          `    neon-agents:\n` +
+          `      run: '${managerCommand('{1} {2} {3}').replace(/'/g, "''")}'`,
       );
       return { manager: 'lefthook', ops: [], instructions };
     }
@@ -179,24 +195,31 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
   }
   if (sgh) {
     instructions.push(
-      'simple-git-hooks deletes hooks it does not manage. Add to "simple-git-hooks" in package.json, then run `npx simple-git-hooks`:',
-      `    "post-checkout": ${JSON.stringify(managerCommand('"$@"').replace('"$@"', '$1 $2 $3'))}`,
+      'simple-git-hooks deletes hooks it does not manage. Add to "simple-git-hooks" in package.json, then run `npx simple-git-hooks`:\n' +
+        `    "post-checkout": ${JSON.stringify(managerCommand('"$@"').replace('"$@"', '$1 $2 $3'))}`,
     );
     return { manager: 'simple-git-hooks', ops: [], instructions };
   }
 
   if (f.preCommitConfig !== null && (existing === null || /pre-commit/.test(existing))) {
+    // Match the file's own list style (pre-commit's sample config writes `-   repo:` at column 0).
+    const m = /^([ \t]*)-([ \t]+)repo:/m.exec(f.preCommitConfig);
+    const dash = m ? `${m[1]}-${m[2]}` : '-   ';
+    const pad = ' '.repeat(dash.length);
+    const entry = managerCommand('"$PRE_COMMIT_FROM_REF" "$PRE_COMMIT_TO_REF" "$PRE_COMMIT_CHECKOUT_TYPE"');
     instructions.push(
-      'pre-commit manages git hooks here. Add to .pre-commit-config.yaml, commit, and run `pre-commit install -t post-checkout`:',
-      '  - repo: local',
-      '    hooks:',
-      '      - id: neon-agents',
-      '        name: neon branch per worktree',
-      `        entry: sh -c '${managerCommand('"$PRE_COMMIT_FROM_REF" "$PRE_COMMIT_TO_REF" "$PRE_COMMIT_CHECKOUT_TYPE"').replace(/'/g, "'\\''")}'`,
-      '        language: system',
-      '        stages: [post-checkout]',
-      '        always_run: true',
-      '        pass_filenames: false',
+      'pre-commit manages git hooks here. Add this item to `repos:` in .pre-commit-config.yaml, commit, and run `pre-commit install -t post-checkout`:\n' +
+        [
+          `${dash}repo: local`,
+          `${pad}hooks:`,
+          `${pad}-   id: neon-agents`,
+          `${pad}    name: neon branch per worktree`,
+          `${pad}    entry: sh -c '${entry.replace(/'/g, "'\\''")}'`,
+          `${pad}    language: system`,
+          `${pad}    stages: [post-checkout]`,
+          `${pad}    always_run: true`,
+          `${pad}    pass_filenames: false`,
+        ].join('\n'),
     );
     return { manager: 'pre-commit', ops: [], instructions };
   }
@@ -209,9 +232,9 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
   }
   if (hasBlock(existing)) {
     const content = replaceBlock(existing, block);
-    return { manager: existing.includes(NEONCTL_SENTINEL) ? 'neonctl' : 'plain', ops: [write(hookPath, display, content, existing, 'update our block', 'block', block, 0o755)], instructions };
+    return { manager: NEON_GIT_SYNC.test(existing) ? 'neonctl' : 'plain', ops: [write(hookPath, display, content, existing, 'update our block', 'block', block, 0o755)], instructions };
   }
-  if (existing.includes(NEONCTL_SENTINEL)) {
+  if (NEON_GIT_SYNC.test(existing)) {
     instructions.push(
       '`neon git install` owns this hook: our block runs before its `neon git sync`. Running `neon git install` again rewrites the file and drops our block; re-run create-neon-agents then.',
       'Note: `neon git sync` pulls env vars on branch switches and may rewrite DATABASE_URL in the main checkout.',

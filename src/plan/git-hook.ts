@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RepoInfo } from '../detect/repo.ts';
 import type { FileOp } from './ops.ts';
 import type { Snapshot } from './plan.ts';
-import { planGitHook, hookBlock, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
+import { planGitHook, hookBlock, huskyDir, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
 
 export interface GitHookPlanInput {
   repo: RepoInfo;
@@ -22,20 +22,21 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
   const lefthookPath = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml']
     .map((f) => path.join(repo.root, f))
     .find((f) => files.read(f) !== null);
+  const huskyRunner = repo.coreHooksPath ? files.read(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
+  const base = { repoRoot: repo.root, hooksDir: repo.hooksDir, coreHooksPath: repo.coreHooksPath };
+  const husky = huskyDir({ ...base, files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, huskyRunner } });
   const plan = planGitHook({
-    repoRoot: repo.root,
-    hooksDir: repo.hooksDir,
-    coreHooksPath: repo.coreHooksPath,
+    ...base,
     files: {
       postCheckout: files.read(hookPath),
       chainedPrev: files.read(`${hookPath}${CHAINED_SUFFIX}`),
-      huskyPostCheckout: files.read(path.join(repo.root, '.husky', 'post-checkout')),
+      huskyRunner,
+      huskyPostCheckout: husky ? files.read(path.join(husky, 'post-checkout')) : null,
       lefthook: lefthookPath ? { path: lefthookPath, text: files.read(lefthookPath)! } : null,
       packageJson: files.read(path.join(repo.root, 'package.json')),
       preCommitConfig: files.read(path.join(repo.root, '.pre-commit-config.yaml')),
     },
   });
-  const whole = `#!/bin/sh\n${hookBlock()}`;
   // Hook files live in the common git dir, whichever worktree we run in: name them by it, so the manifest's keys
   // are the same on every machine and in every worktree.
   const inCommon = (abs: string) => {
@@ -47,8 +48,10 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
     if (op.type !== 'write') return op;
     const display = inCommon(op.path);
     if (display) op = { ...op, display };
-    // A hook file that is nothing but ours is owned whole, on the first run and every later one.
-    const normalised = op.content === whole ? { ...op, managed: 'file' as const, owned: whole } : op;
+    // Hook files are always owned as "our marked block", whether we created the file, inserted into the user's,
+    // or wrapped a non-shell hook, so the manifest entry is the same on every run (uninstall takes the block out
+    // and deletes a file that held nothing else).
+    const normalised = op.managed === 'file' && op.content.includes(hookBlock()) ? { ...op, managed: 'block' as const, owned: hookBlock() } : op;
     // git ignores a hook that is not executable: fix the mode even when the text is right.
     const mode = files.mode(op.path);
     if (normalised.action === 'unchanged' && normalised.mode !== undefined && mode !== null && (mode & 0o111) === 0) {
@@ -56,5 +59,18 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
     }
     return normalised.action === 'unchanged' ? { ...normalised, reason: 'up to date' } : normalised;
   });
-  return { ops, warnings: [], instructions: plan.instructions };
+  const warnings: string[] = [];
+  const instructions = [...plan.instructions];
+  const outside = (dir: string) => path.relative(dir, repo.hooksDir).startsWith('..');
+  if (outside(repo.root) && outside(repo.commonDir)) {
+    warnings.push(
+      `This repository's git hooks live in ${repo.hooksDir} (core.hooksPath), outside it: every repository using that folder shares our post-checkout block, and uninstalling here removes it for them too.`,
+    );
+  }
+  const attributes = files.read(path.join(repo.root, '.gitattributes'));
+  const current = files.read(hookPath);
+  if (attributes && /filter=lfs/.test(attributes) && !(current ?? '').includes('git lfs')) {
+    instructions.push('This repository uses Git LFS: if `git lfs install` later says "Hook already exists", run `git lfs update --force`, then create-neon-agents again (it adds its block to the LFS hook).');
+  }
+  return { ops, warnings, instructions };
 }

@@ -118,6 +118,17 @@ describe('uninstall', () => {
     expect(after.hooks).toEqual(before.hooks);
   });
 
+  it('round trip when the user\'s .gitignore already covered .env: no leftover header', async () => {
+    const repo = makeRepo({ '.gitignore': 'node_modules\n.env\n' });
+    const before = snapshotRepo(repo);
+    expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
+    const r = await runCli(repo, ['uninstall', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(snapshotRepo(repo).status).toEqual(before.status);
+    expect(read(repo, '.gitignore')).toBe('node_modules\n.env\n');
+    expect(r.stdout).not.toMatch(/Kept \/\.env in \.gitignore/);
+  });
+
   it('restores a chained foreign hook and a user\'s files byte for byte, keeping what the user changed', async () => {
     const lfs = '#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || { echo >&2 "no git-lfs"; exit 2; }\ngit lfs post-checkout "$@"\n';
     const settings = '{\n  "permissions": { "allow": ["Bash(npm test)"] }\n}\n';

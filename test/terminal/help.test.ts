@@ -40,7 +40,8 @@ function examples(text: string): { what: string; cmd: string }[] {
 /** The CLI flags the README's options table documents. */
 function readmeFlags(): string[] {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('| flag | default |'));
+  const from = readme.indexOf('| flag | default |');
+  const table = readme.slice(from, readme.indexOf('\n\n', from)); // that table only, not the runtime's
   const rows = table.split('\n').filter((l) => l.startsWith('| `'));
   return [...new Set(rows.flatMap((r) => [...r.split('|')[1]!.matchAll(/--([\w-]+)/g)].map((m) => m[1]!)))];
 }

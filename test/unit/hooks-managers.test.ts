@@ -1,0 +1,65 @@
+// What we tell or write for hook managers must work when taken literally (found by trying the real tools).
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
+import type { WriteOp } from '../../src/plan/ops.ts';
+
+const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
+  repoRoot: '/r',
+  hooksDir: coreHooksPath ? `/r/${coreHooksPath}` : '/r/.git/hooks',
+  coreHooksPath,
+  files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, ...over },
+});
+const writes = (p: ReturnType<typeof planGitHook>) => p.ops.filter((o): o is WriteOp => o.type === 'write');
+
+describe('husky in any folder', () => {
+  it.each([
+    ['app/.husky/_', '/r/app/.husky/post-checkout', 'app/.husky/post-checkout'],
+    ['.config/husky/_', '/r/.config/husky/post-checkout', '.config/husky/post-checkout'],
+    ['.husky/_', '/r/.husky/post-checkout', '.husky/post-checkout'],
+  ])('core.hooksPath=%s (with husky\'s runner) → our block in its parent folder', (hooksPath, abs, display) => {
+    const p = planGitHook(ctx({ huskyRunner: '#!/usr/bin/env sh\n…' }, hooksPath));
+    expect(p.manager).toBe('husky');
+    expect(writes(p).map((w) => [w.path, w.display])).toEqual([[abs, display]]);
+  });
+  it('a custom core.hooksPath that is not husky gets a plain hook there', () => {
+    const p = planGitHook(ctx({}, '.githooks'));
+    expect(p.manager).toBe('plain');
+    expect(writes(p)[0].path).toBe('/r/.githooks/post-checkout');
+  });
+});
+
+describe("the Neon CLI's own hook", () => {
+  it.each(['# neon:git-sync (managed — edit `neon git` instead)', '# neonctl:git-sync (managed — edit `neonctl git` instead)'])('is recognised: %s', (marker) => {
+    const existing = `#!/usr/bin/env sh\n${marker}\n[ "$3" = "1" ] || exit 0\nneon git sync --quiet || true\n`;
+    const p = planGitHook(ctx({ postCheckout: existing }));
+    expect(p.manager).toBe('neonctl');
+    expect(p.instructions.join('\n')).toMatch(/`neon git install`/);
+    expect(writes(p)[0].content).toContain(marker);
+  });
+});
+
+describe('instructions that are pasted into YAML', () => {
+  it('lefthook: the command pastes into an existing post-checkout section as valid YAML', () => {
+    const lefthook = 'post-checkout:\n  commands:\n    marker:\n      run: echo hi\n';
+    const p = planGitHook(ctx({ lefthook: { path: '/r/lefthook.yml', text: lefthook } }));
+    const text = p.instructions.join('\n');
+    const snippet = text.slice(text.indexOf('\n') + 1);
+    const merged = parseYaml(lefthook + snippet.split('\n').map((l) => l.replace(/^ {4}/, '    ')).join('\n') + '\n');
+    expect(merged['post-checkout'].commands['neon-agents'].run).toMatch(/^\[ "\$\{NEON_AGENTS_SKIP_HOOK:-\}" = "1" \] \|\| .*neon-worktree\.mjs post-checkout \{1\} \{2\} \{3\}/);
+    expect(merged['post-checkout'].commands.marker.run).toBe('echo hi');
+  });
+
+  it.each([
+    ['pre-commit sample-config style (items at column 0)', 'repos:\n-   repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v3.2.0\n    hooks:\n    -   id: trailing-whitespace\n'],
+    ['two-space style', 'repos:\n  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks:\n      - id: black\n'],
+  ])('pre-commit: the item appended to %s parses as one more repo', (_style, config) => {
+    const p = planGitHook(ctx({ preCommitConfig: config }));
+    const text = p.instructions.join('\n');
+    const snippet = text.slice(text.indexOf('\n') + 1);
+    const parsed = parseYaml(`${config}${snippet}\n`);
+    expect(parsed.repos).toHaveLength(2);
+    expect(parsed.repos[1]).toMatchObject({ repo: 'local', hooks: [{ id: 'neon-agents', language: 'system', stages: ['post-checkout'], always_run: true, pass_filenames: false }] });
+    expect(parsed.repos[1].hooks[0].entry).toMatch(/^sh -c '.*neon-worktree\.mjs post-checkout "\$PRE_COMMIT_FROM_REF"/);
+  });
+});
