@@ -49,6 +49,22 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
     async ask({ partial, options, detected, apiKey, reuse }) {
       const a = { ...partial };
 
+      if (reuse && detected.manifest) {
+        // A re-run upgrades with the recorded answers; offer to revisit them (what --reconfigure does).
+        const m = detected.manifest;
+        const change = must(
+          await p.select({
+            message: `Set up before by create-neon-agents ${m.version}`,
+            initialValue: false,
+            options: [
+              { value: false, label: 'Upgrade with the recorded settings', hint: `${m.answers.roles.join(', ')} · ${m.answers.permissionMode} · ${m.answers.branchTtlDays}d` },
+              { value: true, label: 'Change settings', hint: 'ask the questions again' },
+            ],
+          }),
+        );
+        if (change) reuse = false;
+      }
+
       if (!a.projectId) {
         a.projectId = must(
           await p.text({

@@ -31,14 +31,42 @@ describe('upgrade conflicts in the wizard', () => {
     const repo = conflicted();
     const t = await Terminal.start({ cwd: repo, args: ['--no-verify'], env: termEnv(), rows: 50 });
     sessions.push(t);
-    // Recorded answers are re-used: the first question is the conflict itself.
+    // Recorded answers are re-used (the first question only offers to change them), then the conflict itself.
+    await t.waitFor(active('Set up before by create-neon-agents 0.0.9'));
+    t.keys('Enter'); // Upgrade with the recorded settings
     const s = await t.waitFor(active(`${FD}: your edits and the new version overlap`));
-    expect(s).not.toMatch(/Neon project id/);
+    expect(s).not.toMatch(/Neon project id|Which agent roles/);
     t.keys(...keys, 'Enter');
     await t.waitFor(active('Write these files?'));
     t.keys('Enter');
     // Whatever the choice, it was the user's: exit 0 (a non-interactive run with conflicts exits 1).
     expect(await t.exitCode()).toBe(0);
     check(read(repo, FD));
+  });
+});
+
+describe('a re-run in the wizard', () => {
+  it('"Change settings" asks the questions again, with the recorded answers as defaults', async () => {
+    const repo = makeRepo();
+    installOlderVersion(repo);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'older setup');
+    const t = await Terminal.start({ cwd: repo, args: ['--no-verify'], env: termEnv(), rows: 50 });
+    sessions.push(t);
+    await t.waitFor(active('Set up before by create-neon-agents 0.0.9'));
+    t.keys('Down', 'Enter'); // Change settings
+    await t.waitFor(active('Neon API key'));
+    t.keys('Enter'); // none: use the Neon CLI login
+    await t.waitFor(active('Which agent roles?'));
+    t.keys('Down', 'Down', 'Space', 'Enter'); // add migration-reviewer
+    await t.waitFor(active('Permission mode for the agents'));
+    t.keys('Enter');
+    await t.waitFor(active('Delete agent branches after how many days?'));
+    t.keys('Enter');
+    await t.waitFor(active('Write these files?'));
+    t.keys('Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers.roles).toEqual(['feature-developer', 'data-optimizer', 'migration-reviewer']);
+    expect(read(repo, '.claude/agents/migration-reviewer.md')).toContain('name: migration-reviewer');
   });
 });
