@@ -1,7 +1,7 @@
 // `create-neon-agents doctor [dir] [--json] [--no-verify]`: diagnose a setup. Every finding names its fix; the
 // exit code is 1 when any problem (not a mere warning) is found.
 import path from 'node:path';
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bold, dim, green, red, yellow } from 'kolorist';
 import type { Options } from '../options.ts';
@@ -15,6 +15,7 @@ import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
 import { BLOCK_START, huskyDir } from '../hooks/git-hook.ts';
 import { sha256, CONFLICT_MARKERS } from '../plan/plan.ts';
+import { readBranchRecords } from '../detect/branch-records.ts';
 import { CliError } from '../errors.ts';
 
 export type Level = 'ok' | 'warn' | 'problem';
@@ -193,7 +194,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   }
 
   // Worktrees without a Neon branch.
-  const records = readRecords(repo.commonDir);
+  const records = readBranchRecords(repo.commonDir);
   const porcelain = tryGit(repo.root, ['worktree', 'list', '--porcelain']) ?? '';
   const linked = porcelain
     .split('\n\n')
@@ -232,21 +233,6 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   return findings;
 }
 
-interface Rec {
-  worktreePath: string;
-  neonBranch: string;
-}
-
-function readRecords(commonDir: string): Rec[] {
-  const dir = path.join(commonDir, 'neon-agents', 'branches');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return names.map((n) => readJson<Rec>(path.join(dir, n))).filter((r): r is Rec => Boolean(r?.worktreePath));
-}
 
 export async function runDoctor(ctx: DoctorContext): Promise<number> {
   const findings = await diagnose(ctx);

@@ -9,7 +9,8 @@ import type { Options } from '../options.ts';
 import { detect } from './init.ts';
 import { MANIFEST_PATH, type Manifest } from '../shared/manifest.ts';
 import type { RepoInfo } from '../detect/repo.ts';
-import { readJson, readText } from '../detect/fs.ts';
+import { readText } from '../detect/fs.ts';
+import { readBranchRecords } from '../detect/branch-records.ts';
 import { removeOurHooks, parseSettings } from '../edits/settings.ts';
 import { GITIGNORE_HEADER, anchored } from '../edits/gitignore.ts';
 import { removeGitHook, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
@@ -144,21 +145,6 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
   return { ops, notes };
 }
 
-/** The runtime's records of the Neon branches this clone made (`.git/neon-agents/branches/*.json`). */
-function neonBranchesOfThisClone(commonDir: string): { neonBranch: string; expiresAt: string | null }[] {
-  const dir = path.join(commonDir, 'neon-agents', 'branches');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => readJson<{ neonBranch?: string; expiresAt?: string | null }>(path.join(dir, n)))
-    .filter((r): r is { neonBranch: string; expiresAt: string | null } => typeof r?.neonBranch === 'string')
-    .map((r) => ({ neonBranch: r.neonBranch, expiresAt: r.expiresAt ?? null }));
-}
-
 /** Remove folders we emptied (.claude/agents, .claude/hooks, .claude), never one that still holds anything. */
 function removeEmptyDirs(repo: RepoInfo): void {
   for (const rel of ['.claude/agents', '.claude/hooks', '.claude']) {
@@ -174,7 +160,7 @@ function removeEmptyDirs(repo: RepoInfo): void {
 export async function runUninstall(ctx: UninstallContext): Promise<number> {
   const d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   if (!d.manifest) throw new FailureError(`Nothing to uninstall: no ${MANIFEST_PATH} here.`);
-  const branches = neonBranchesOfThisClone(d.repo.commonDir);
+  const branches = readBranchRecords(d.repo.commonDir);
   const { ops, notes } = planUninstall(d.repo, d.manifest, ctx.options.force);
   const lines = formatOps(ops);
   if (ctx.options.json) {
