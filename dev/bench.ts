@@ -13,6 +13,7 @@
 // Not a test: nothing here fails on a missed goal; the table says which goals are met.
 // BENCH_RUNS=<n> scales the number of runs (default: 31 for start-up, 7 for scaffolds, 5 for provisioning, 3 batches of 8);
 // BENCH_ONLY=1,4 runs only some parts (then bench/RESULTS.md is left alone).
+import { parseEnv } from '../src/shared/env-file.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -310,7 +311,7 @@ async function provisioning(): Promise<void> {
       });
       if (r.code !== 0) return r;
       const wt = r.stdout.trim().split('\n').pop()!;
-      const url = /DATABASE_URL=(\S+)/.exec(readIfExists(path.join(wt, '.env')))?.[1];
+      const url = parseEnv(readIfExists(path.join(wt, '.env'))).get('DATABASE_URL');
       if (!url?.startsWith('postgres')) return { ...r, code: 1, stderr: `no DATABASE_URL in ${wt}/.env\n${r.stderr}` };
       return { ...r, url };
     };
@@ -338,7 +339,7 @@ async function provisioning(): Promise<void> {
           const name = `guide-${i + 2}`;
           const dir = path.join(work, 'prov', 'baseline-wt', name);
           const r = await ok(baselineSh, [name, dir], { cwd: base, env: neonEnv({ BENCH_NEON_LOG: lf, NEON_PROJECT_ID: local.projectId }) });
-          if (!/DATABASE_URL=postgres/.test(readFileSync(path.join(dir, '.env'), 'utf8'))) throw new Error(`baseline wrote no DATABASE_URL in ${dir}`);
+          if (!parseEnv(readFileSync(path.join(dir, '.env'), 'utf8')).get('DATABASE_URL')?.startsWith('postgres')) throw new Error(`baseline wrote no DATABASE_URL in ${dir}`);
           return r;
         }),
     });
