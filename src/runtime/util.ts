@@ -1,6 +1,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { cleanGitEnv as sharedCleanGitEnv } from '../shared/git-env.ts';
 
 export const TAG = 'neon-agents';
 
@@ -19,20 +20,9 @@ export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-// Variables git sets for hooks that would redirect git calls aimed at another worktree (`git rev-parse
-// --local-env-vars`), plus the config-injection ones.
-const GIT_LOCAL_ENV = [
-  'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_OBJECT_DIRECTORY',
-  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_GRAFT_FILE', 'GIT_INDEX_FILE', 'GIT_NO_REPLACE_OBJECTS',
-  'GIT_REPLACE_REF_BASE', 'GIT_PREFIX', 'GIT_INTERNAL_SUPER_PREFIX', 'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
-];
-
+/** process.env without git's local variables (see shared/git-env.ts), plus `extra`. */
 export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) {
-    if (GIT_LOCAL_ENV.includes(k) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k)) delete env[k];
-  }
-  return { ...env, ...extra };
+  return sharedCleanGitEnv(process.env, extra);
 }
 
 export interface RunResult {
