@@ -55,20 +55,11 @@ async function main(argv: string[]): Promise<number> {
       return await runUninstall({ options, env, cwd: process.cwd(), interactive });
     }
     // Lazy imports: --help and --version above load none of this (templates, clack, handlebars, the runtime text).
-    const [{ runInit, equivalentCommand, detect, resolveAnswers }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
+    const [{ runInit }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
       import('./commands/init.ts'),
       import('./prompts.ts'),
       import('./runtime-source.ts'),
     ]);
-    if (!interactive && !options.json && (isCI(env) || looksLikeAgent(env) || !process.stdout.isTTY)) {
-      // Agents and CI copy commands: name the fully non-interactive equivalent first (create-vite does the same).
-      try {
-        const d = detect(options.dir ?? process.cwd(), env);
-        process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(resolveAnswers(options, d).answers, options.dir)}\n`);
-      } catch {
-        /* the real run reports the problem */
-      }
-    }
     const result = await runInit({
       options,
       env,
@@ -77,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       interactive,
       ui,
       wizard: interactive ? createWizard(env) : null,
+      // Agents and CI copy commands: name the fully non-interactive equivalent first (create-vite does the same).
+      announceEquivalent: !interactive && !options.json && (isCI(env) || looksLikeAgent(env) || !process.stdout.isTTY),
       runtimeSource: RUNTIME_SOURCE,
     });
     ui.report(result);

@@ -27,6 +27,8 @@ export interface InitContext {
   ui: Ui;
   wizard: Wizard | null;
   runtimeSource: string;
+  /** Print the equivalent non-interactive command as the first line (for CI and agents). */
+  announceEquivalent?: boolean;
 }
 
 export interface Detected {
@@ -184,6 +186,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   let apiKey = o.apiKey ?? detected.envValues.get('NEON_API_KEY') ?? undefined;
   const apiKeyFromFlag = o.apiKey !== undefined;
 
+  if (ctx.announceEquivalent) process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(partial, o.dir)}\n`);
   ui.intro(detected);
 
   let answers: ManifestAnswers;
