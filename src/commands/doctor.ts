@@ -13,7 +13,7 @@ import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/setti
 import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
-import { BLOCK_START, huskyDir } from '../hooks/git-hook.ts';
+import { BLOCK_START, huskyDir, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
 import { sha256, CONFLICT_MARKERS } from '../plan/plan.ts';
 import { readBranchRecords } from '../detect/branch-records.ts';
 import { CliError } from '../errors.ts';
@@ -86,9 +86,9 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     const text = readText(hook);
     const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
     const runner = repo.coreHooksPath ? readText(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
-    const husky = huskyDir({ repoRoot: repo.root, hooksDir: repo.hooksDir, coreHooksPath: repo.coreHooksPath, files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, huskyRunner: runner } });
+    const husky = huskyDir(repo.root, repo.coreHooksPath, runner !== null);
     const calls = (t: string | null | undefined) => Boolean(t && t.includes('neon-worktree.mjs'));
-    const lefthook = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml'].map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
+    const lefthook = LEFTHOOK_FILES.map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
     const pkg = readJson<Record<string, unknown>>(path.join(repo.root, 'package.json'));
     const sgh = pkg?.['simple-git-hooks'] as Record<string, string> | undefined;
     const preCommit = readText(path.join(repo.root, '.pre-commit-config.yaml'));

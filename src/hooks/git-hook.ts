@@ -9,6 +9,8 @@ export const BLOCK_END = '# <<< create-neon-agents <<<';
 export const NEONCTL_SENTINEL = '# neonctl:git-sync';
 /** The Neon CLI's managed-hook marker: `# neonctl:git-sync` in older releases, `# neon:git-sync` in neon 6. */
 export const NEON_GIT_SYNC = /# neon(ctl)?:git-sync/;
+/** lefthook's config file names, in the order lefthook looks for them. */
+export const LEFTHOOK_FILES = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml'];
 /** Name a non-sh foreign hook is moved to, and exec'd from ours. */
 export const CHAINED_SUFFIX = '.neon-agents-prev';
 
@@ -134,12 +136,15 @@ function hookDisplay(ctx: GitHookContext, name: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(ctx.hooksDir, name) : rel.startsWith('.git/') ? `$GIT_COMMON_DIR/${rel.slice(5)}` : rel;
 }
 
-/** The husky folder (the parent of its `_` runner folder) when core.hooksPath points into husky 9, else null. */
-export function huskyDir(ctx: Pick<GitHookContext, 'repoRoot' | 'hooksDir' | 'coreHooksPath' | 'files'>): string | null {
-  if (ctx.coreHooksPath === null) return null;
-  const hp = ctx.coreHooksPath.replace(/\\/g, '/').replace(/\/+$/, '');
-  const abs = path.resolve(ctx.repoRoot, hp);
-  if (path.basename(abs) === '_' && (ctx.files.huskyRunner != null || /(^|\/)\.husky\/_$/.test(hp))) return path.dirname(abs);
+/**
+ * The husky folder (the parent of its `_` runner folder) when core.hooksPath points into husky, else null.
+ * `hasRunner`: husky 9's runner `<core.hooksPath>/h` exists (so any folder name counts, e.g. `.config/husky/_`).
+ */
+export function huskyDir(repoRoot: string, coreHooksPath: string | null, hasRunner: boolean): string | null {
+  if (coreHooksPath === null) return null;
+  const hp = coreHooksPath.replace(/\\/g, '/').replace(/\/+$/, '');
+  const abs = path.resolve(repoRoot, hp);
+  if (path.basename(abs) === '_' && (hasRunner || /(^|\/)\.husky\/_$/.test(hp))) return path.dirname(abs);
   if (/(^|\/)\.husky$/.test(hp)) return abs; // husky 4-8 style: core.hooksPath=.husky
   return null;
 }
@@ -152,7 +157,7 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
 
   // husky 9: core.hooksPath=<dir>/_ (`.husky/_`, `app/.husky/_`, `.config/husky/_`…); the user scripts live in
   // <dir>/<hook> and run with `sh -e`. Writing into `_` would be wiped by the next `husky` run.
-  const husky = huskyDir(ctx);
+  const husky = huskyDir(ctx.repoRoot, ctx.coreHooksPath, ctx.files.huskyRunner != null);
   if (husky) {
     const prev = f.huskyPostCheckout;
     const content = prev === null ? block : insertBlock(prev, block);

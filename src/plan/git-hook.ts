@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RepoInfo } from '../detect/repo.ts';
 import type { FileOp } from './ops.ts';
 import type { Snapshot } from './plan.ts';
-import { planGitHook, hookBlock, huskyDir, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
+import { planGitHook, hookBlock, huskyDir, CHAINED_SUFFIX, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
 
 export interface GitHookPlanInput {
   repo: RepoInfo;
@@ -19,20 +19,21 @@ export interface GitHookPlan {
 
 export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
   const hookPath = path.join(repo.hooksDir, 'post-checkout');
-  const lefthookPath = ['lefthook.yml', '.lefthook.yml', 'lefthook.yaml', '.lefthook.yaml']
-    .map((f) => path.join(repo.root, f))
-    .find((f) => files.read(f) !== null);
+  const lefthook = LEFTHOOK_FILES.map((f) => path.join(repo.root, f))
+    .map((p) => ({ path: p, text: files.read(p) }))
+    .find((f): f is { path: string; text: string } => f.text !== null) ?? null;
   const huskyRunner = repo.coreHooksPath ? files.read(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
-  const base = { repoRoot: repo.root, hooksDir: repo.hooksDir, coreHooksPath: repo.coreHooksPath };
-  const husky = huskyDir({ ...base, files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, huskyRunner } });
+  const husky = huskyDir(repo.root, repo.coreHooksPath, huskyRunner !== null);
   const plan = planGitHook({
-    ...base,
+    repoRoot: repo.root,
+    hooksDir: repo.hooksDir,
+    coreHooksPath: repo.coreHooksPath,
     files: {
       postCheckout: files.read(hookPath),
       chainedPrev: files.read(`${hookPath}${CHAINED_SUFFIX}`),
       huskyRunner,
       huskyPostCheckout: husky ? files.read(path.join(husky, 'post-checkout')) : null,
-      lefthook: lefthookPath ? { path: lefthookPath, text: files.read(lefthookPath)! } : null,
+      lefthook,
       packageJson: files.read(path.join(repo.root, 'package.json')),
       preCommitConfig: files.read(path.join(repo.root, '.pre-commit-config.yaml')),
     },
