@@ -8,7 +8,8 @@ import type { Options } from '../options.ts';
 import { detect } from './init.ts';
 import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { readText, fileMode, readJson } from '../detect/fs.ts';
-import { cleanGitEnv, gitStatus, tryGit } from '../git.ts';
+import { cleanGitEnv, gitStatus } from '../git.ts';
+import { listWorktrees } from '../runtime/git.ts';
 import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/settings.ts';
 import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
@@ -195,13 +196,10 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
 
   // Worktrees without a Neon branch.
   const records = readBranchRecords(repo.commonDir);
-  const porcelain = tryGit(repo.root, ['worktree', 'list', '--porcelain']) ?? '';
-  const linked = porcelain
-    .split('\n\n')
-    .map((b) => b.split('\n'))
-    .filter((l) => l[0]?.startsWith('worktree ') && !l.includes('bare'))
-    .slice(1)
-    .map((l) => l[0].slice('worktree '.length))
+  const linked = listWorktrees(repo.root)
+    .filter((w) => !w.bare)
+    .slice(1) // the main checkout
+    .map((w) => w.path)
     .filter((p) => existsSync(p));
   for (const wt of linked) {
     const hasRecord = records.some((r) => r.worktreePath === wt);

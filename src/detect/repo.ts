@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { git, tryGit } from '../git.ts';
+import { mainCheckout } from '../runtime/git.ts';
 import { UsageError } from '../errors.ts';
 
 export interface RepoInfo {
@@ -33,16 +34,8 @@ export function detectRepo(dir: string): RepoInfo {
   const gitDir = git(root, ['rev-parse', '--path-format=absolute', '--git-dir']);
   const hooksDir = git(root, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
   const coreHooksPath = tryGit(root, ['config', '--get', 'core.hooksPath']);
-  const porcelain = git(root, ['worktree', 'list', '--porcelain']);
-  let mainRoot = root;
-  for (const block of porcelain.split('\n\n')) {
-    const lines = block.split('\n');
-    const wt = lines.find((l) => l.startsWith('worktree '));
-    if (wt && !lines.includes('bare')) {
-      mainRoot = wt.slice('worktree '.length);
-      break;
-    }
-  }
+  // The runtime's parser of `git worktree list --porcelain`: the first non-bare entry is the main checkout.
+  const mainRoot = mainCheckout(root);
   return {
     root,
     mainRoot,
