@@ -163,6 +163,21 @@ function ignoredPaths(root: string, paths: string[]): Set<string> {
   return out;
 }
 
+/** What every plan of a run shares: the answers and the repository as detected, read once. */
+function planBase(ctx: Pick<InitContext, 'version' | 'runtimeSource'>, detected: Detected, answers: ManifestAnswers) {
+  return {
+    version: ctx.version,
+    answers,
+    repo: detected.repo,
+    project: detected.project,
+    pm: detected.pm,
+    manifest: detected.manifest,
+    files: snapshot(detected.repo.root),
+    ignored: ignoredPaths(detected.repo.root, [answers.envFile, WORKTREES_DIR]),
+    runtimeSource: ctx.runtimeSource,
+  };
+}
+
 export interface InitResult {
   plan: Plan;
   detected: Detected;
@@ -227,23 +242,11 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     }
   }
 
-  const ignoreCandidates = [answers.envFile, WORKTREES_DIR];
-  const planFor = (overwrite: ReadonlySet<string>) => makePlan({
-    version: ctx.version,
-    answers,
-    apiKey: apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined,
-    repo: detected.repo,
-    project: detected.project,
-    pm: detected.pm,
-    manifest: detected.manifest,
-    files: snapshot(detected.repo.root),
-    ignored: ignoredPaths(detected.repo.root, ignoreCandidates),
-    envFileTracked: gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0,
-    runtimeSource: ctx.runtimeSource,
-    force: o.force,
-    restore: o.restore,
-    overwrite,
-  });
+  const base = planBase(ctx, detected, answers);
+  const planApiKey = apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
+  const envFileTracked = gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0;
+  const planFor = (overwrite: ReadonlySet<string>) =>
+    makePlan({ ...base, apiKey: planApiKey, envFileTracked, force: o.force, restore: o.restore, overwrite });
   let p = planFor(new Set());
   // The wizard asks about each file of the user's that a template would replace (overwrite / skip / show diff);
   // the plan is then made again, so the manifest records exactly what will be written.
@@ -307,20 +310,7 @@ export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'ver
     throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
   }
   const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
-  const p = makePlan({
-    version: ctx.version,
-    answers: answers as ManifestAnswers,
-    apiKey: undefined,
-    repo: detected.repo,
-    project: detected.project,
-    pm: detected.pm,
-    manifest: detected.manifest,
-    files: snapshot(detected.repo.root),
-    ignored: ignoredPaths(detected.repo.root, [answers.envFile!, WORKTREES_DIR]),
-    envFileTracked: false,
-    runtimeSource: ctx.runtimeSource,
-    force: false,
-  });
+  const p = makePlan({ ...planBase(ctx, detected, answers as ManifestAnswers), apiKey: undefined, envFileTracked: false, force: false });
   const stale = p.ops
     .filter((op) => isCommittedManaged(op, answers.envFile!))
     .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
