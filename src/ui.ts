@@ -172,9 +172,8 @@ export class HumanUi implements Ui {
   }
 
   report(r: InitResult): void {
-    const lines = formatOps(r.plan.ops);
-    for (const i of r.plan.instructions) lines.push('', `${yellow('!')} ${i}`);
     const extra = r.plan.instructions.flatMap((i) => ['', `${yellow('!')} ${i}`]);
+    const lines = [...formatOps(r.plan.ops), ...extra];
     if (r.dryRun) {
       if (this.interactive) showPlan(r.plan.ops, 'Plan (dry run: nothing written)', extra);
       else this.out.write(`Plan (dry run: nothing written):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);

@@ -8,9 +8,23 @@ import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
 import { claudeSettingsHooks } from '../../src/shared/claude-hooks.ts';
 import { DEFAULT_ANSWERS, type Manifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
+import { useLocalNeon, type LocalNeonFixture } from '../fixtures/local-neon.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const NEON_BIN = path.join(ROOT, 'node_modules/.bin/neon');
+
+/**
+ * The local Neon for a runtime test file, and what each test needs from it once it runs: the environment the
+ * runtime sees (the real Neon CLI, short retry pauses) and the default branch's URL (the "shared database").
+ */
+export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<string, string>; mainUrl: () => string } {
+  const ln = useLocalNeon({ branchLimit: 100 });
+  return {
+    ln,
+    env: () => ({ ...ln.env, NEON_AGENTS_NEON_BIN: NEON_BIN, NEON_AGENTS_RETRY_BASE_MS: '50' }),
+    mainUrl: () => ln.local.getProject().connectionUri,
+  };
+}
 
 let runtimePromise: Promise<string> | null = null;
 /** Bundle src/runtime/main.ts exactly as scripts/build.mjs does (without touching dist/). */

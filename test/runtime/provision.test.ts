@@ -5,16 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/shared/env-file.ts';
-import { useLocalNeon } from '../fixtures/local-neon.ts';
-import { git, installGitHook, makeRepo, NEON_BIN, readEnv, sh, shAsync } from './helpers.ts';
+import { git, installGitHook, makeRepo, NEON_BIN, readEnv, sh, shAsync, useRuntimeNeon } from './helpers.ts';
 
-const ln = useLocalNeon({ branchLimit: 100 });
+const neon = useRuntimeNeon();
+const ln = neon.ln;
 let env: Record<string, string>;
 let mainUrl: string;
-
 beforeAll(() => {
-  env = { ...ln.env, NEON_AGENTS_NEON_BIN: NEON_BIN, NEON_AGENTS_RETRY_BASE_MS: '50' };
-  mainUrl = ln.local.getProject().connectionUri;
+  env = neon.env();
+  mainUrl = neon.mainUrl();
 });
 
 const mainEnvText = () => `# app settings\r\nAPP_NAME=demo\r\nexport DATABASE_URL="${mainUrl}" # shared\r\nNEON_API_KEY=${ln.local.apiKey}\r\n`;
