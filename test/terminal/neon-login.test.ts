@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useLocalNeon } from '../fixtures/local-neon.ts';
 import { cleanupTempDirs, makeRepo, read, tempDir, withNeonCli } from '../helpers/repo.ts';
-import { Terminal, termEnv } from './tmux.ts';
+import { active, termEnv, Terminal } from './tmux.ts';
 
 afterAll(cleanupTempDirs);
 const ln = useLocalNeon();
@@ -23,7 +23,6 @@ function env(loggedIn: boolean) {
   return withNeonCli(termEnv({ NEON_API_HOST: ln.env.NEON_API_HOST, NO_PROXY: ln.env.NO_PROXY, NEON_CONFIG_DIR: configDir, NO_UPDATE_NOTIFIER: '1' }));
 }
 
-const active = (prompt: string) => (s: string) => s.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));
 
 describe('the wizard with the Neon CLI installed', () => {
   it('logged in: offers the login, stores no key, verifies the project, and the next steps ask for nothing more', async () => {

@@ -157,3 +157,6 @@ export function colourSgr(s: string): string[] {
 export function width(line: string): number {
   return [...line].length;
 }
+
+/** The prompt currently waiting for input: clack marks it ◆ (active) or ▲ (validation error). */
+export const active = (prompt: string) => (screen: string) => screen.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));

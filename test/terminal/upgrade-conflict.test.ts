@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupTempDirs, git, makeRepo, read, writeFiles } from '../helpers/repo.ts';
 import { installOlderVersion } from '../helpers/old-version.ts';
-import { Terminal, termEnv } from './tmux.ts';
+import { active, termEnv, Terminal } from './tmux.ts';
 
 const FD = '.claude/agents/feature-developer.md';
 const sessions: Terminal[] = [];
@@ -20,7 +20,6 @@ function conflicted(): string {
   return repo;
 }
 
-const active = (prompt: string) => (s: string) => s.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));
 
 describe('upgrade conflicts in the wizard', () => {
   it.each([

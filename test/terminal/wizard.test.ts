@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
-import { Terminal, colourSgr, termEnv, width } from './tmux.ts';
+import { active, colourSgr, termEnv, Terminal, width } from './tmux.ts';
 
 const PROJECT = 'winter-sun-12345678';
 const sessions: Terminal[] = [];
@@ -46,8 +46,6 @@ const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = 
   { prompt: 'Write these files?', answer: (t) => t.keys('Enter') },
 ];
 
-/** The prompt currently waiting for input: clack marks it ◆ (active) or ▲ (validation error). */
-const active = (prompt: string) => (s: string) => s.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));
 
 describe('the wizard in a real terminal', () => {
   it('typed id, pasted key, roles toggled with arrows and space, plan accepted: files written, key never on screen', async () => {
