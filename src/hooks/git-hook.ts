@@ -6,7 +6,6 @@ import { RUNTIME_PATH } from '../shared/manifest.ts';
 
 export const BLOCK_START = '# >>> create-neon-agents >>>';
 export const BLOCK_END = '# <<< create-neon-agents <<<';
-export const NEONCTL_SENTINEL = '# neonctl:git-sync';
 /** The Neon CLI's managed-hook marker: `# neonctl:git-sync` in older releases, `# neon:git-sync` in neon 6. */
 export const NEON_GIT_SYNC = /# neon(ctl)?:git-sync/;
 /** lefthook's config file names, in the order lefthook looks for them. */

@@ -81,12 +81,3 @@ export function redactUrl(u: string | undefined | null): string {
     return '(unparsable)';
   }
 }
-
-export function hostOf(u: string | undefined | null): string | null {
-  if (!u) return null;
-  try {
-    return new URL(u).hostname;
-  } catch {
-    return null;
-  }
-}
