@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { baseEnv, cleanupTempDirs, git, makeRepo, mode, read, runCli, tempDir, tree, writeFiles, ROOT } from '../helpers/repo.ts';
 import { validateAgentFile } from '../../src/validate/agent.ts';
 
@@ -262,6 +263,7 @@ describe('bad input', () => {
     [['--env-path', '../outside/.env'], /--env-file must be a path inside the repository/],
     [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
     [['--pooled', '--no-pooled'], /contradict/],
+    [['--interactive'], /--yes \(never prompt\) and --interactive \(force the wizard\) contradict/],
     [['a', 'b'], /at most one directory/],
   ])('%j → exit 2 with a message naming the fix', async (args, message) => {
     const repo = makeRepo();
@@ -270,6 +272,15 @@ describe('bad input', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(tree(repo)).toEqual(before);
+  });
+
+  it('the runtime: no command or an unknown one is a usage error (exit 2) that points at --help', async () => {
+    const rt = path.join(ROOT, 'dist/runtime/neon-worktree.mjs');
+    for (const args of [[], ['frobnicate']]) {
+      const r = await execa('node', [rt, ...args], { reject: false, env: baseEnv() as NodeJS.ProcessEnv, extendEnv: false });
+      expect(r.exitCode, JSON.stringify(args)).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/--help|Usage|usage/);
+    }
   });
 
   it('--help and --version exit 0', async () => {
