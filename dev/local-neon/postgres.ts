@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -177,9 +177,46 @@ function installExitHook(): void {
   });
 }
 
+/** Can `runAs` reach (search every folder down to) and run `file`? Checked by mode bits, as the kernel would. */
+function reachable(file: string, runAs: RunAs): boolean {
+  const canSearch = (st: { mode: number; uid: number; gid: number }, bit: number) =>
+    st.uid === runAs.uid ? (st.mode & (bit << 6)) !== 0 : st.gid === runAs.gid ? (st.mode & (bit << 3)) !== 0 : (st.mode & bit) !== 0;
+  let dir = path.dirname(file);
+  for (;;) {
+    if (!canSearch(statSync(dir), 1)) return false;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return canSearch(statSync(file), 1);
+}
+
+/**
+ * As root, PostgreSQL runs as another user, who must be able to reach the binaries. A checkout under a private
+ * folder (`mktemp -d` is 0700, CI machines differ) hides node_modules from it: then use a copy of the binaries in a
+ * shared cache under os.tmpdir(), made once per PostgreSQL build (60 MB, ~0.3 s).
+ */
+async function reachableBinaries(bin: Binaries, runAs: RunAs | undefined): Promise<Binaries> {
+  if (!runAs || reachable(bin.postgres, runAs)) return bin;
+  const native = path.dirname(path.dirname(bin.postgres));
+  const cache = path.join(os.tmpdir(), `local-neon-pgbin-${bin.version}-${os.platform()}-${os.arch()}`);
+  if (!existsSync(path.join(cache, 'READY'))) {
+    const scratch = `${cache}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await run('cp', ['-a', native, scratch]);
+    await run('chmod', ['-R', 'a+rX', scratch]);
+    await writeFile(path.join(scratch, 'READY'), `${bin.version}\n`);
+    await rename(scratch, cache).catch(async () => rm(scratch, { recursive: true, force: true })); // another process won
+  }
+  const copied = { ...bin, postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') };
+  if (!reachable(copied.postgres, runAs)) {
+    throw new Error(`local-neon: the OS user PostgreSQL runs as (uid ${runAs.uid}) cannot reach ${copied.postgres}; make ${os.tmpdir()} searchable by others (chmod o+x)`);
+  }
+  return copied;
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
-  const bin = await loadBinaries();
   const runAs = await resolveRunAs(opts.osUser ?? 'postgres');
+  const bin = await reachableBinaries(await loadBinaries(), runAs);
   await chownR(opts.baseDir, runAs);
   const template = await ensureTemplate(bin, runAs);
   const dataDir = path.join(opts.baseDir, 'pgdata');
