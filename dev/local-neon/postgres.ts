@@ -178,7 +178,7 @@ function installExitHook(): void {
 }
 
 /** Can `runAs` reach (search every folder down to) and run `file`? Checked by mode bits, as the kernel would. */
-function reachable(file: string, runAs: RunAs): boolean {
+export function reachable(file: string, runAs: RunAs): boolean {
   const canSearch = (st: { mode: number; uid: number; gid: number }, bit: number) =>
     st.uid === runAs.uid ? (st.mode & (bit << 6)) !== 0 : st.gid === runAs.gid ? (st.mode & (bit << 3)) !== 0 : (st.mode & bit) !== 0;
   let dir = path.dirname(file);
