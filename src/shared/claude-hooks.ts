@@ -19,3 +19,11 @@ export function claudeSettingsHooks() {
 export const SKIP_HOOK_ENV = 'NEON_AGENTS_SKIP_HOOK';
 /** Env var naming the Neon CLI binary to use (tests, unusual installs). */
 export const NEON_BIN_ENV = 'NEON_AGENTS_NEON_BIN';
+
+/**
+ * The runtime as a shell word that works from any worktree, also one whose base commit predates the setup (Claude's
+ * "fresh" worktrees start from origin/HEAD, which may not hold `.claude/hooks/` yet): the main checkout's copy,
+ * found through git (the first entry of `git worktree list` is the main checkout). For instructions that agents
+ * and people paste into a shell: `node ${RUNTIME_ANYWHERE} status`.
+ */
+export const RUNTIME_ANYWHERE = `"$(git worktree list --porcelain | head -n 1 | cut -c 10-)/${RUNTIME_PATH}"`;

@@ -20,7 +20,14 @@ export interface ManifestAnswers {
   branchTtlDays: number;
   /** Env file the app reads DATABASE_URL from, relative to the repo root (e.g. `.env`, `apps/web/.env.local`). */
   envFile: string;
-  /** Write the pooled (`-pooler`) host into DATABASE_URL. */
+  /**
+   * The variable the app reads its connection URL from (`DATABASE_URL`; `POSTGRES_URL` in create-t3-turbo; whatever
+   * `schema.prisma`'s `url`, Prisma 7's `prisma.config.ts` `datasource.url` or `drizzle.config.*` names). Each
+   * worktree's env file gets its own branch's URL under this name. Every other value that points at the parent
+   * branch is rewritten or removed whatever its name (see src/shared/db-targets.ts).
+   */
+  databaseUrlVar: string;
+  /** Write the pooled (`-pooler`) host into the database URL variable. */
   pooled: boolean;
   /** Also write the direct (unpooled) URL under this name, e.g. `DIRECT_URL` (Prisma) or `DATABASE_URL_UNPOOLED`. */
   directUrlVar: string | null;
@@ -61,6 +68,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   parentBranch: null,
   branchTtlDays: 14,
   envFile: '.env',
+  databaseUrlVar: 'DATABASE_URL',
   pooled: true,
   directUrlVar: null,
   databaseName: null,
