@@ -3,11 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv, setEnvValues } from '../shared/env-file.ts';
 import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
+import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
-import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
+import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
 import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
-import { connectionString, deleteBranch, listBranches, neon, NeonCliError, pooledAndDirect } from './neon.ts';
-import { branchLabel, neonNameFor, provision, RETRY_HINT, writeEnv } from './provision.ts';
+import { connectionString, deleteBranch, listBranches, neon, NeonCliError } from './neon.ts';
+import { branchLabel, endpointOf, neonNameFor, ownBranch, provision, retryHint, writeEnv } from './provision.ts';
+import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, urlVar, type SavedParentEnv } from './env-sync.ts';
+import { mergeTargets, targetFromEnv } from '../shared/db-targets.ts';
 import { allRecords, cloneId, deleteRecord, parentEnvFile, readRecord, recordForGitBranch, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { readIfExists, realpathOr, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
 
@@ -102,46 +105,6 @@ function copyWorktreeInclude(mainRoot: string, wt: string): string[] {
   return copied;
 }
 
-/**
- * Env files copied by `.worktreeinclude` other than the configured one would still hold the main checkout's
- * DATABASE_URL (e.g. `.env` when the app's file is `.env.local`, and Prisma reads `.env`): give them this
- * worktree's values too, or none when provisioning failed — never the shared database.
- */
-/** Env files in a worktree that `.worktreeinclude` brings over (gitignored, matching it, named `.env*`). */
-function includedEnvFiles(mainRoot: string, wt: string): string[] {
-  const inc = path.join(mainRoot, '.worktreeinclude');
-  if (!fs.existsSync(inc)) return [];
-  try {
-    return git(wt, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${inc}`])
-      .split('\0')
-      .filter((f) => f && /^\.env/.test(path.basename(f)));
-  } catch {
-    return [];
-  }
-}
-
-function alignCopiedEnvFiles(wt: string, mainRoot: string, copied: string[]): void {
-  if (!copied.length) return;
-  const answers = loadAnswers(wt, mainRoot);
-  if (!answers) return;
-  const own = envFilePath(wt, answers);
-  const ownValues = parseEnv(readIfExists(own) ?? '');
-  const keys = ['DATABASE_URL', ...(answers.directUrlVar ? [answers.directUrlVar] : [])];
-  for (const rel of copied) {
-    const file = path.join(wt, rel);
-    if (realpathOr(file) === realpathOr(own)) continue;
-    const text = readIfExists(file);
-    if (text === null) continue;
-    const values = parseEnv(text);
-    const change: Record<string, string | null> = {};
-    for (const k of keys) if (values.has(k)) change[k] = ownValues.get(k) ?? null;
-    if (!Object.keys(change).length) continue;
-    writeFileAtomic(file, setEnvValues(text, change), 0o600);
-    const changed = Object.keys(change);
-    say(`${rel}: ${changed.join(', ')} ${ownValues.has('DATABASE_URL') ? `now point${changed.length === 1 ? 's' : ''} at this worktree's branch` : 'removed (no branch for this worktree)'}`);
-  }
-}
-
 function symlinkDirectories(mainRoot: string, wt: string, dirs: unknown): void {
   if (!Array.isArray(dirs)) return;
   for (const d of dirs) {
@@ -158,70 +121,133 @@ function symlinkDirectories(mainRoot: string, wt: string, dirs: unknown): void {
   }
 }
 
+/**
+ * Claude Code rejects a worktree path that passes through a symlink below the repository root, after our hook has
+ * made the worktree and its branch (an orphan of each): refuse before creating anything.
+ */
+function assertNoSymlinkedWorktreesDir(mainRoot: string): void {
+  for (const rel of ['.claude', WORKTREES_DIR]) {
+    const p = path.join(mainRoot, rel);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    if (st.isSymbolicLink()) {
+      let to = '';
+      try {
+        to = ` (to ${fs.readlinkSync(p)})`;
+      } catch {
+        /* unreadable */
+      }
+      throw new RuntimeError(`${rel} is a symbolic link${to}, and Claude Code rejects worktree paths through a symlink, so no worktree was created. Make ${rel} a real folder inside the repository`, 'input');
+    }
+  }
+}
+
+/** Say once per base commit when a new worktree's base does not hold the committed setup (push it, or baseRef head). */
+function warnIfBaseLacksSetup(mainRoot: string, commonDir: string, wt: string, baseLabel: string): void {
+  let sha = '';
+  try {
+    sha = git(wt, ['rev-parse', 'HEAD']);
+  } catch {
+    return;
+  }
+  const missing = [MANIFEST_PATH, RUNTIME_PATH].filter((f) => !gitOk(wt, ['cat-file', '-e', `${sha}:${f}`]));
+  if (!missing.length) return;
+  const marker = path.join(commonDir, 'neon-agents', `base-warned-${sha.slice(0, 12)}`);
+  if (fs.existsSync(marker)) return;
+  try {
+    fs.writeFileSync(marker, '');
+  } catch {
+    /* say it again next time */
+  }
+  say(
+    `this worktree starts from ${baseLabel} (${sha.slice(0, 7)}), which does not contain the create-neon-agents setup yet (${missing.join(', ')}); its database is its own all the same (the main checkout's runtime provisions it), but commit and push the setup (git push), or set "worktree": {"baseRef": "head"} in .claude/settings.json, so agents find it in their worktree`,
+  );
+}
+
 export function worktreeCreate(): number {
   const input = readStdinJson();
   const name = validateWorktreeName(input.name);
   const mainRoot = mainCheckout(projectDir(input));
+  assertNoSymlinkedWorktreesDir(mainRoot);
   const dirName = worktreeDirName(name);
   const wt = path.join(mainRoot, WORKTREES_DIR, dirName);
   const branch = `worktree-${dirName}`;
-  const existing = listWorktrees(mainRoot).find((w) => w.path === realpathOr(wt));
-  let createdWt = false;
-  let createdBranch = false;
-  let copiedEnvFiles: string[] = [];
-  if (existing) {
-    say(`reusing worktree ${wt}`);
-  } else {
-    if (fs.existsSync(wt)) throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
-    const settings = worktreeSettings(mainRoot);
-    const skip = { [SKIP_HOOK_ENV]: '1' };
-    fs.mkdirSync(path.dirname(wt), { recursive: true });
-    if (branchExists(mainRoot, branch)) {
-      addWorktree(mainRoot, wt, [wt, branch], branch, skip);
-    } else {
-      const base = baseRefFor(mainRoot, settings.baseRef);
-      addWorktree(mainRoot, wt, ['--no-track', '-b', branch, wt, `${base}^{commit}`], branch, skip);
-      createdBranch = true;
-    }
-    createdWt = true;
-    const copied = copyWorktreeInclude(mainRoot, wt);
-    if (copied.length) say(`copied from .worktreeinclude: ${copied.join(', ')}`);
-    copiedEnvFiles = copied.filter((f) => /^\.env/.test(path.basename(f)));
-    const local = path.join(mainRoot, '.claude', 'settings.local.json');
-    if (fs.existsSync(local) && !fs.existsSync(path.join(wt, '.claude', 'settings.local.json'))) {
-      fs.mkdirSync(path.join(wt, '.claude'), { recursive: true });
-      fs.copyFileSync(local, path.join(wt, '.claude', 'settings.local.json'));
-    }
-    symlinkDirectories(mainRoot, wt, settings.symlinkDirectories);
-  }
-  const co = checkoutAt(wt);
-  const out = provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
-  alignCopiedEnvFiles(co.root, mainRoot, copiedEnvFiles);
-  if (out.status === 'failed') {
-    const answers = loadAnswers(co.root, mainRoot);
-    if (answers?.onProvisionFailure === 'continue') {
-      say(`continuing without a database (onProvisionFailure: continue); retry later with: ${RETRY_HINT}`);
-    } else {
-      if (createdWt) {
-        // Remove only what this call created. --force: the files in it are the ones we just copied.
-        try {
-          git(mainRoot, ['worktree', 'remove', '--force', wt]);
-        } catch (e) {
-          say(`could not remove ${wt}: ${(e as Error).message}`);
+  const commonDir = checkoutAt(mainRoot).commonDir;
+  const answers0 = loadAnswers(mainRoot, mainRoot);
+  const { deadline } = deadlineFor(answers0);
+  // One creator per worktree directory: a second call with the same name waits, then reuses what the first made.
+  return withBranchLock(
+    commonDir,
+    `worktree:${dirName}`,
+    () => {
+      const existing = listWorktrees(mainRoot).find((w) => w.path === realpathOr(wt));
+      let createdWt = false;
+      let createdBranch = false;
+      if (existing) {
+        say(`reusing worktree ${wt}`);
+      } else {
+        if (fs.existsSync(wt)) throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
+        const settings = worktreeSettings(mainRoot);
+        const skip = { [SKIP_HOOK_ENV]: '1' };
+        fs.mkdirSync(path.dirname(wt), { recursive: true });
+        let baseLabel = branch;
+        if (branchExists(mainRoot, branch)) {
+          addWorktree(mainRoot, wt, [wt, branch], branch, skip);
+        } else {
+          const base = baseRefFor(mainRoot, settings.baseRef);
+          baseLabel = base;
+          addWorktree(mainRoot, wt, ['--no-track', '-b', branch, wt, `${base}^{commit}`], branch, skip);
+          createdBranch = true;
         }
-        if (createdBranch) {
-          try {
-            git(mainRoot, ['branch', '-D', branch]);
-          } catch {
-            /* best effort */
+        createdWt = true;
+        warnIfBaseLacksSetup(mainRoot, commonDir, wt, baseLabel);
+        const copied = copyWorktreeInclude(mainRoot, wt);
+        if (copied.length) say(`copied from .worktreeinclude: ${copied.join(', ')}`);
+        const local = path.join(mainRoot, '.claude', 'settings.local.json');
+        if (fs.existsSync(local) && !fs.existsSync(path.join(wt, '.claude', 'settings.local.json'))) {
+          fs.mkdirSync(path.join(wt, '.claude'), { recursive: true });
+          fs.copyFileSync(local, path.join(wt, '.claude', 'settings.local.json'));
+        }
+        symlinkDirectories(mainRoot, wt, settings.symlinkDirectories);
+      }
+      const co = checkoutAt(wt);
+      // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
+      const out = provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
+      if (out.status === 'failed') {
+        const answers = loadAnswers(co.root, mainRoot);
+        if (answers?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {
+          say(`continuing without a database (onProvisionFailure: continue); retry later with: ${retryHint(mainRoot)}`);
+        } else {
+          let removedWt = !createdWt;
+          if (createdWt) {
+            // Remove only what this call created. --force: the files in it are the ones we just copied.
+            try {
+              git(mainRoot, ['worktree', 'remove', '--force', wt]);
+              removedWt = true;
+            } catch (e) {
+              say(`could not remove ${wt}: ${(e as Error).message}`);
+            }
+            if (createdBranch && removedWt) {
+              try {
+                git(mainRoot, ['branch', '-D', branch]);
+              } catch {
+                /* best effort */
+              }
+            }
           }
+          if (createdWt && removedWt) throw new RuntimeError(`worktree not created: no Neon branch for it (${out.reason}). Once that is fixed, start the agent again (or run claude --worktree ${name} again)`, 'provision');
+          throw new RuntimeError(`worktree ${wt} has no Neon branch (${out.reason}). Once that is fixed, run ${retryHint(mainRoot)} in it, then start the agent again`, 'provision');
         }
       }
-      throw new RuntimeError(`worktree not created: no Neon branch for it (${out.reason})`, 'provision');
-    }
-  }
-  process.stdout.write(`${co.root}\n`);
-  return 0;
+      process.stdout.write(`${co.root}\n`);
+      return 0;
+    },
+    Math.max(1000, deadline - Date.now()),
+  );
 }
 
 function commitsBeyondBase(wtOrMain: string, branch: string | undefined, base: string | null): number | null {
@@ -284,7 +310,7 @@ export function worktreeRemove(): number {
     const answers = loadAnswers(mainRoot, mainRoot);
     const creds = answers && findCredentials(mainRoot, answers);
     if (!answers || !creds) throw new RuntimeError('no Neon credentials');
-    const cli = neonCli(mainRoot, mainRoot, { ...creds, projectId: rec.projectId });
+    const cli = neonCli(mainRoot, mainRoot, { ...creds, projectId: rec.projectId }, answers);
     withBranchLock(commonDir, rec.neonBranch, () => {
       deleteBranch(cli, rec.branchId);
       deleteRecord(commonDir, rec.neonBranch);
@@ -300,47 +326,61 @@ export function ensure(): number {
   const co = checkoutAt(process.cwd());
   const mainRoot = mainCheckout(co.root);
   if (!co.isLinked) {
-    say('this is the main checkout: it uses the DATABASE_URL in its own env file; `ensure` is for linked worktrees');
+    const answers = loadAnswers(co.root, mainRoot);
+    say(`this is the main checkout: it uses the ${answers ? urlVar(answers) : 'DATABASE_URL'} in its own env file; \`ensure\` is for linked worktrees`);
     return 0;
   }
+  // provision() also points (or clears) every other env file of the worktree.
   const out = provision(co, { mainRoot, recheck: true });
-  alignCopiedEnvFiles(co.root, mainRoot, includedEnvFiles(mainRoot, co.root));
   if (out.status === 'not-configured') {
-    say('create-neon-agents is not set up in this repository (no .claude/neon-agents.json)');
+    say(`create-neon-agents is not set up in this repository (no ${MANIFEST_PATH})`);
     return 1;
   }
   return out.status === 'failed' ? 1 : 0;
 }
 
-/** Point a checkout's env file at a recorded Neon branch. */
-function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord): void {
+/**
+ * Point a checkout's env file at a recorded Neon branch: the app's variables, and every other value that names the
+ * shared database or another agent branch of this clone.
+ */
+function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string): string | null {
   const answers = loadAnswers(co.root, mainRoot)!;
   const envPath = envFilePath(co.root, answers);
-  const base = readIfExists(envPath) ?? '';
+  const others = allRecords(co.commonDir).filter((r) => r.endpointId && r.endpointId !== rec.endpointId).map((r) => r.endpointId!);
+  const target = mergeTargets(sharedTarget(co.commonDir, mainRoot, answers), targetFromEnv('', [], { endpointIds: others }));
   try {
-    const current = parseEnv(base).get('DATABASE_URL');
-    if (current && rec.endpointId && current.includes(rec.endpointId)) return;
+    if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base) return null;
     const creds = findCredentials(mainRoot, answers);
     if (!creds) throw new RuntimeError('no Neon credentials');
-    const cli = neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId });
-    const { direct, pooled } = pooledAndDirect(connectionString(cli, rec.branchId, answers.databaseName, answers.roleName), rec.endpointId);
-    writeEnv(envPath, base, answers, { url: answers.pooled ? pooled : direct, direct, keepApiKey: !co.isLinked });
+    const cli = neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers);
+    const own = ownBranch(connectionString(cli, rec.branchId, answers.databaseName, answers.roleName), rec.endpointId);
+    writeEnv(co, mainRoot, envPath, base, answers, { own, keepApiKey: !co.isLinked, target });
     say(`${co.branch}: using Neon branch ${rec.neonBranch}`);
-    if (co.isLinked) alignCopiedEnvFiles(co.root, mainRoot, includedEnvFiles(mainRoot, co.root));
+    if (co.isLinked) syncOtherEnvFiles(co.root, envPath, target, own, answers);
   } catch (e) {
-    writeEnv(envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`, keepApiKey: !co.isLinked });
-    say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; DATABASE_URL removed`);
+    try {
+      writeEnv(co, mainRoot, envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`, keepApiKey: !co.isLinked, target });
+      if (co.isLinked) syncOtherEnvFiles(co.root, envPath, target, null, answers);
+      say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; its database values were removed`);
+    } catch (e2) {
+      say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; and ${(e2 as Error).message}`);
+    }
   }
+  return readIfExists(envPath);
 }
 
 function switchBranch(co: Checkout, mainRoot: string): void {
   const answers = loadAnswers(co.root, mainRoot);
   if (!answers) return;
   const mapped = co.branch ? recordForGitBranch(co.commonDir, co.branch) : null;
+  const envPath = envFilePath(co.root, answers);
   if (co.isLinked) {
     // The database belongs to the worktree (the agent), so a switch never hands it the shared database.
     const own = allRecords(co.commonDir).find((r) => r.worktreePath === co.root) ?? null;
-    if (mapped && mapped.worktreePath !== co.root) return pointAt(co, mainRoot, mapped);
+    if (mapped && mapped.worktreePath !== co.root) {
+      pointAt(co, mainRoot, mapped, readIfExists(envPath) ?? '');
+      return;
+    }
     if (own) {
       if (co.branch && !mapped) {
         withBranchLock(co.commonDir, own.neonBranch, () => {
@@ -348,28 +388,37 @@ function switchBranch(co: Checkout, mainRoot: string): void {
           if (r && !r.aliases.includes(co.branch!)) writeRecord(co.commonDir, { ...r, aliases: [...r.aliases, co.branch!] });
         });
       }
-      return pointAt(co, mainRoot, own);
+      pointAt(co, mainRoot, own, readIfExists(envPath) ?? '');
     }
     return;
   }
-  // Main checkout: "the parent" is the main checkout's own values, saved while it visits an agent branch.
-  const saved = parentEnvFile(co.commonDir);
-  const envPath = envFilePath(co.root, answers);
+  // Main checkout: "the parent" is the main checkout's own env file, saved while it visits an agent branch, and
+  // given back byte for byte when nothing else changed it meanwhile.
+  const savedPath = parentEnvFile(co.commonDir);
+  const saved = readSavedParent(co.commonDir);
+  const current = readIfExists(envPath) ?? '';
   if (mapped) {
-    if (!fs.existsSync(saved)) {
-      const env = parseEnv(readIfExists(envPath) ?? '');
-      const keep: Record<string, string | null> = { DATABASE_URL: env.get('DATABASE_URL') ?? null };
-      if (answers.directUrlVar) keep[answers.directUrlVar] = env.get(answers.directUrlVar) ?? null;
-      writeFileAtomic(saved, JSON.stringify(keep), 0o600);
-    }
-    return pointAt(co, mainRoot, mapped);
+    const original = saved ? saved.original : current;
+    // Visiting another agent branch after one: start again from the original when the file is still ours.
+    const base = saved && current === saved.written ? saved.original : current;
+    if (!saved) writeFileAtomic(savedPath, JSON.stringify({ original, written: '\0', values: {} } satisfies SavedParentEnv), 0o600);
+    const written = pointAt(co, mainRoot, mapped, base) ?? current;
+    const before = parseEnv(original);
+    const after = parseEnv(written);
+    const values: Record<string, string | null> = {};
+    for (const k of new Set([...before.keys(), ...after.keys()])) if (before.get(k) !== after.get(k)) values[k] = before.get(k) ?? null;
+    writeFileAtomic(savedPath, JSON.stringify({ original, written, values } satisfies SavedParentEnv), 0o600);
+    return;
   }
-  if (fs.existsSync(saved)) {
-    const keep = JSON.parse(readIfExists(saved) ?? '{}') as Record<string, string | null>;
-    const text = readIfExists(envPath) ?? '';
-    writeFileAtomic(envPath, setEnvValues(text.replace(/^# neon-agents: .*(\r?\n|$)/gm, ''), keep), 0o600);
-    fs.rmSync(saved, { force: true });
-    say(`${co.branch ?? 'detached HEAD'}: restored the main checkout's own DATABASE_URL`);
+  if (saved) {
+    if (current === saved.written && saved.original) {
+      writeFileAtomic(envPath, saved.original, 0o600);
+    } else {
+      // Edited during the visit: put back only the values we changed.
+      writeFileAtomic(envPath, setEnvValues(stripOurComments(current), saved.values), 0o600);
+    }
+    fs.rmSync(savedPath, { force: true });
+    say(`${co.branch ?? 'detached HEAD'}: restored the main checkout's own database values`);
   }
 }
 
@@ -400,35 +449,48 @@ export function status(): number {
     return 0;
   }
   const envPath = envFilePath(co.root, answers);
-  const url = parseEnv(readIfExists(envPath) ?? '').get('DATABASE_URL');
+  const v = urlVar(answers);
+  const hint = retryHint(mainRoot);
+  const url = parseEnv(readIfExists(envPath) ?? '').get(v);
   const own = allRecords(co.commonDir).find((r) => r.worktreePath === co.root);
   const mapped = co.branch ? recordForGitBranch(co.commonDir, co.branch) : null;
   const rec = mapped ?? own ?? null;
-  lines.push(`env file:     ${path.relative(co.root, envPath)} DATABASE_URL=${redactUrl(url)}`);
+  const pointsAtRec = Boolean(url && rec?.endpointId && endpointOf(url) === rec.endpointId);
+  lines.push(`env file:     ${path.relative(co.root, envPath)} ${v}=${redactUrl(url)}`);
+  // Exit 1 when a worktree has no database of its own, or any of its env files still reaches the shared one.
+  let problem = false;
   if (rec) {
-    const match = url && rec.endpointId && url.includes(rec.endpointId);
     lines.push(`neon branch:  ${rec.neonBranch} (${rec.branchId}, project ${rec.projectId}${rec.expiresAt ? `, expires ${rec.expiresAt}` : ''})`);
-    lines.push(`why:          created for ${rec.gitBranch === branchLabel(co) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${match ? 'points at it' : 'does NOT point at it — run `ensure`'}`);
+    lines.push(`why:          created for ${rec.gitBranch === branchLabel(co) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${pointsAtRec ? 'points at it' : `does NOT point at it — run: ${hint}`}`);
+    if (co.isLinked && !pointsAtRec) problem = true;
   } else if (co.isLinked) {
     lines.push(`neon branch:  none yet (would be ${neonNameFor(co)})`);
-    lines.push(`why:          not provisioned; run: ${RETRY_HINT}`);
+    lines.push(`why:          not provisioned, so this worktree has no database of its own; run: ${hint}`);
+    problem = true;
   } else {
-    lines.push('neon branch:  none of its own: the main checkout uses the DATABASE_URL in its env file (create-neon-agents does not change it)');
+    lines.push(`neon branch:  none of its own: the main checkout uses the ${v} in its env file (create-neon-agents does not change it)`);
     lines.push(`why:          the main checkout keeps its own database; worktrees get branches of ${answers.parentBranch ?? 'the project default branch'}`);
+  }
+  if (co.isLinked) {
+    const leaks = leaksIn(co.root, envPath, sharedTarget(co.commonDir, mainRoot, answers), rec?.endpointId ?? null);
+    if (leaks.length) {
+      problem = true;
+      for (const l of leaks) lines.push(`LEAK:         ${l.file} ${l.key}: ${l.why}`);
+      lines.push(`fix:          ${hint} (points every such value at this worktree's own branch, or removes it)`);
+    } else lines.push("shared db:    no env value of this worktree reaches the main checkout's database");
   }
   const creds = findCredentials(mainRoot, answers);
   lines.push(`credentials:  ${creds ? `${creds.source}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`);
   lines.push(`clone id:     ${cloneId(co.commonDir)}`);
   // Agents run `status` before their first write: ask Neon whether the branch still exists (it expires), unless
   // --offline. Exit 1 when this worktree's database is missing or not the one the env file names.
-  let problem = Boolean(rec && co.isLinked && !(url && rec.endpointId && url.includes(rec.endpointId)));
   if (rec && creds && !process.argv.includes('--offline')) {
     try {
-      neon(neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }), ['branches', 'get', rec.branchId], 'branches get');
+      neon(neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers), ['branches', 'get', rec.branchId], 'branches get');
       lines.push('in Neon:      the branch exists');
     } catch (e) {
       if (e instanceof NeonCliError && e.failure.kind === 'notfound') {
-        lines.push(`in Neon:      MISSING (expired or deleted): run ${RETRY_HINT} for a fresh branch`);
+        lines.push(`in Neon:      MISSING (expired or deleted): run ${hint} for a fresh branch`);
         problem = true;
       } else lines.push(`in Neon:      could not check (${(e as Error).message})`);
     }
@@ -445,7 +507,7 @@ export function prune(args: string[]): number {
   if (!answers) throw new RuntimeError('create-neon-agents is not set up in this repository');
   const creds = findCredentials(mainRoot, answers);
   if (!creds) throw new RuntimeError('no Neon credentials (NEON_API_KEY or `neon auth`)');
-  const cli = neonCli(mainRoot, co.root, creds);
+  const cli = neonCli(mainRoot, co.root, creds, answers);
   const id = cloneId(co.commonDir);
   const branches = listBranches(cli);
   const byId = new Map(branches.map((b) => [b.id, b]));
@@ -471,7 +533,7 @@ export function prune(args: string[]): number {
   }
   for (const r of orphans) process.stdout.write(`${yes ? 'deleting' : 'orphan'} ${r.neonBranch} (${r.branchId}; git branch ${r.gitBranch} and worktree ${r.worktreePath} are gone)\n`);
   if (!yes) {
-    say(`${orphans.length} orphaned Neon branch(es); delete them with: node .claude/hooks/neon-worktree.mjs prune --yes`);
+    say(`${orphans.length} orphaned Neon branch(es); delete them with: node ${RUNTIME_PATH} prune --yes`);
     return 0;
   }
   let failed = 0;

@@ -53,12 +53,31 @@ export function findCredentials(mainRoot: string, answers: ManifestAnswers): Cre
   return null;
 }
 
-export function neonCli(mainRoot: string, checkoutRoot: string, creds: Credentials): NeonCli {
+/** When this process started: every hook call's Neon work is bounded from here (provisionTimeoutSeconds). */
+const STARTED = Date.now();
+
+/** The deadline (epoch ms) of this hook call's Neon work, and its budget in ms. */
+export function deadlineFor(answers?: ManifestAnswers | null): { deadline: number; budget: number } {
+  const seconds = Number(process.env.NEON_AGENTS_PROVISION_TIMEOUT ?? answers?.provisionTimeoutSeconds ?? 60);
+  const budget = (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
+  return { deadline: STARTED + budget, budget };
+}
+
+export function neonCli(mainRoot: string, checkoutRoot: string, creds: Credentials, answers?: ManifestAnswers | null): NeonCli {
   if (!creds.projectId) throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
   const bin = findNeonBin([checkoutRoot, mainRoot]);
   if (!bin) throw new RuntimeError('the Neon CLI was not found (looked for `neon` and `neonctl` on PATH and in node_modules/.bin); install it: npm i -g neon', 'missing');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
   if (creds.apiKey) env.NEON_API_KEY = creds.apiKey;
   else delete env.NEON_API_KEY;
-  return { bin, env, projectId: creds.projectId, timeoutMs: Number(process.env.NEON_AGENTS_CLI_TIMEOUT_MS ?? 45_000) };
+  const { deadline, budget } = deadlineFor(answers);
+  return {
+    bin,
+    env,
+    projectId: creds.projectId,
+    timeoutMs: Number(process.env.NEON_AGENTS_CLI_TIMEOUT_MS ?? 45_000),
+    deadline,
+    budgetSeconds: budget / 1000,
+    lockWaitMs: Math.max(1000, deadline - Date.now()),
+  };
 }

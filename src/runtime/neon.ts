@@ -15,6 +15,12 @@ export interface NeonCli {
   env: NodeJS.ProcessEnv;
   projectId: string;
   timeoutMs: number;
+  /** Epoch ms after which no Neon call starts and none is waited for: the caller fails closed with the reason. */
+  deadline?: number;
+  /** The budget behind `deadline`, for the message. */
+  budgetSeconds?: number;
+  /** How long to wait for another process's lock on the same branch. */
+  lockWaitMs?: number;
 }
 
 export function findNeonBin(searchDirs: string[]): string | null {
@@ -68,15 +74,30 @@ function backoffs(): number[] {
 export function neon(cli: NeonCli, args: string[], label = args.slice(0, 2).join(' ')): string {
   const full = [...args, '--project-id', cli.projectId, '--no-analytics', '--output', 'json'];
   const waits = backoffs();
+  const deadline = cli.deadline ?? Infinity;
+  const outOfTime = (): never => {
+    throw new NeonCliError(
+      { message: `Neon did not finish within ${cli.budgetSeconds ?? Math.round(cli.timeoutMs / 1000)}s (provisionTimeoutSeconds in .claude/neon-agents.json), so this checkout gets no database rather than a late one`, kind: 'timeout' },
+      label,
+    );
+  };
+  const pause = (ms: number) => {
+    if (Date.now() + ms >= deadline - 500) outOfTime();
+    sleepMs(ms);
+  };
   for (let attempt = 0; ; attempt++) {
-    const r = run(cli.bin, full, { env: cli.env, timeout: cli.timeoutMs, cwd: os.tmpdir(), killSignal: 'SIGKILL' });
+    const left = deadline - Date.now();
+    if (left < 1000) outOfTime();
+    const timeout = Math.min(cli.timeoutMs, left);
+    const r = run(cli.bin, full, { env: cli.env, timeout, cwd: os.tmpdir(), killSignal: 'SIGKILL' });
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new NeonCliError({ message: `Neon CLI not found at ${cli.bin}`, kind: 'missing' }, label);
     }
     if (r.timedOut || (r.error && /ETIMEDOUT/.test(String(r.error.code)))) {
-      const f: CliFailure = { message: `${cli.bin} did not answer within ${Math.round(cli.timeoutMs / 1000)}s`, kind: 'timeout' };
+      if (timeout < cli.timeoutMs) outOfTime();
+      const f: CliFailure = { message: `${cli.bin} did not answer within ${Math.round(timeout / 1000)}s`, kind: 'timeout' };
       if (attempt < 1) {
-        sleepMs(waits[0]!);
+        pause(waits[0]!);
         continue;
       }
       throw new NeonCliError(f, label);
@@ -91,7 +112,7 @@ export function neon(cli: NeonCli, args: string[], label = args.slice(0, 2).join
       );
     }
     if (f.kind === 'transient' && attempt < waits.length) {
-      sleepMs(waits[attempt]!);
+      pause(waits[attempt]!);
       continue;
     }
     throw new NeonCliError(f, label);

@@ -2,17 +2,22 @@
 // no DATABASE_URL of another branch.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseEnv, setEnvValues } from '../shared/env-file.ts';
-import type { ManifestAnswers } from '../shared/manifest.ts';
+import { parseEnv } from '../shared/env-file.ts';
+import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts';
+import { RUNTIME_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
 import { listWorktrees, type Checkout } from './git.ts';
 import { connectionString, createBranch, listBranches, NeonCliError, pooledAndDirect, type NeonCli } from './neon.ts';
 import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
-import { readIfExists, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
+import { envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
+import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
 
-export const RETRY_HINT = 'node .claude/hooks/neon-worktree.mjs ensure';
-const COMMENT_PREFIX = '# neon-agents: ';
+/** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
+export function retryHint(mainRoot: string): string {
+  const rt = path.join(mainRoot, RUNTIME_PATH);
+  return `node ${/^[\w@%+=:,./-]+$/.test(rt) ? rt : `'${rt.replace(/'/g, `'\\''`)}'`} ensure`;
+}
 
 export type ProvisionOutcome =
   | { status: 'ok'; neonBranch: string; created: boolean; reused: boolean; url: string }
@@ -43,59 +48,61 @@ function baseEnvText(envPath: string, mainEnvPath: string): string {
   return '';
 }
 
-function stripOurComments(text: string): string {
-  return text.replace(/^# neon-agents: .*(\r?\n|$)/gm, '');
-}
-
 export interface EnvWrite {
-  url?: string | null; // null/undefined = remove
-  direct?: string | null;
+  /** The checkout's own branch; null/undefined: none (every value naming the shared database goes). */
+  own?: OwnBranch | null;
   comment?: string;
   /** The main checkout's own env file: its NEON_API_KEY is the management key and stays. */
   keepApiKey?: boolean;
+  /** What "the shared database" is (default: the main checkout's database values). */
+  target?: Target;
 }
 
-/** Edit the env file in place: DATABASE_URL (+ direct var); a worktree's never keeps NEON_API_KEY; mode 0600. */
-export function writeEnv(envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): void {
-  const values: Record<string, string | null> = { DATABASE_URL: w.url ?? null };
-  if (!w.keepApiKey) values.NEON_API_KEY = null; // a worktree never holds the management key
-  if (answers.directUrlVar) values[answers.directUrlVar] = w.url ? (w.direct ?? null) : null;
-  let text = setEnvValues(stripOurComments(base), values, { header: 'Neon branch of this checkout (written by create-neon-agents)' });
-  if (w.comment) {
-    const eol = /\r\n/.test(text) ? '\r\n' : '\n';
-    if (text.length && !text.endsWith('\n')) text += eol;
-    const one = w.comment.replace(/[\r\n]+/g, ' ');
-    // Long CLI errors are shortened at a word, with the retry hint (at the end) kept.
-    const retry = one.lastIndexOf('Retry');
-    const short = one.length <= 300 ? one : `${one.slice(0, 240).replace(/\s+\S*$/, '')} …${retry > 240 ? ` ${one.slice(retry)}` : ''}`.slice(0, 400);
-    text += `${COMMENT_PREFIX}${short}${eol}`;
-  }
-  writeFileAtomic(envPath, text, 0o600);
+/**
+ * Write a checkout's configured env file from `base`: the app's variables hold its own branch's URLs, every other
+ * value that names the shared database points at that branch or is gone, no NEON_API_KEY in a worktree; mode 0600.
+ * Returns what changed besides the app's variables (for the report). Throws when the file cannot be made safe.
+ */
+export function writeEnv(co: Checkout, mainRoot: string, envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): { rewritten: string[]; removed: string[] } {
+  const target = w.target ?? sharedTarget(co.commonDir, mainRoot, answers);
+  const r = envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled });
+  replaceEnvFile(envPath, r.text, path.relative(co.root, envPath) || path.basename(envPath));
+  return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
 }
 
-function urlsFor(uri: string, endpointId: string | null, answers: ManifestAnswers) {
+/** Pooled and direct URLs of a branch from one URI Neon gave us. */
+export function ownBranch(uri: string, endpointId: string | null): OwnBranch & { endpointId: string } {
   const { direct, pooled, endpointId: ep } = pooledAndDirect(uri, endpointId);
-  return { url: answers.pooled ? pooled : direct, direct, endpointId: ep };
+  return { pooledUrl: pooled, directUrl: direct, endpointId: ep };
+}
+
+/** The endpoint id a URL value connects to (host name or `options=endpoint=`), or null. */
+export function endpointOf(url: string | undefined | null): string | null {
+  return url ? (parsePgUrl(url)?.endpointId ?? null) : null;
 }
 
 export function branchAllowanceMessage(cli: NeonCli, commonDir: string, original: string): string {
   let counts = '';
+  let mine = -1;
   try {
     const all = listBranches(cli);
     const ours = all.filter((b) => b.name.startsWith('agents/'));
-    const mine = ours.filter((b) => b.name.startsWith(`agents/${cloneId(commonDir)}/`));
-    counts = ` The project has ${all.length} branches: ${ours.length} agent branches made by create-neon-agents, ${mine.length} of them from this clone.`;
+    mine = ours.filter((b) => b.name.startsWith(`agents/${cloneId(commonDir)}/`)).length;
+    counts = ` The project has ${all.length} branches: ${ours.length} agent branches made by create-neon-agents, ${mine} of them from this clone.`;
   } catch {
     /* counting is best effort */
   }
-  return `the Neon project's branch allowance is used up (${original}).${counts} Delete branches you no longer need: node .claude/hooks/neon-worktree.mjs prune (lists; add --yes to delete)`;
+  const advice =
+    mine > 0
+      ? `Delete the ones you no longer need: node ${RUNTIME_PATH} prune (lists; add --yes to delete)`
+      : "This clone has no agent branches of its own to prune: delete branches you no longer need in the Neon Console (or with `neon branches delete <name>`), or move the project to a plan with more branches";
+  return `the Neon project's branch allowance is used up (${original}).${counts} ${advice}`;
 }
 
-/** Does this env text already point at the record's endpoint? */
-function envPointsAt(text: string | null, rec: BranchRecord | null): boolean {
+/** Does this env text already point at the record's endpoint (under the app's URL variable)? */
+function envPointsAt(text: string | null, rec: BranchRecord | null, answers: ManifestAnswers): boolean {
   if (!text || !rec?.endpointId) return false;
-  const url = parseEnv(text).get('DATABASE_URL');
-  return !!url && url.includes(rec.endpointId);
+  return endpointOf(parseEnv(text).get(urlVar(answers))) === rec.endpointId;
 }
 
 export interface ProvisionOptions {
@@ -107,97 +114,136 @@ export interface ProvisionOptions {
   recheck?: boolean;
 }
 
+function describeSync(rewritten: string[], removed: string[], others: SyncReport[]): string {
+  const parts: string[] = [];
+  if (rewritten.length) parts.push(`also pointed at it: ${rewritten.join(', ')}`);
+  if (removed.length) parts.push(`removed (could not be pointed at it): ${removed.join(', ')}`);
+  for (const o of others) {
+    const what = [o.rewritten.length ? `${o.rewritten.join(', ')} pointed at it` : '', o.removed.length ? `${o.removed.join(', ')} removed` : ''].filter(Boolean).join('; ');
+    if (what) parts.push(`${o.file}: ${what}`);
+  }
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
 export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcome {
   const answers = loadAnswers(co.root, opts.mainRoot);
   if (!answers) return { status: 'not-configured' };
   const envPath = envFilePath(co.root, answers);
   const mainEnvPath = envFilePath(opts.mainRoot, answers);
   const rel = path.relative(co.root, envPath);
+  const hint = retryHint(opts.mainRoot);
+  const v = urlVar(answers);
   const creds = findCredentials(opts.mainRoot, answers);
   if (!creds) {
-    writeEnv(envPath, baseEnvText(envPath, mainEnvPath), answers, {
-      comment: `no Neon credentials in this clone, so this worktree has no database of its own. Set up: run \`npx neon auth\` (or put NEON_API_KEY in the main checkout's ${answers.envFile}), then ${RETRY_HINT}`,
-    });
-    say(`no Neon credentials (NEON_API_KEY, or \`neon auth\`), so this worktree has no DATABASE_URL. To give each worktree its own database: npx neon auth, then run \`${RETRY_HINT}\` in the worktree.`);
+    const comment = `no Neon credentials in this clone, so this worktree has no database of its own. Set up: run \`npx neon auth\` (or put NEON_API_KEY in the main checkout's ${answers.envFile}), then ${hint}`;
+    try {
+      writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment });
+      syncOtherEnvFiles(co.root, envPath, sharedTarget(co.commonDir, opts.mainRoot, answers), null, answers);
+    } catch (e) {
+      say(`no Neon credentials, and ${(e as Error).message}`);
+      return { status: 'failed', reason: (e as Error).message, kind: (e as RuntimeError).kind ?? 'error' };
+    }
+    say(`no Neon credentials (NEON_API_KEY, or \`neon auth\`), so this worktree has no ${v}. To give each worktree its own database: npx neon auth, then run \`${hint}\` in the worktree.`);
     return { status: 'no-credentials' };
   }
   let neonName = '';
+  // The parent's password, as Neon gave it for the new branch (a child inherits its parent's role passwords): any
+  // copied value holding it names the shared database.
+  const inherited: string[] = [];
   try {
     neonName = neonNameFor(co);
-    const cli = neonCli(opts.mainRoot, co.root, creds);
-    const result = withBranchLock(co.commonDir, neonName, () => {
-      const rec = readRecord(co.commonDir, neonName);
-      const current = readIfExists(envPath);
-      if (rec) {
-        const live = listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
-        if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
-          throw new RuntimeError(`Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`, 'conflict');
+    const cli = neonCli(opts.mainRoot, co.root, creds, answers);
+    const result = withBranchLock(
+      co.commonDir,
+      neonName,
+      () => {
+        const rec = readRecord(co.commonDir, neonName);
+        const current = readIfExists(envPath);
+        if (rec) {
+          const live = listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
+          if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
+            throw new RuntimeError(`Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`, 'conflict');
+          }
+          if (rec.projectId !== cli.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${cli.projectId}`, 'conflict');
+          if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
+          if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
+            const u = parseEnv(current).get(v)!;
+            return { own: ownBranch(u, rec.endpointId), created: false, reused: true, already: true };
+          }
+          try {
+            const uri = connectionString(cli, rec.branchId, answers.databaseName, answers.roleName);
+            return { own: ownBranch(uri, rec.endpointId), created: false, reused: true, already: false };
+          } catch (e) {
+            // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
+            // worktree gets a fresh branch rather than no database or, worse, someone else's.
+            if (!(e instanceof NeonCliError && e.failure.kind === 'notfound')) throw e;
+            say(`Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`);
+            deleteRecord(co.commonDir, neonName);
+          }
         }
-        if (rec.projectId !== cli.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${cli.projectId}`, 'conflict');
-        if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
-        if (!opts.recheck && current !== null && envPointsAt(current, rec)) return { url: null as string | null, direct: null as string | null, created: false, reused: true, already: true };
+        let created;
         try {
-          const uri = connectionString(cli, rec.branchId, answers.databaseName, answers.roleName);
-          const u = urlsFor(uri, rec.endpointId, answers);
-          return { url: u.url, direct: u.direct, created: false, reused: true, already: false };
+          created = createBranch(cli, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
         } catch (e) {
-          // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
-          // worktree gets a fresh branch rather than no database or, worse, someone else's.
-          if (!(e instanceof NeonCliError && e.failure.kind === 'notfound')) throw e;
-          say(`Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`);
-          deleteRecord(co.commonDir, neonName);
+          if (e instanceof NeonCliError && e.failure.kind === 'exists') {
+            throw new RuntimeError(`a Neon branch named ${neonName} already exists in project ${cli.projectId}, and this clone did not create it for this worktree; refusing to attach to it`, 'exists');
+          }
+          if (e instanceof NeonCliError && e.failure.kind === 'limit') throw new RuntimeError(branchAllowanceMessage(cli, co.commonDir, e.failure.message), 'limit');
+          throw e;
         }
-      }
-      let created;
-      try {
-        created = createBranch(cli, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
-      } catch (e) {
-        if (e instanceof NeonCliError && e.failure.kind === 'exists') {
-          throw new RuntimeError(`a Neon branch named ${neonName} already exists in project ${cli.projectId}, and this clone did not create it for this worktree; refusing to attach to it`, 'exists');
-        }
-        if (e instanceof NeonCliError && e.failure.kind === 'limit') throw new RuntimeError(branchAllowanceMessage(cli, co.commonDir, e.failure.message), 'limit');
-        throw e;
-      }
-      const record: BranchRecord = {
-        neonBranch: neonName,
-        branchId: created.branch.id,
-        projectId: cli.projectId,
-        endpointId: created.endpointId,
-        gitBranch: branchLabel(co),
-        aliases: [],
-        worktreePath: co.root,
-        baseSha: opts.baseSha ?? null,
-        createdAt: new Date().toISOString(),
-        expiresAt: created.branch.expires_at ?? null,
-      };
-      writeRecord(co.commonDir, record);
-      const uri = created.uri ?? connectionString(cli, created.branch.id, answers.databaseName, answers.roleName);
-      const u = urlsFor(uri, created.endpointId, answers);
-      if (!record.endpointId) writeRecord(co.commonDir, { ...record, endpointId: u.endpointId });
-      return { url: u.url, direct: u.direct, created: true, reused: false, already: false };
-    });
-    if (!result.already) {
-      writeEnv(envPath, baseEnvText(envPath, mainEnvPath), answers, { url: result.url, direct: result.direct });
-    }
+        const record: BranchRecord = {
+          neonBranch: neonName,
+          branchId: created.branch.id,
+          projectId: cli.projectId,
+          endpointId: created.endpointId,
+          gitBranch: branchLabel(co),
+          aliases: [],
+          worktreePath: co.root,
+          baseSha: opts.baseSha ?? null,
+          createdAt: new Date().toISOString(),
+          expiresAt: created.branch.expires_at ?? null,
+        };
+        writeRecord(co.commonDir, record);
+        const uri = created.uri ?? connectionString(cli, created.branch.id, answers.databaseName, answers.roleName);
+        const own = ownBranch(uri, created.endpointId);
+        const pw = parsePgUrl(uri)?.password;
+        if (pw) inherited.push(pw);
+        if (!record.endpointId) writeRecord(co.commonDir, { ...record, endpointId: own.endpointId });
+        return { own, created: true, reused: false, already: false };
+      },
+      cli.lockWaitMs,
+    );
+    const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
+    const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
+    const others = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
     if (opts.report !== false) {
       const what = result.created ? 'created' : 'reusing';
-      const shown = result.url ? redactUrl(result.url) : 'unchanged';
-      say(`${what} Neon branch ${neonName} → ${rel} DATABASE_URL=${shown}`);
+      const shown = result.already ? 'unchanged' : redactUrl(answers.pooled ? result.own.pooledUrl : result.own.directUrl);
+      say(`${what} Neon branch ${neonName} → ${rel} ${v}=${shown}${describeSync(changed.rewritten, changed.removed, others)}`);
     }
-    return { status: 'ok', neonBranch: neonName, created: result.created, reused: result.reused, url: result.url ?? parseEnv(readIfExists(envPath) ?? '').get('DATABASE_URL') ?? '' };
+    return { status: 'ok', neonBranch: neonName, created: result.created, reused: result.reused, url: answers.pooled ? result.own.pooledUrl : result.own.directUrl };
   } catch (e) {
-    const reason = (e instanceof Error ? e.message : String(e)).replace(/[.\s]+$/, ''); // our sentences add the period
-    const kind = e instanceof RuntimeError ? e.kind : 'error';
-    // Fail closed: drop any DATABASE_URL that is not this worktree's own branch.
-    try {
-      const current = readIfExists(envPath);
-      const rec = neonName ? readRecord(co.commonDir, neonName) : null;
-      const keepOwn = current !== null && rec?.worktreePath === co.root && envPointsAt(current, rec);
-      if (!keepOwn) writeEnv(envPath, baseEnvText(envPath, mainEnvPath), answers, { comment: `no database for this worktree yet (${reason}). Retry: ${RETRY_HINT}` });
-    } catch (e2) {
-      say(`could not clean ${rel}: ${(e2 as Error).message}`);
+    let reason = (e instanceof Error ? e.message : String(e)).replace(/[.\s]+$/, ''); // our sentences add the period
+    let kind = e instanceof RuntimeError ? e.kind : 'error';
+    // Fail closed: no value in any env file of this worktree may name the shared database.
+    let state = `${rel} holds no URL of the shared database`;
+    if (kind === 'unsafe-env' || kind === 'env-write') {
+      state = '';
+    } else {
+      try {
+        const current = readIfExists(envPath);
+        const rec = neonName ? readRecord(co.commonDir, neonName) : null;
+        const keepOwn = current !== null && rec?.worktreePath === co.root && envPointsAt(current, rec, answers);
+        const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
+        if (!keepOwn) writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment: `no database for this worktree yet (${reason}). Retry: ${hint}`, target });
+        syncOtherEnvFiles(co.root, envPath, target, null, answers);
+      } catch (e2) {
+        state = '';
+        kind = (e2 as RuntimeError).kind === 'unsafe-env' ? 'unsafe-env' : kind;
+        reason = `${reason}; and ${(e2 as Error).message.replace(/[.\s]+$/, '')}`;
+      }
     }
-    if (opts.report !== false) say(`FAILED to give this worktree its own Neon branch: ${reason}. ${rel} has no DATABASE_URL; retry with: ${RETRY_HINT}`);
+    if (opts.report !== false) say(`FAILED to give this worktree its own Neon branch: ${reason}.${state ? ` ${state}; retry with: ${hint}` : ''}`);
     return { status: 'failed', reason, kind };
   }
 }

@@ -219,7 +219,7 @@ export interface RetargetResult {
  * `own` null; a URL for another role, whose password on our branch we do not know). `pinned` values are set as given
  * (null removes) whatever they held. Every other byte of the file is kept.
  */
-export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinned: Record<string, string | null> = {}): RetargetResult {
+export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinned: Record<string, string | null> = {}, header?: string): RetargetResult {
   const ownPooled = own ? parsePgUrl(own.pooledUrl) : null;
   const ownDirect = own ? parsePgUrl(own.directUrl) : null;
   const ownEndpoint = ownDirect?.endpointId ?? ownPooled?.endpointId ?? null;
@@ -272,7 +272,7 @@ export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinn
     values[key] = null;
     removed.push({ key, why: own ? `${why}, and it cannot be pointed at this worktree's branch` : why });
   }
-  return { text: setEnvValues(text, values), rewritten, removed };
+  return { text: setEnvValues(text, values, header ? { header } : {}), rewritten, removed };
 }
 
 /** Keys of `text` whose values reach the target (for `status` and `doctor`). */

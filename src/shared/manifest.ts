@@ -38,6 +38,11 @@ export interface ManifestAnswers {
   claudeHooks: boolean;
   /** What `worktree-create` does when the Neon branch cannot be made: refuse the worktree, or continue without a DB. */
   onProvisionFailure: 'fail' | 'continue';
+  /**
+   * Longest a provisioning may take (seconds) before it fails closed with the reason. Claude Code kills a
+   * WorktreeCreate hook at its `timeout` (we register 120 s), so this stays well under it.
+   */
+  provisionTimeoutSeconds: number;
 }
 
 export interface ManagedFile {
@@ -76,6 +81,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   gitHook: true,
   claudeHooks: true,
   onProvisionFailure: 'fail',
+  provisionTimeoutSeconds: 60,
 };
 
 /** Parse and sanity-check a manifest's text; throws an Error whose message names the problem. */

@@ -39,7 +39,9 @@ export function worktreeDirName(name: string): string {
   const plussed = name.replaceAll('/', '+');
   let s = plussed.normalize('NFC').replace(/[^A-Za-z0-9._+-]+/g, '-');
   s = s.replace(/^[-.+]+/, '').replace(/[.]+$/, '').replace(/\.lock$/i, '-lock').replace(/\.\.+/g, '.');
-  const lossy = s !== plussed;
+  // Claude Code turns `/` into `+`, so a name that has a `+` of its own would meet `a/b`'s directory: those get the
+  // hash (the `/` names keep Claude's exact directory).
+  const lossy = s !== plussed || name.includes('+');
   if (!s) s = 'wt';
   if (lossy || s.length > MAX_WORKTREE_NAME) {
     s = `${s.slice(0, MAX_WORKTREE_NAME - 9).replace(/[-.+]+$/, '')}-${shortHash(name)}`;

@@ -71,7 +71,7 @@ describe('worktree-create / worktree-remove', () => {
     expect(parseEnv(copied).get('DATABASE_URL')).toBe(own);
     expect(copied).toMatch(/^# read by Prisma\n/);
     expect(copied).toMatch(/^OTHER=1$/m);
-    expect(r.stderr).toMatch(/\.env: DATABASE_URL now points at this worktree's branch/);
+    expect(r.stderr).toMatch(/\.env: DATABASE_URL pointed at it/);
     // Later, the branch expires; `ensure` makes a new one and keeps both files in step.
     const rec = JSON.parse(fs.readFileSync(path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]), 'utf8'));
     expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
