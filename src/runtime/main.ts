@@ -12,13 +12,16 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
   worktree-remove                    Claude Code WorktreeRemove hook (JSON on stdin; never fails)
   ensure                             provision this worktree now (idempotent; for tools that skip git hooks)
   status [--offline]                 which Neon branch this checkout uses, and why (asks Neon whether it still exists;
-                                     exit 1 when this worktree's database is missing)
+                                     exit 1 when this worktree has no database of its own, or any of its env
+                                     files still reaches the main checkout's database)
   prune [--yes]                      list (delete with --yes) Neon branches this clone made whose git branch
                                      and worktree are both gone
   --help                             this text
 
 Environment: NEON_API_KEY, NEON_PROJECT_ID, NEON_AGENTS_SKIP_HOOK=1 (do nothing in post-checkout),
-NEON_AGENTS_NEON_BIN (Neon CLI to use), NEON_AGENTS_CLI_TIMEOUT_MS (per CLI call, default 45000).
+NEON_AGENTS_NEON_BIN (Neon CLI to use), NEON_AGENTS_CLI_TIMEOUT_MS (per CLI call, default 45000),
+NEON_AGENTS_PROVISION_TIMEOUT (seconds for all of a call's Neon work; default provisionTimeoutSeconds in
+.claude/neon-agents.json, 60).
 `;
 
 function main(argv: string[]): number {
