@@ -30,6 +30,12 @@ export interface FailRule {
   timeout?: boolean;
   /** Error body; default `{ code: "", message: <Neon-like text for the status> }`. */
   body?: unknown;
+  /** Send this text verbatim as the body (e.g. cut-off JSON), with `status` (default 200). */
+  rawBody?: string;
+  /** A `Retry-After` header on the injected answer. */
+  retryAfter?: string;
+  /** Carry the request out for real, then cut the connection before answering (a lost answer). */
+  dropAnswer?: boolean;
 }
 
 const DEFAULT_MESSAGES: Record<number, string> = {
@@ -228,6 +234,24 @@ export function createApiServer(ctx: ApiContext): http.Server {
           entry.injected = true;
           return; // never answered; closed at stop()
         }
+        if (rule.dropAnswer) {
+          entry.injected = true;
+          const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+          if (auth && ctx.apiKeys.has(auth[1].trim())) await route(ctx, method, path, url.searchParams, req).catch(() => undefined);
+          entry.status = -1;
+          res.destroy();
+          return;
+        }
+        if (rule.rawBody !== undefined) {
+          entry.injected = true;
+          await readBody(req).catch(() => undefined);
+          entry.status = rule.status ?? 200;
+          res.setHeader('x-neon-ret-request-id', requestId);
+          res.writeHead(entry.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(rule.rawBody) });
+          res.end(rule.rawBody);
+          return;
+        }
+        if (rule.retryAfter) res.setHeader('retry-after', rule.retryAfter);
         if (rule.delayMs) await new Promise((r) => setTimeout(r, rule.delayMs));
         if (rule.status) {
           entry.injected = true;

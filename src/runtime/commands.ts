@@ -5,9 +5,9 @@ import { parseEnv, setEnvValues } from '../shared/env-file.ts';
 import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
 import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
-import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
+import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
-import { connectionString, deleteBranch, listBranches, neon, NeonCliError } from './neon.ts';
+import { branchUris, deleteBranch, getBranch, listBranches, NeonApiError } from './neon-api.ts';
 import { branchLabel, endpointOf, neonNameFor, ownBranch, provision, retryHint, writeEnv } from './provision.ts';
 import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, urlVar, type SavedParentEnv } from './env-sync.ts';
 import { mergeTargets, targetFromEnv } from '../shared/db-targets.ts';
@@ -168,7 +168,7 @@ function warnIfBaseLacksSetup(mainRoot: string, commonDir: string, wt: string, b
   );
 }
 
-export function worktreeCreate(): number {
+export async function worktreeCreate(): Promise<number> {
   const input = readStdinJson();
   const name = validateWorktreeName(input.name);
   const mainRoot = mainCheckout(projectDir(input));
@@ -183,7 +183,7 @@ export function worktreeCreate(): number {
   return withBranchLock(
     commonDir,
     `worktree:${dirName}`,
-    () => {
+    async () => {
       const existing = listWorktrees(mainRoot).find((w) => w.path === realpathOr(wt));
       let createdWt = false;
       let createdBranch = false;
@@ -216,7 +216,7 @@ export function worktreeCreate(): number {
       }
       const co = checkoutAt(wt);
       // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
-      const out = provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
+      const out = await provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
       if (out.status === 'failed') {
         const answers = loadAnswers(co.root, mainRoot);
         if (answers?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {
@@ -259,7 +259,7 @@ function commitsBeyondBase(wtOrMain: string, branch: string | undefined, base: s
   }
 }
 
-export function worktreeRemove(): number {
+export async function worktreeRemove(): Promise<number> {
   let input: Record<string, unknown>;
   try {
     input = readStdinJson();
@@ -310,9 +310,9 @@ export function worktreeRemove(): number {
     const answers = loadAnswers(mainRoot, mainRoot);
     const creds = answers && findCredentials(mainRoot, answers);
     if (!answers || !creds) throw new RuntimeError('no Neon credentials');
-    const cli = neonCli(mainRoot, mainRoot, { ...creds, projectId: rec.projectId }, answers);
-    withBranchLock(commonDir, rec.neonBranch, () => {
-      deleteBranch(cli, rec.branchId);
+    const api = neonApi(mainRoot, mainRoot, { ...creds, projectId: rec.projectId }, answers);
+    await withBranchLock(commonDir, rec.neonBranch, async () => {
+      await deleteBranch(api, rec.branchId);
       deleteRecord(commonDir, rec.neonBranch);
     });
     say(`deleted Neon branch ${rec.neonBranch} (no commits beyond its base)`);
@@ -322,7 +322,7 @@ export function worktreeRemove(): number {
   return 0;
 }
 
-export function ensure(): number {
+export async function ensure(): Promise<number> {
   const co = checkoutAt(process.cwd());
   const mainRoot = mainCheckout(co.root);
   if (!co.isLinked) {
@@ -331,7 +331,7 @@ export function ensure(): number {
     return 0;
   }
   // provision() also points (or clears) every other env file of the worktree.
-  const out = provision(co, { mainRoot, recheck: true });
+  const out = await provision(co, { mainRoot, recheck: true });
   if (out.status === 'not-configured') {
     say(`create-neon-agents is not set up in this repository (no ${MANIFEST_PATH})`);
     return 1;
@@ -343,7 +343,7 @@ export function ensure(): number {
  * Point a checkout's env file at a recorded Neon branch: the app's variables, and every other value that names the
  * shared database or another agent branch of this clone.
  */
-function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string): string | null {
+async function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string): Promise<string | null> {
   const answers = loadAnswers(co.root, mainRoot)!;
   const envPath = envFilePath(co.root, answers);
   const others = allRecords(co.commonDir).filter((r) => r.endpointId && r.endpointId !== rec.endpointId).map((r) => r.endpointId!);
@@ -352,8 +352,8 @@ function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string
     if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base) return null;
     const creds = findCredentials(mainRoot, answers);
     if (!creds) throw new RuntimeError('no Neon credentials');
-    const cli = neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers);
-    const own = ownBranch(connectionString(cli, rec.branchId, answers.databaseName, answers.roleName), rec.endpointId);
+    const api = neonApi(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers);
+    const own = ownBranch(await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName));
     writeEnv(co, mainRoot, envPath, base, answers, { own, keepApiKey: !co.isLinked, target });
     say(`${co.branch}: using Neon branch ${rec.neonBranch}`);
     if (co.isLinked) syncOtherEnvFiles(co.root, envPath, target, own, answers);
@@ -369,7 +369,7 @@ function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string
   return readIfExists(envPath);
 }
 
-function switchBranch(co: Checkout, mainRoot: string): void {
+async function switchBranch(co: Checkout, mainRoot: string): Promise<void> {
   const answers = loadAnswers(co.root, mainRoot);
   if (!answers) return;
   const mapped = co.branch ? recordForGitBranch(co.commonDir, co.branch) : null;
@@ -378,17 +378,17 @@ function switchBranch(co: Checkout, mainRoot: string): void {
     // The database belongs to the worktree (the agent), so a switch never hands it the shared database.
     const own = allRecords(co.commonDir).find((r) => r.worktreePath === co.root) ?? null;
     if (mapped && mapped.worktreePath !== co.root) {
-      pointAt(co, mainRoot, mapped, readIfExists(envPath) ?? '');
+      await pointAt(co, mainRoot, mapped, readIfExists(envPath) ?? '');
       return;
     }
     if (own) {
       if (co.branch && !mapped) {
-        withBranchLock(co.commonDir, own.neonBranch, () => {
+        await withBranchLock(co.commonDir, own.neonBranch, () => {
           const r = readRecord(co.commonDir, own.neonBranch);
           if (r && !r.aliases.includes(co.branch!)) writeRecord(co.commonDir, { ...r, aliases: [...r.aliases, co.branch!] });
         });
       }
-      pointAt(co, mainRoot, own, readIfExists(envPath) ?? '');
+      await pointAt(co, mainRoot, own, readIfExists(envPath) ?? '');
     }
     return;
   }
@@ -402,7 +402,7 @@ function switchBranch(co: Checkout, mainRoot: string): void {
     // Visiting another agent branch after one: start again from the original when the file is still ours.
     const base = saved && current === saved.written ? saved.original : current;
     if (!saved) writeFileAtomic(savedPath, JSON.stringify({ original, written: '\0', values: {} } satisfies SavedParentEnv), 0o600);
-    const written = pointAt(co, mainRoot, mapped, base) ?? current;
+    const written = (await pointAt(co, mainRoot, mapped, base)) ?? current;
     const before = parseEnv(original);
     const after = parseEnv(written);
     const values: Record<string, string | null> = {};
@@ -422,21 +422,21 @@ function switchBranch(co: Checkout, mainRoot: string): void {
   }
 }
 
-export function postCheckout(args: string[]): number {
+export async function postCheckout(args: string[]): Promise<number> {
   const [prev, next, flag] = args;
   if (process.env[SKIP_HOOK_ENV] === '1' || flag !== '1') return 0;
   const co = checkoutAt(process.cwd());
   const mainRoot = mainCheckout(co.root);
   if (prev === NULL_SHA) {
     if (!co.isLinked) return 0; // a fresh clone
-    provision(co, { mainRoot, baseSha: next ?? null });
+    await provision(co, { mainRoot, baseSha: next ?? null });
     return 0;
   }
-  switchBranch(co, mainRoot);
+  await switchBranch(co, mainRoot);
   return 0;
 }
 
-export function status(): number {
+export async function status(): Promise<number> {
   const co = checkoutAt(process.cwd());
   const mainRoot = mainCheckout(co.root);
   const answers = loadAnswers(co.root, mainRoot);
@@ -486,10 +486,10 @@ export function status(): number {
   // --offline. Exit 1 when this worktree's database is missing or not the one the env file names.
   if (rec && creds && !process.argv.includes('--offline')) {
     try {
-      neon(neonCli(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers), ['branches', 'get', rec.branchId], 'branches get');
+      await getBranch(neonApi(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers), rec.branchId);
       lines.push('in Neon:      the branch exists');
     } catch (e) {
-      if (e instanceof NeonCliError && e.failure.kind === 'notfound') {
+      if (e instanceof NeonApiError && e.failure.kind === 'notfound') {
         lines.push(`in Neon:      MISSING (expired or deleted): run ${hint} for a fresh branch`);
         problem = true;
       } else lines.push(`in Neon:      could not check (${(e as Error).message})`);
@@ -499,7 +499,7 @@ export function status(): number {
   return problem ? 1 : 0;
 }
 
-export function prune(args: string[]): number {
+export async function prune(args: string[]): Promise<number> {
   const yes = args.includes('--yes') || args.includes('-y');
   const co = checkoutAt(process.cwd());
   const mainRoot = mainCheckout(co.root);
@@ -507,15 +507,15 @@ export function prune(args: string[]): number {
   if (!answers) throw new RuntimeError('create-neon-agents is not set up in this repository');
   const creds = findCredentials(mainRoot, answers);
   if (!creds) throw new RuntimeError('no Neon credentials (NEON_API_KEY or `neon auth`)');
-  const cli = neonCli(mainRoot, co.root, creds, answers);
+  const api = neonApi(mainRoot, co.root, creds, answers);
   const id = cloneId(co.commonDir);
-  const branches = listBranches(cli);
+  const branches = await listBranches(api);
   const byId = new Map(branches.map((b) => [b.id, b]));
   const live = new Set(listWorktrees(mainRoot).filter((w) => !w.prunable && fs.existsSync(w.path)).map((w) => w.path));
   const orphans: BranchRecord[] = [];
   const vanished: BranchRecord[] = [];
   for (const rec of allRecords(co.commonDir)) {
-    if (rec.projectId !== cli.projectId || !isOurNeonBranch(rec.neonBranch, id)) continue;
+    if (rec.projectId !== api.projectId || !isOurNeonBranch(rec.neonBranch, id)) continue;
     const b = byId.get(rec.branchId);
     if (!b) {
       vanished.push(rec);
@@ -539,8 +539,8 @@ export function prune(args: string[]): number {
   let failed = 0;
   for (const r of orphans) {
     try {
-      withBranchLock(co.commonDir, r.neonBranch, () => {
-        deleteBranch(cli, r.branchId);
+      await withBranchLock(co.commonDir, r.neonBranch, async () => {
+        await deleteBranch(api, r.branchId);
         deleteRecord(co.commonDir, r.neonBranch);
       });
     } catch (e) {

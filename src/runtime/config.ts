@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
 import { MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../shared/manifest.ts';
-import { findNeonBin, type NeonCli } from './neon.ts';
-import { readIfExists, RuntimeError } from './util.ts';
+import { findNeonBin } from './neon.ts';
+import { makeApi, type NeonApi } from './neon-api.ts';
+import { readIfExists, run, RuntimeError } from './util.ts';
 
 export function loadAnswers(checkoutRoot: string, mainRoot: string): ManifestAnswers | null {
   for (const root of [checkoutRoot, mainRoot]) {
@@ -21,6 +22,21 @@ export function envFilePath(root: string, answers: ManifestAnswers): string {
   return path.join(root, rel);
 }
 
+/**
+ * The Neon CLI's credentials files, in the order the CLI itself looks (neon 6: --config-dir, NEON_CONFIG_DIR,
+ * NEONCTL_CONFIG_DIR, $XDG_CONFIG_HOME/neon, ~/.config/neon; the legacy ~/.config/neonctl is still read in place).
+ */
+export function neonCredentialFiles(): string[] {
+  const dirs = [
+    process.env.NEON_CONFIG_DIR,
+    process.env.NEONCTL_CONFIG_DIR,
+    process.env.XDG_CONFIG_HOME ? path.join(process.env.XDG_CONFIG_HOME, 'neon') : undefined,
+    path.join(os.homedir(), '.config', 'neon'),
+    path.join(os.homedir(), '.config', 'neonctl'),
+  ].filter((d): d is string => Boolean(d));
+  return [...new Set(dirs)].map((d) => path.join(d, 'credentials.json'));
+}
+
 export function neonConfigDir(): string {
   return process.env.NEON_CONFIG_DIR || path.join(os.homedir(), '.config', 'neon');
 }
@@ -31,9 +47,14 @@ export interface Credentials {
   apiKey: string | null;
   projectId: string | null;
   projectSource: string;
+  /** The Neon CLI's credentials file (cli-login). */
+  loginFile?: string;
 }
 
-/** NEON_API_KEY: environment, else the main checkout's env file, else the Neon CLI's own login. null = none at all. */
+/**
+ * Credentials, in this order: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon
+ * CLI's own login (its credentials file). null = none at all.
+ */
 export function findCredentials(mainRoot: string, answers: ManifestAnswers): Credentials | null {
   let mainEnv = new Map<string, string>();
   try {
@@ -49,7 +70,8 @@ export function findCredentials(mainRoot: string, answers: ManifestAnswers): Cre
   else if (answers.projectId) [projectId, projectSource] = [answers.projectId, MANIFEST_PATH];
   if (process.env.NEON_API_KEY) return { source: 'env', apiKey: process.env.NEON_API_KEY, projectId, projectSource };
   if (mainEnv.get('NEON_API_KEY')) return { source: 'env-file', apiKey: mainEnv.get('NEON_API_KEY')!, projectId, projectSource };
-  if (fs.existsSync(path.join(neonConfigDir(), 'credentials.json'))) return { source: 'cli-login', apiKey: null, projectId, projectSource };
+  const loginFile = neonCredentialFiles().find((f) => fs.existsSync(f));
+  if (loginFile) return { source: 'cli-login', apiKey: null, projectId, projectSource, loginFile };
   return null;
 }
 
@@ -63,21 +85,50 @@ export function deadlineFor(answers?: ManifestAnswers | null): { deadline: numbe
   return { deadline: STARTED + budget, budget };
 }
 
-export function neonCli(mainRoot: string, checkoutRoot: string, creds: Credentials, answers?: ManifestAnswers | null): NeonCli {
-  if (!creds.projectId) throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
-  const bin = findNeonBin([checkoutRoot, mainRoot]);
-  if (!bin) throw new RuntimeError('the Neon CLI was not found (looked for `neon` and `neonctl` on PATH and in node_modules/.bin); install it: npm i -g neon', 'missing');
+/** A usable token from the CLI's credentials file, or null when it has expired (or is about to). */
+function tokenIn(file: string): string | null {
+  const t = readIfExists(file);
+  if (!t) return null;
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(t);
+  } catch {
+    throw new RuntimeError(`the Neon CLI's credentials file ${file} is not valid JSON: run \`neon auth\` again`, 'auth');
+  }
+  if (data.type === 'api_key' && typeof data.api_key === 'string') return data.api_key;
+  if (typeof data.access_token !== 'string') throw new RuntimeError(`the Neon CLI's credentials file ${file} holds no token: run \`neon auth\` again`, 'auth');
+  const exp = typeof data.expires_at === 'number' ? data.expires_at : null;
+  return exp === null || exp > Date.now() + 60_000 ? data.access_token : null;
+}
+
+/**
+ * The bearer token of the Neon CLI's login. Its refresh tokens are single-use and the CLI refreshes under a lock,
+ * so we never refresh one ourselves: when the access token has expired, one cheap CLI command refreshes it (never
+ * a prompt: stdin is closed), then the file is read again.
+ */
+function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: number): string {
+  const file = creds.loginFile!;
+  const now = tokenIn(file);
+  if (now) return now;
+  const bin = findNeonBin(searchDirs);
+  if (!bin) throw new RuntimeError('the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (npm i -g neon) and run `neon auth`, or set NEON_API_KEY', 'auth');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
-  if (creds.apiKey) env.NEON_API_KEY = creds.apiKey;
-  else delete env.NEON_API_KEY;
-  const { deadline, budget } = deadlineFor(answers);
-  return {
-    bin,
+  delete env.NEON_API_KEY; // the login is what must be refreshed
+  const r = run(bin, ['me', '--output', 'json', '--no-analytics'], {
     env,
-    projectId: creds.projectId,
-    timeoutMs: Number(process.env.NEON_AGENTS_CLI_TIMEOUT_MS ?? 45_000),
-    deadline,
-    budgetSeconds: budget / 1000,
-    lockWaitMs: Math.max(1000, deadline - Date.now()),
-  };
+    timeout: Math.max(1000, Math.min(30_000, deadline - Date.now())),
+    cwd: os.tmpdir(),
+    killSignal: 'SIGKILL',
+  });
+  const fresh = tokenIn(file);
+  if (fresh) return fresh;
+  throw new RuntimeError(`the Neon CLI login has expired and \`neon me\` could not refresh it (${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`}): run \`neon auth\`, or set NEON_API_KEY`, 'auth');
+}
+
+/** The Neon API client for a checkout: base URL, token, project, deadline. Starts no process when a key is given. */
+export function neonApi(mainRoot: string, checkoutRoot: string, creds: Credentials, answers?: ManifestAnswers | null): NeonApi {
+  if (!creds.projectId) throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
+  const { deadline, budget } = deadlineFor(answers);
+  const token = creds.apiKey ?? cliLoginToken(creds, [checkoutRoot, mainRoot], deadline);
+  return makeApi(token, creds.projectId, deadline, budget / 1000);
 }

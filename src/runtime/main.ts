@@ -18,37 +18,40 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
                                      and worktree are both gone
   --help                             this text
 
-Environment: NEON_API_KEY, NEON_PROJECT_ID, NEON_AGENTS_SKIP_HOOK=1 (do nothing in post-checkout),
-NEON_AGENTS_NEON_BIN (Neon CLI to use), NEON_AGENTS_CLI_TIMEOUT_MS (per CLI call, default 45000),
+Credentials: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon CLI's login
+(its credentials file; the CLI is started only to refresh an expired login).
+Environment: NEON_API_KEY, NEON_PROJECT_ID, NEON_API_HOST (the Neon API's base URL), NEON_AGENTS_SKIP_HOOK=1 (do
+nothing in post-checkout), NEON_AGENTS_NEON_BIN (Neon CLI for that refresh), NEON_AGENTS_REQUEST_TIMEOUT_MS (per
+request, default 30000),
 NEON_AGENTS_PROVISION_TIMEOUT (seconds for all of a call's Neon work; default provisionTimeoutSeconds in
 .claude/neon-agents.json, 60).
 `;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'post-checkout':
       try {
-        return postCheckout(rest);
+        return await postCheckout(rest);
       } catch (e) {
         say(`post-checkout: ${(e as Error).message}`);
         return 0; // never fail the checkout
       }
     case 'worktree-create':
-      return worktreeCreate();
+      return await worktreeCreate();
     case 'worktree-remove':
       try {
-        return worktreeRemove();
+        return await worktreeRemove();
       } catch (e) {
         say(`worktree-remove: ${(e as Error).message}`);
         return 0;
       }
     case 'ensure':
-      return ensure();
+      return await ensure();
     case 'status':
-      return status();
+      return await status();
     case 'prune':
-      return prune(rest);
+      return await prune(rest);
     case undefined:
     case '--help':
     case '-h':
@@ -61,11 +64,12 @@ function main(argv: string[]): number {
   }
 }
 
-let code: number;
-try {
-  code = main(process.argv.slice(2));
-} catch (e) {
-  say(`${(e as Error).message.split('\n')[0]}`);
-  code = 1;
-}
-process.exitCode = code;
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    say(`${(e as Error).message.split('\n')[0]}`);
+    process.exitCode = 1;
+  },
+);

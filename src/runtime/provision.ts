@@ -6,9 +6,10 @@ import { parseEnv } from '../shared/env-file.ts';
 import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts';
 import { RUNTIME_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
-import { envFilePath, findCredentials, loadAnswers, neonCli } from './config.ts';
+import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { listWorktrees, type Checkout } from './git.ts';
-import { connectionString, createBranch, listBranches, NeonCliError, pooledAndDirect, type NeonCli } from './neon.ts';
+import { pooledAndDirect } from './neon.ts';
+import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, type BranchUris, type NeonApi } from './neon-api.ts';
 import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
 import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
@@ -70,10 +71,21 @@ export function writeEnv(co: Checkout, mainRoot: string, envPath: string, base: 
   return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
 }
 
-/** Pooled and direct URLs of a branch from one URI Neon gave us. */
-export function ownBranch(uri: string, endpointId: string | null): OwnBranch & { endpointId: string } {
-  const { direct, pooled, endpointId: ep } = pooledAndDirect(uri, endpointId);
-  return { pooledUrl: pooled, directUrl: direct, endpointId: ep };
+/** A branch's URLs as Neon gave them. */
+export function ownBranch(u: BranchUris): OwnBranch & { endpointId: string } {
+  return { pooledUrl: u.pooled, directUrl: u.direct, endpointId: u.endpointId };
+}
+
+/**
+ * The URLs of a branch we wrote into this env file earlier, without asking Neon: the app's variables hold one form
+ * (or both, with a direct variable); the other is derived only when the file lacks it.
+ */
+function ownFromEnv(text: string, answers: ManifestAnswers, endpointId: string | null): OwnBranch & { endpointId: string } {
+  const env = parseEnv(text);
+  const main = env.get(urlVar(answers))!;
+  const derived = pooledAndDirect(main, endpointId);
+  const direct = answers.directUrlVar ? (env.get(answers.directUrlVar) ?? derived.direct) : answers.pooled ? derived.direct : main;
+  return { pooledUrl: answers.pooled ? main : derived.pooled, directUrl: direct, endpointId: derived.endpointId };
 }
 
 /** The endpoint id a URL value connects to (host name or `options=endpoint=`), or null. */
@@ -81,11 +93,11 @@ export function endpointOf(url: string | undefined | null): string | null {
   return url ? (parsePgUrl(url)?.endpointId ?? null) : null;
 }
 
-export function branchAllowanceMessage(cli: NeonCli, commonDir: string, original: string): string {
+export async function branchAllowanceMessage(api: NeonApi, commonDir: string, original: string): Promise<string> {
   let counts = '';
   let mine = -1;
   try {
-    const all = listBranches(cli);
+    const all = await listBranches(api);
     const ours = all.filter((b) => b.name.startsWith('agents/'));
     mine = ours.filter((b) => b.name.startsWith(`agents/${cloneId(commonDir)}/`)).length;
     counts = ` The project has ${all.length} branches: ${ours.length} agent branches made by create-neon-agents, ${mine} of them from this clone.`;
@@ -125,7 +137,7 @@ function describeSync(rewritten: string[], removed: string[], others: SyncReport
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
-export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcome {
+export async function provision(co: Checkout, opts: ProvisionOptions): Promise<ProvisionOutcome> {
   const answers = loadAnswers(co.root, opts.mainRoot);
   if (!answers) return { status: 'not-configured' };
   const envPath = envFilePath(co.root, answers);
@@ -152,66 +164,80 @@ export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcom
   const inherited: string[] = [];
   try {
     neonName = neonNameFor(co);
-    const cli = neonCli(opts.mainRoot, co.root, creds, answers);
-    const result = withBranchLock(
+    const api = neonApi(opts.mainRoot, co.root, creds, answers);
+    const result = await withBranchLock(
       co.commonDir,
       neonName,
-      () => {
+      async () => {
         const rec = readRecord(co.commonDir, neonName);
         const current = readIfExists(envPath);
-        if (rec) {
+        if (rec && !rec.pending) {
           const live = listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
           if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
             throw new RuntimeError(`Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`, 'conflict');
           }
-          if (rec.projectId !== cli.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${cli.projectId}`, 'conflict');
+          if (rec.projectId !== api.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${api.projectId}`, 'conflict');
           if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
           if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
-            const u = parseEnv(current).get(v)!;
-            return { own: ownBranch(u, rec.endpointId), created: false, reused: true, already: true };
+            return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
           }
           try {
-            const uri = connectionString(cli, rec.branchId, answers.databaseName, answers.roleName);
-            return { own: ownBranch(uri, rec.endpointId), created: false, reused: true, already: false };
+            const uris = await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName);
+            return { own: ownBranch(uris), created: false, reused: true, already: false };
           } catch (e) {
             // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
             // worktree gets a fresh branch rather than no database or, worse, someone else's.
-            if (!(e instanceof NeonCliError && e.failure.kind === 'notfound')) throw e;
+            if (!(e instanceof NeonApiError && e.failure.kind === 'notfound')) throw e;
             say(`Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`);
             deleteRecord(co.commonDir, neonName);
           }
         }
-        let created;
-        try {
-          created = createBranch(cli, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
-        } catch (e) {
-          if (e instanceof NeonCliError && e.failure.kind === 'exists') {
-            throw new RuntimeError(`a Neon branch named ${neonName} already exists in project ${cli.projectId}, and this clone did not create it for this worktree; refusing to attach to it`, 'exists');
-          }
-          if (e instanceof NeonCliError && e.failure.kind === 'limit') throw new RuntimeError(branchAllowanceMessage(cli, co.commonDir, e.failure.message), 'limit');
-          throw e;
-        }
-        const record: BranchRecord = {
+        const base: BranchRecord = {
           neonBranch: neonName,
-          branchId: created.branch.id,
-          projectId: cli.projectId,
-          endpointId: created.endpointId,
+          branchId: '',
+          projectId: api.projectId,
+          endpointId: null,
           gitBranch: branchLabel(co),
           aliases: [],
           worktreePath: co.root,
           baseSha: opts.baseSha ?? null,
           createdAt: new Date().toISOString(),
-          expiresAt: created.branch.expires_at ?? null,
+          expiresAt: null,
         };
-        writeRecord(co.commonDir, record);
-        const uri = created.uri ?? connectionString(cli, created.branch.id, answers.databaseName, answers.roleName);
-        const own = ownBranch(uri, created.endpointId);
-        const pw = parsePgUrl(uri)?.password;
+        // Write-ahead: if Neon's answer to the create is lost (a cut connection, a timeout) and a retry meets
+        // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
+        const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === api.projectId;
+        writeRecord(co.commonDir, { ...base, pending: true });
+        let created;
+        try {
+          created = await createBranch(api, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
+        } catch (e) {
+          if (e instanceof NeonApiError && e.failure.kind === 'exists') {
+            // Sent more than once: the first may have made the branch before its answer was lost.
+            const resent = api.lastAttempts > 1;
+            const found = (await listBranches(api)).find((b) => b.name === neonName);
+            if (found && (adoptable || resent)) {
+              created = { branch: found, endpointId: await endpointOfBranch(api, found.id), uris: null };
+              say(`adopting Neon branch ${neonName}: this clone created it for this worktree, and Neon's first answer was lost`);
+            } else {
+              deleteRecord(co.commonDir, neonName);
+              throw new RuntimeError(`a Neon branch named ${neonName} already exists in project ${api.projectId}, and this clone did not create it for this worktree; refusing to attach to it`, 'exists');
+            }
+          } else {
+            // Unknown outcome (timeout, cut connection): keep the write-ahead record so a retry can adopt it.
+            if (!(e instanceof NeonApiError && (e.failure.kind === 'timeout' || e.failure.kind === 'transient'))) deleteRecord(co.commonDir, neonName);
+            if (e instanceof NeonApiError && e.failure.kind === 'limit') throw new RuntimeError(await branchAllowanceMessage(api, co.commonDir, e.message), 'limit');
+            throw e;
+          }
+        }
+        const uris = created.uris ?? (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
+        const own = ownBranch(uris);
+        writeRecord(co.commonDir, { ...base, branchId: created.branch.id, endpointId: own.endpointId || created.endpointId, expiresAt: created.branch.expires_at ?? null });
+        const pw = parsePgUrl(uris.direct)?.password;
         if (pw) inherited.push(pw);
-        if (!record.endpointId) writeRecord(co.commonDir, { ...record, endpointId: own.endpointId });
         return { own, created: true, reused: false, already: false };
       },
-      cli.lockWaitMs,
+      api.lockWaitMs,
     );
     const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
     const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
@@ -233,7 +259,7 @@ export function provision(co: Checkout, opts: ProvisionOptions): ProvisionOutcom
       try {
         const current = readIfExists(envPath);
         const rec = neonName ? readRecord(co.commonDir, neonName) : null;
-        const keepOwn = current !== null && rec?.worktreePath === co.root && envPointsAt(current, rec, answers);
+        const keepOwn = current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
         const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
         if (!keepOwn) writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment: `no database for this worktree yet (${reason}). Retry: ${hint}`, target });
         syncOtherEnvFiles(co.root, envPath, target, null, answers);

@@ -24,6 +24,11 @@ export interface BranchRecord {
   baseSha: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /**
+   * Written just before the create request and replaced after it: while set, the branch may or may not exist (its
+   * answer was lost), and a 409 on its name means ours to adopt.
+   */
+  pending?: boolean;
 }
 
 export function cloneId(commonDir: string): string {
@@ -105,7 +110,7 @@ function pidAlive(pid: number): boolean {
  * Run `fn` holding the lock for one Neon branch name. A lock whose owner process is gone, or that is older than
  * five minutes, is broken (renamed away first, so two breakers cannot both win).
  */
-export function withBranchLock<T>(commonDir: string, neonBranch: string, fn: () => T, waitMs = 150_000): T {
+export async function withBranchLock<T>(commonDir: string, neonBranch: string, fn: () => T | Promise<T>, waitMs = 150_000): Promise<T> {
   const locks = path.join(neonAgentsDir(commonDir), 'locks');
   fs.mkdirSync(locks, { recursive: true });
   const lock = path.join(locks, key(neonBranch));
@@ -140,12 +145,12 @@ export function withBranchLock<T>(commonDir: string, neonBranch: string, fn: () 
         }
         continue;
       }
-      if (Date.now() > deadline) throw new RuntimeError(`timed out waiting for the lock on Neon branch ${neonBranch} (${lock})`);
-      sleepMs(100);
+      if (Date.now() > deadline) throw new RuntimeError(`timed out waiting for the lock on ${neonBranch.startsWith('worktree:') ? neonBranch : `Neon branch ${neonBranch}`} (${lock})`, 'timeout');
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
   try {
-    return fn();
+    return await fn();
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }

@@ -136,7 +136,7 @@ describe('worktree-create / worktree-remove', () => {
     expect(fs.existsSync(path.join(repo, '.claude/worktrees/broken'))).toBe(false);
     expect(sh(repo, 'git', ['show-ref', '--verify', 'refs/heads/worktree-broken']).code).not.toBe(0);
     const cont = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { onProvisionFailure: 'continue' } });
-    const c = create(cont, JSON.stringify({ name: 'broken' }), { NEON_AGENTS_NEON_BIN: '/nonexistent' });
+    const c = create(cont, JSON.stringify({ name: 'broken' }), { NEON_API_KEY: 'wrong-key' });
     expect(c.code).toBe(0);
     expect(parseEnv(readEnv(path.join(cont, '.claude/worktrees/broken/.env'))!).has('DATABASE_URL')).toBe(false);
   });

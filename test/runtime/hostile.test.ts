@@ -175,7 +175,7 @@ describe('hook time', () => {
     const took = Date.now() - t0;
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/did not finish within 6s \(provisionTimeoutSeconds/);
+    expect(r.stderr).toMatch(/did not finish create branch within 6s .*\(provisionTimeoutSeconds/);
     expect(took).toBeLessThan(20_000);
     expect(fs.existsSync(path.join(repo, '.claude/worktrees/slow'))).toBe(false);
   });

@@ -105,7 +105,7 @@ describe('post-checkout on git worktree add', () => {
     console.log(`8 parallel git worktree add with provisioning: ${ms} ms (${locked} API answers were 423 Locked)`);
   });
 
-  it('fails closed on API 500 and 401 and without a Neon CLI, and git still succeeds', async () => {
+  it('fails closed on API 500 and 401, and git still succeeds; a 503 once is retried', async () => {
     const repo = await makeRepo({ envText: `A=1\nDATABASE_URL=${mainUrl}\n` });
     const check = (name: string, extra: Record<string, string>, pattern: RegExp) => {
       const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...env, ...extra });
@@ -119,34 +119,15 @@ describe('post-checkout on git worktree add', () => {
       return r;
     };
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 500, times: 10 });
-    check('f500', {}, /internal server error/);
+    check('f500', {}, /HTTP 500 internal server error/);
     ln.local.clearFailures();
-    check('f401', { NEON_API_KEY: 'wrong-key' }, /Authentication failed/);
-    check('nocli', { NEON_AGENTS_NEON_BIN: '/nonexistent/neon' }, /not found/i);
-    // A 500 once is retried and then succeeds.
+    check('f401', { NEON_API_KEY: 'wrong-key' }, /HTTP 401 authentication failed/);
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 503, times: 1 });
     const ok = sh(path.join(repo, '.claude/worktrees/f500'), 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
     expect(ok.code, ok.stderr).toBe(0);
     const text = readEnv(path.join(repo, '.claude/worktrees/f500/.env'))!;
     expect(parseEnv(text).get('DATABASE_URL')).toMatch(/pooler/);
     expect(text).not.toMatch(/# neon-agents:/);
-  });
-
-  it('a hanging or garbage-printing CLI is a clear error with nothing half-written', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
-    const fake = path.join(repo, '..', `fake-neon-${path.basename(repo)}`);
-    fs.writeFileSync(fake, '#!/bin/sh\nif [ "$1" = --version ]; then echo 1.9.0; exit 0; fi\necho "<html>oops</html>"\n', { mode: 0o755 });
-    const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'garbage', path.join(repo, '.claude/worktrees/garbage')], { ...env, NEON_AGENTS_NEON_BIN: fake });
-    expect(r.stderr).toMatch(/unexpected output .*Neon CLI 1\.9\.0.*needs >= 2\.14\.0/);
-    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/garbage/.env'))!).has('DATABASE_URL')).toBe(false);
-    ln.local.failNext({ method: 'POST', path: /\/branches$/, hang: true, times: 3 });
-    const t0 = Date.now();
-    const h = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'hang', path.join(repo, '.claude/worktrees/hang')], { ...env, NEON_AGENTS_CLI_TIMEOUT_MS: '2500' });
-    ln.local.clearFailures();
-    expect(h.code).toBe(0);
-    expect(h.stderr).toMatch(/did not answer within/);
-    expect(Date.now() - t0).toBeLessThan(20_000);
-    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/hang/.env'))!).has('DATABASE_URL')).toBe(false);
   });
 
   it('refuses to attach to an existing Neon branch it did not create', async () => {

@@ -1,0 +1,312 @@
+// The Neon API v2, called directly (no Neon CLI process on any path that has a token): the few calls the runtime
+// needs, written against the shapes of Neon's OpenAPI spec (as typed by `@neon/sdk`), with its documented semantics
+// copied rather than its 88 kB bundled: `Authorization: Bearer`, 423/429/5xx retried with full-jitter backoff
+// (250 ms·2^n, capped) and `Retry-After` honoured when sent — but well beyond the SDK's two retries, because Neon
+// answers 423 to every operation that overlaps another in the same project and eight agents start together; the
+// whole call bounded by one deadline; failures classified by HTTP status and Neon's error body, never by wording.
+//
+// Base URL: NEON_API_HOST (the variable the Neon CLI honours; the SDK reads no environment), else Neon's.
+import { RuntimeError } from './util.ts';
+
+export const DEFAULT_API_HOST = 'https://console.neon.tech/api/v2';
+
+export interface NeonApi {
+  baseUrl: string;
+  token: string;
+  projectId: string;
+  /** Epoch ms after which no request starts and no retry waits: the caller fails closed with the reason. */
+  deadline: number;
+  budgetSeconds: number;
+  /** Longest one request may take (ms). */
+  requestTimeoutMs: number;
+  /** How long to wait for another process's lock on the same branch. */
+  lockWaitMs: number;
+  /** Requests sent by this process. */
+  sent: number;
+  /** How many times the last call was sent (> 1: a create's first answer may have been lost). */
+  lastAttempts: number;
+}
+
+export type FailureKind = 'exists' | 'auth' | 'limit' | 'transient' | 'timeout' | 'notfound' | 'unexpected' | 'other';
+
+export class NeonApiError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly failure: { kind: FailureKind; status: number | null; code?: string },
+  ) {
+    super(message, failure.kind);
+  }
+}
+
+function apiBase(): string {
+  return (process.env.NEON_API_HOST || DEFAULT_API_HOST).replace(/\/+$/, '');
+}
+
+export function makeApi(token: string, projectId: string, deadline: number, budgetSeconds: number): NeonApi {
+  return {
+    baseUrl: apiBase(),
+    token,
+    projectId,
+    deadline,
+    budgetSeconds,
+    requestTimeoutMs: Number(process.env.NEON_AGENTS_REQUEST_TIMEOUT_MS ?? 30_000),
+    lockWaitMs: Math.max(1000, deadline - Date.now()),
+    sent: 0,
+    lastAttempts: 0,
+  };
+}
+
+// What the SDK retries (423, 429, 503), plus the gateway answers a proxy gives while Neon restarts (408, 502, 504,
+// Cloudflare's 52x). A 500 is Neon's own error: not retried, reported.
+const RETRYABLE = new Set([408, 423, 429, 502, 503, 504, 520, 522, 524]);
+
+function classify(status: number, body: { message?: string; code?: string } | null): FailureKind {
+  const code = body?.code ?? '';
+  const msg = body?.message ?? '';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'notfound';
+  if (status === 409) return 'exists';
+  if (code === 'BRANCHES_LIMIT_EXCEEDED' || (status === 422 && /limit/i.test(msg))) return 'limit';
+  if (RETRYABLE.has(status) || (status === 422 && /not ready/i.test(msg))) return 'transient';
+  return 'other';
+}
+
+/** Seconds or an HTTP date; null when absent or unreadable. */
+function retryAfterMs(h: string | null): number | null {
+  if (!h) return null;
+  if (/^\d+(\.\d+)?$/.test(h.trim())) return Number(h) * 1000;
+  const t = Date.parse(h);
+  return Number.isNaN(t) ? null : Math.max(0, t - Date.now());
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function outOfTime(api: NeonApi, what: string, last: string): never {
+  throw new NeonApiError(
+    `Neon did not finish ${what} within ${api.budgetSeconds}s${last ? ` (last answer: ${last})` : ''} (provisionTimeoutSeconds in .claude/neon-agents.json), so this checkout gets no database rather than a late one`,
+    { kind: 'timeout', status: null },
+  );
+}
+
+/**
+ * One API call, retried while Neon says "later" (423, 429, 5xx, a dropped connection, a cut-off answer) until the
+ * deadline. Returns the parsed JSON body (null for an empty one).
+ */
+export async function request<T = any>(api: NeonApi, method: string, path: string, body?: unknown, what = `${method} ${path.split('?')[0]}`): Promise<T> {
+  const base = Number(process.env.NEON_AGENTS_RETRY_BASE_MS ?? 250);
+  let last = '';
+  for (let attempt = 0; ; attempt++) {
+    const left = api.deadline - Date.now();
+    if (left < 250) outOfTime(api, what, last);
+    let res: Response;
+    let text: string;
+    try {
+      api.sent++;
+      api.lastAttempts = attempt + 1;
+      if (process.env.NEON_AGENTS_TRACE) process.stderr.write(`neon-agents: trace ${method} ${path}\n`);
+      res = await fetch(`${api.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${api.token}`,
+          accept: 'application/json',
+          'user-agent': 'create-neon-agents-runtime',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(Math.min(api.requestTimeoutMs, left)),
+      });
+      text = await res.text();
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      last = err.name === 'TimeoutError' ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s` : `${err.cause?.code ?? err.message}`;
+      await pause(api, what, last, attempt, base, null);
+      continue;
+    }
+    let data: any = null;
+    let parsed = true;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        parsed = false;
+      }
+    }
+    if (res.ok) {
+      if (parsed) return data as T;
+      last = `HTTP ${res.status} with a cut-off or non-JSON body`;
+      await pause(api, what, last, attempt, base, null);
+      continue;
+    }
+    const info = parsed && data && typeof data === 'object' ? (data as { message?: string; code?: string }) : null;
+    const kind = classify(res.status, info);
+    last = `HTTP ${res.status}${info?.message ? ` ${info.message}` : ''}`;
+    if (kind === 'transient') {
+      await pause(api, what, last, attempt, base, retryAfterMs(res.headers.get('retry-after')));
+      continue;
+    }
+    throw new NeonApiError(`Neon API ${what}: ${last}`, { kind, status: res.status, code: info?.code });
+  }
+}
+
+async function pause(api: NeonApi, what: string, last: string, attempt: number, base: number, retryAfter: number | null): Promise<void> {
+  const cap = 8000;
+  const wait = retryAfter ?? Math.random() * Math.min(cap, base * 2 ** Math.min(attempt, 10)) + 50;
+  if (Date.now() + wait >= api.deadline - 250) outOfTime(api, what, last);
+  await sleep(wait);
+}
+
+// ---- The calls -------------------------------------------------------------------------------------------------
+
+export interface BranchInfo {
+  id: string;
+  name: string;
+  default?: boolean;
+  protected?: boolean;
+  parent_id?: string;
+  created_at?: string;
+  expires_at?: string;
+}
+
+interface ConnectionDetails {
+  connection_uri: string;
+  connection_parameters: { database: string; role: string; password?: string; host: string; pooler_host?: string };
+}
+
+export interface BranchUris {
+  direct: string;
+  pooled: string;
+  endpointId: string;
+}
+
+export interface CreateResult {
+  branch: BranchInfo;
+  endpointId: string | null;
+  /** From `connection_uris`, when there was exactly one database/role (or the configured one). */
+  uris: BranchUris | null;
+}
+
+const P = (api: NeonApi) => `/projects/${encodeURIComponent(api.projectId)}`;
+
+/**
+ * The pooled URI is the direct one with `host` replaced by `connection_parameters.pooler_host` (as the SDK does):
+ * we never build a host name ourselves.
+ */
+export function urisFrom(c: ConnectionDetails, endpointId: string): BranchUris {
+  const direct = c.connection_uri;
+  const host = c.connection_parameters?.host;
+  const poolerHost = c.connection_parameters?.pooler_host;
+  let pooled = direct;
+  if (host && poolerHost) {
+    if (direct.includes(`@${host}`)) pooled = direct.replace(`@${host}`, `@${poolerHost}`);
+    else if (host.includes('?')) {
+      // A host that carries routing options (`127.0.0.1:5432?options=endpoint%3Dep-…`, for clients without SNI):
+      // swap the host:port and those options.
+      const h = new URL(`postgresql://${host}`);
+      const ph = new URL(`postgresql://${poolerHost}`);
+      const u = new URL(direct);
+      if (u.host === h.host) {
+        u.host = ph.host;
+        for (const [k, v] of ph.searchParams) u.searchParams.set(k, v);
+        pooled = u.toString();
+      }
+    }
+  }
+  return { direct: withSsl(direct), pooled: withSsl(pooled), endpointId };
+}
+
+function withSsl(uri: string): string {
+  return /[?&]sslmode=/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}sslmode=require`;
+}
+
+function unexpected(what: string, data: unknown): never {
+  throw new NeonApiError(`unexpected answer from the Neon API to ${what}: ${JSON.stringify(data)?.slice(0, 160)}`, { kind: 'unexpected', status: null });
+}
+
+export async function listBranches(api: NeonApi): Promise<BranchInfo[]> {
+  const out: BranchInfo[] = [];
+  let cursor = '';
+  for (let page = 0; page < 100; page++) {
+    const data = await request<{ branches?: BranchInfo[]; pagination?: { next?: string } }>(api, 'GET', `${P(api)}/branches?limit=400${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, 'list branches');
+    if (!data || !Array.isArray(data.branches)) unexpected('list branches', data);
+    out.push(...data.branches);
+    cursor = data.pagination?.next ?? '';
+    if (!cursor) break;
+  }
+  return out;
+}
+
+export async function getBranch(api: NeonApi, branchId: string): Promise<BranchInfo> {
+  const data = await request<{ branch?: BranchInfo }>(api, 'GET', `${P(api)}/branches/${encodeURIComponent(branchId)}`, undefined, 'get branch');
+  if (!data?.branch?.id) unexpected('get branch', data);
+  return data.branch;
+}
+
+export async function deleteBranch(api: NeonApi, branchId: string): Promise<void> {
+  // 204 when it is already gone: fine.
+  await request(api, 'DELETE', `${P(api)}/branches/${encodeURIComponent(branchId)}`, undefined, 'delete branch');
+}
+
+/** A parent given by name is looked up (one request); an id (`br-…`) or the default (omitted) costs nothing. */
+async function parentId(api: NeonApi, parent: string | null): Promise<string | null> {
+  if (!parent) return null;
+  if (/^br-[a-z0-9-]+$/.test(parent)) return parent;
+  const found = (await listBranches(api)).find((b) => b.name === parent);
+  if (!found) throw new NeonApiError(`the parent branch ${JSON.stringify(parent)} does not exist in project ${api.projectId} (parentBranch in .claude/neon-agents.json)`, { kind: 'notfound', status: 404 });
+  return found.id;
+}
+
+/** Create a branch with a read-write endpoint and an expiry: one request (two with a parent given by name). */
+export async function createBranch(api: NeonApi, name: string, parent: string | null, expiresAt: string | null, db: string | null, role: string | null): Promise<CreateResult> {
+  const pid = await parentId(api, parent);
+  const branch: Record<string, unknown> = { name };
+  if (pid) branch.parent_id = pid;
+  if (expiresAt) branch.expires_at = expiresAt;
+  const data = await request<Record<string, any>>(api, 'POST', `${P(api)}/branches`, { branch, endpoints: [{ type: 'read_write' }] }, 'create branch');
+  const b = data?.branch as BranchInfo | undefined;
+  if (!b || typeof b.id !== 'string' || typeof b.name !== 'string') unexpected('create branch', data);
+  if (b.name !== name) unexpected('create branch (it returned another branch)', data);
+  const endpoints = Array.isArray(data.endpoints) ? (data.endpoints as { id: string; type: string }[]) : [];
+  const ep = endpoints.find((e) => e.type === 'read_write') ?? endpoints[0];
+  const list = Array.isArray(data.connection_uris) ? (data.connection_uris as ConnectionDetails[]) : [];
+  const fit = list.filter((u) => (!db || u.connection_parameters?.database === db) && (!role || u.connection_parameters?.role === role));
+  const uris = fit.length === 1 && typeof fit[0]!.connection_uri === 'string' && ep ? urisFrom(fit[0]!, ep.id) : null;
+  return { branch: b, endpointId: ep?.id ?? null, uris };
+}
+
+/** The branch's read-write endpoint id. */
+export async function endpointOfBranch(api: NeonApi, branchId: string): Promise<string | null> {
+  const data = await request<{ endpoints?: { id: string; type: string }[] }>(api, 'GET', `${P(api)}/branches/${encodeURIComponent(branchId)}/endpoints`, undefined, 'list endpoints');
+  const eps = Array.isArray(data?.endpoints) ? data.endpoints : [];
+  return (eps.find((e) => e.type === 'read_write') ?? eps[0])?.id ?? null;
+}
+
+/** Database and role names: the configured ones, else the branch's only ones. */
+async function dbAndRole(api: NeonApi, branchId: string, db: string | null, role: string | null): Promise<[string, string]> {
+  const b = `${P(api)}/branches/${encodeURIComponent(branchId)}`;
+  const [dbs, roles] = await Promise.all([
+    db ? null : request<{ databases?: { name: string }[] }>(api, 'GET', `${b}/databases`, undefined, 'list databases'),
+    role ? null : request<{ roles?: { name: string }[] }>(api, 'GET', `${b}/roles`, undefined, 'list roles'),
+  ]);
+  const pick = (given: string | null, list: { name: string }[] | undefined, what: string, key: string): string => {
+    if (given) return given;
+    const names = (list ?? []).map((x) => x.name).filter((n) => n !== 'cloud_admin');
+    if (names.length === 1) return names[0]!;
+    throw new NeonApiError(`the branch has ${names.length} ${what}s (${names.join(', ')}): set "${key}" in .claude/neon-agents.json (re-run create-neon-agents) to pick one`, { kind: 'other', status: null });
+  };
+  return [pick(db, dbs?.databases, 'database', 'databaseName'), pick(role, roles?.roles, 'role', 'roleName')];
+}
+
+/** Direct and pooled URIs of an existing branch (`connection_uri`, both forms at once). */
+export async function branchUris(api: NeonApi, branchId: string, endpointId: string | null, db: string | null, role: string | null): Promise<BranchUris> {
+  const [d, r] = await dbAndRole(api, branchId, db, role);
+  const q = (pooled: boolean) =>
+    `${P(api)}/connection_uri?branch_id=${encodeURIComponent(branchId)}&database_name=${encodeURIComponent(d)}&role_name=${encodeURIComponent(r)}&pooled=${pooled}${endpointId ? `&endpoint_id=${encodeURIComponent(endpointId)}` : ''}`;
+  const [direct, pooled] = await Promise.all([
+    request<{ uri?: string }>(api, 'GET', q(false), undefined, 'connection_uri'),
+    request<{ uri?: string }>(api, 'GET', q(true), undefined, 'connection_uri'),
+  ]);
+  if (typeof direct?.uri !== 'string' || !/^postgres(ql)?:\/\//.test(direct.uri)) unexpected('connection_uri', direct);
+  if (typeof pooled?.uri !== 'string' || !/^postgres(ql)?:\/\//.test(pooled.uri)) unexpected('connection_uri', pooled);
+  const ep = endpointId ?? (await endpointOfBranch(api, branchId)) ?? '';
+  return { direct: withSsl(direct.uri), pooled: withSsl(pooled.uri), endpointId: ep };
+}

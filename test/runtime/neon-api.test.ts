@@ -1,0 +1,128 @@
+// The runtime talks to the Neon API itself (issue 14): no Neon CLI process with a key, the CLI login's token used
+// as it is (the CLI started once only to refresh it), and every odd answer ends in a working URL or fails closed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/shared/env-file.ts';
+import { makeRepo, readEnv, sh, tmpdir, useRuntimeNeon } from './helpers.ts';
+
+const neon = useRuntimeNeon();
+const ln = neon.ln;
+let env: Record<string, string>;
+let mainUrl: string;
+beforeAll(() => {
+  env = neon.env();
+  mainUrl = neon.mainUrl();
+});
+
+/** A `neon` that records each start (and, for `me`, runs `onMe`): it must never run with a key. */
+function recordingNeon(onMe = ''): { bin: string; dir: string; log: string } {
+  const dir = tmpdir('na-fakecli-');
+  const log = path.join(dir, 'calls.log');
+  const bin = path.join(dir, 'neon');
+  fs.writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${log}'\nif [ "$1" = me ]; then ${onMe || ':'}; fi\necho '{}'\n`, { mode: 0o755 });
+  return { bin, dir, log };
+}
+
+const add = (repo: string, name: string, extra: Record<string, string> = {}) =>
+  sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...env, ...extra });
+const urlIn = (repo: string, name: string) => parseEnv(readEnv(path.join(repo, `.claude/worktrees/${name}/.env`)) ?? '').get('DATABASE_URL');
+
+describe('the Neon API, directly', () => {
+  it('with a key, no Neon CLI process is ever started (a recording neon first on PATH and as NEON_AGENTS_NEON_BIN)', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const fake = recordingNeon();
+    const extra = { PATH: `${fake.dir}:${process.env.PATH}`, NEON_AGENTS_NEON_BIN: fake.bin };
+    const before = ln.local.requests.length;
+    const r = add(repo, 'nocli', extra);
+    expect(r.stderr).toMatch(/created Neon branch/);
+    const url = urlIn(repo, 'nocli')!;
+    expect((await ln.query(url, 'select 1 as one'))[0].one).toBe(1);
+    const wt = path.join(repo, '.claude/worktrees/nocli');
+    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...env, ...extra }).code).toBe(0);
+    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], { ...env, ...extra }).code).toBe(0);
+    expect(fs.existsSync(fake.log)).toBe(false);
+    // A new worktree cost one request: the create (its answer carries the connection URIs).
+    const creates = ln.local.requests.slice(before).filter((q) => q.method === 'POST' && /\/branches$/.test(q.path));
+    expect(creates).toHaveLength(1);
+  });
+
+  it('the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon\'s answer', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
+    add(repo, 'forms');
+    const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/forms/.env'))!);
+    expect(e.get('DATABASE_URL')).toMatch(/-pooler/);
+    expect(e.get('DIRECT_URL')).not.toMatch(/-pooler/);
+    const c0 = ln.local.connections.length;
+    await ln.query(e.get('DATABASE_URL')!, 'select 1');
+    await ln.query(e.get('DIRECT_URL')!, 'select 1');
+    const seen = ln.local.connections.slice(c0);
+    expect(seen.map((c: { pooled: boolean }) => c.pooled)).toEqual([true, false]);
+  });
+
+  it('423 storms with and without Retry-After, and 429, end in a working URL', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 423, times: 4 });
+    expect(add(repo, 'locked').stderr).toMatch(/created Neon branch/);
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 423, times: 2, retryAfter: '1' });
+    const t0 = Date.now();
+    expect(add(repo, 'later').stderr).toMatch(/created Neon branch/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // it waited as told
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 429, times: 3 });
+    expect(add(repo, 'limited').stderr).toMatch(/created Neon branch/);
+    for (const n of ['locked', 'later', 'limited']) expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
+  });
+
+  it('a cut-off answer, a lost answer and a hanging request end in a working URL, adopting only our own branch', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 201, rawBody: '{"branch":{"id":"br-cut', times: 1 });
+    expect(add(repo, 'cut').stderr).toMatch(/created Neon branch/);
+    // The create happens, but its answer never arrives: the retry meets "already exists" and adopts it.
+    const n0 = (await ln.local.listBranches()).length;
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, dropAnswer: true, times: 1 });
+    const lost = add(repo, 'lost');
+    expect(lost.stderr).toMatch(/adopting Neon branch .*answer was lost/);
+    expect((await ln.local.listBranches()).length).toBe(n0 + 1);
+    ln.local.failNext({ method: 'POST', path: /\/branches$/, hang: true, times: 1 });
+    expect(add(repo, 'hung', { NEON_AGENTS_REQUEST_TIMEOUT_MS: '1500' }).stderr).toMatch(/created Neon branch/);
+    for (const n of ['cut', 'lost', 'hung']) expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
+  });
+});
+
+describe('the Neon CLI login', () => {
+  // No key anywhere (an empty NEON_API_KEY counts as none): only the login.
+  const loginEnv = (home: string, fake: { bin: string; dir: string }) => ({ NEON_API_KEY: '', NEON_CONFIG_DIR: path.join(home, 'neon'), NEON_AGENTS_NEON_BIN: fake.bin, PATH: `${fake.dir}:${process.env.PATH}` });
+  const writeLogin = (home: string, expiresAt: number) => {
+    fs.mkdirSync(path.join(home, 'neon'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'neon', 'credentials.json'), JSON.stringify({ access_token: ln.local.apiKey, refresh_token: 'r', token_type: 'bearer', expires_at: expiresAt, type: 'oauth' }), { mode: 0o600 });
+  };
+
+  it('a stored token works without a key, and no CLI is started', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const home = tmpdir('na-login-');
+    writeLogin(home, Date.now() + 3_600_000);
+    const fake = recordingNeon();
+    const r = add(repo, 'login', loginEnv(home, fake));
+    expect(r.stderr).toMatch(/created Neon branch/);
+    const st = sh(path.join(repo, '.claude/worktrees/login'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...env, ...loginEnv(home, fake) });
+    expect(st.stdout).toMatch(/credentials: +cli-login/);
+    expect(fs.existsSync(fake.log)).toBe(false);
+  });
+
+  it('an expired token is refreshed through exactly one CLI run, then read again; a failed refresh fails closed', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const home = tmpdir('na-login-');
+    writeLogin(home, Date.now() - 1000);
+    const file = path.join(home, 'neon', 'credentials.json');
+    // The fake CLI "refreshes" the way the real one does: a new expires_at in the same file.
+    const fake = recordingNeon(`node -e "const f='${file}';const j=require(f);j.expires_at=Date.now()+3600000;require('fs').writeFileSync(f,JSON.stringify(j))"`);
+    const r = add(repo, 'refresh', loginEnv(home, fake));
+    expect(r.stderr).toMatch(/created Neon branch/);
+    expect(fs.readFileSync(fake.log, 'utf8').trim().split('\n')).toEqual(['me --output json --no-analytics']);
+    writeLogin(home, Date.now() - 1000);
+    const dead = recordingNeon('exit 1');
+    const f = add(repo, 'dead', loginEnv(home, dead));
+    expect(f.stderr).toMatch(/FAILED .*Neon CLI login has expired .*neon auth/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/dead/.env'))!).has('DATABASE_URL')).toBe(false);
+  });
+});
