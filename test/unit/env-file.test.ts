@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatEnvValue, parseEnv, setEnvValues, tokenizeEnv } from '../../src/shared/env-file.ts';
 
+
 describe('parseEnv', () => {
   it('reads dotenv syntax', () => {
     const text = [
@@ -54,10 +55,17 @@ describe('parseEnv', () => {
 
 describe('setEnvValues', () => {
   it('replaces in place, keeping comments, export and the rest of the line', () => {
+    // The separator becomes `=`: `DATABASE_URL = …` is a command to a shell sourcing the file (was kept before).
     const t = '# db\nexport DATABASE_URL = "postgres://old" # main\nOTHER=1\n';
     expect(setEnvValues(t, { DATABASE_URL: 'postgres://u:p@h/db?sslmode=require' })).toBe(
-      '# db\nexport DATABASE_URL = "postgres://u:p@h/db?sslmode=require" # main\nOTHER=1\n', // its quotes kept
+      '# db\nexport DATABASE_URL="postgres://u:p@h/db?sslmode=require" # main\nOTHER=1\n', // its quotes kept
     );
+  });
+
+  it('leaves a line alone when it already reads as the value', () => {
+    for (const t of ['A="x"\n', "export A = 'x' # c\n", 'A=x\nA=x', "\uFEFFA='x'\r\n"]) expect(setEnvValues(t, { A: 'x' })).toBe(t);
+    // dotenv reads `A: 'x'` as x but Node does not read it at all: rewritten so that both do.
+    expect(setEnvValues("A: 'x'\r\nB=1", { A: 'x' })).toBe("A='x'\r\nB=1");
   });
 
   it('removes later duplicates and null keys, and keeps CRLF', () => {
@@ -92,9 +100,11 @@ describe('setEnvValues', () => {
     expect(formatEnvValue('has space')).toBe("'has space'");
     expect(formatEnvValue('a#b')).toBe("'a#b'");
     expect(formatEnvValue("it's")).toBe('"it\'s"');
-    expect(formatEnvValue('$HOME')).toBe("'$HOME'");
-    for (const v of ['', 'a\nb', "x'y\"z", 'back\\slash', 'cr\rhere', "q'\"`\\", ' lead', 'trail ', 'tab\tx'])
+    expect(formatEnvValue('$(id)')).toBe("'$(id)'");
+    for (const v of ['', 'a\nb', 'back\\slash', ' lead', 'trail ', 'tab\tx', "it's \\o/"])
       expect(parseEnv(`K=${formatEnvValue(v)}`).get('K')).toBe(v);
+    // These used to be written with backticks or escapes that sh, Node or Next.js read differently: refused now.
+    for (const v of ['$HOME', "x'y\"z", 'cr\rhere', "q'\"`\\", 'trail\\']) expect(() => formatEnvValue(v)).toThrow();
   });
 
   it('rejects invalid keys', () => {
@@ -166,27 +176,50 @@ describe('setEnvValues (property)', () => {
         const text = raws.map((b) => b.prefix + b.value + b.suffix + b.end).join('');
         // A text without any line break is written with LF.
         if (!text.includes('\n')) eol = '\n';
-        const out = setEnvValues(text, values, withHeader ? { header: 'managed' } : {});
+        let out: string;
+        try {
+          out = setEnvValues(text, values, withHeader ? { header: 'managed' } : {});
+        } catch (e) {
+          // Refused (a value no quoting carries faithfully, or readers disagreeing): named, never half-written.
+          expect((e as Error).message).toMatch(new RegExp(`cannot (write|remove) (${Object.keys(values).join('|')})`));
+          return;
+        }
 
-        // Rebuild the expected output: untouched blocks verbatim, first owned block with a new value, duplicates gone.
+        // Untouched blocks verbatim and in order; the first owned block rewritten (or kept when it already reads as
+        // the value), duplicates and removed keys gone.
         const seen = new Set<string>();
-        let expected = '';
+        const kept = new Set<string>(); // already read as the value: all its lines stay
+        let pos = 0;
         for (const b of raws) {
-          if (b.key === undefined || !(b.key in values)) {
-            expected += b.prefix + b.value + b.suffix + b.end;
+          const raw = b.prefix + b.value + b.suffix + b.end;
+          if (b.key === undefined || !(b.key in values) || kept.has(b.key)) {
+            expect(out.startsWith(raw, pos)).toBe(true);
+            pos += raw.length;
             continue;
           }
           const v = values[b.key];
           if (v === null || seen.has(b.key)) continue;
           seen.add(b.key);
-          const q = b.value[0] === '"' || b.value[0] === "'" ? b.value[0] : undefined; // the line's own quotes are kept
-          expected += b.prefix + formatEnvValue(v, eol as '\n' | '\r\n', q) + b.suffix + b.end;
+          if (out.startsWith(raw, pos) && parseEnv(text).get(b.key) === v) {
+            kept.add(b.key);
+            pos += raw.length;
+            continue;
+          }
+          // The rewritten assignment: `KEY=` (after its indentation and `export `), the value, the line's comment.
+          let end = pos;
+          for (let n = (v.match(/\n/g) ?? []).length + (b.end ? 1 : 0); n > 0; n--) end = out.indexOf('\n', end) + 1;
+          if (!b.end) end = Math.max(end, out.length);
+          const line = out.slice(pos, end);
+          expect(line).toMatch(new RegExp(`^[ ]*(export )?${b.key}=`));
+          expect(parseEnv(line).get(b.key)).toBe(v);
+          pos = end;
         }
+        const expected = out.slice(0, pos);
         expect(out.startsWith(expected)).toBe(true);
         const tail = out.slice(expected.length);
         // Whatever follows only appends keys that were missing (plus the line break and header).
         const appended = parseEnv(tail);
-        for (const k of appended.keys()) expect(raws.some((b) => b.key === k)).toBe(false);
+        for (const k of appended.keys()) expect(raws.some((b) => b.key === k) && !kept.has(k)).toBe(false);
 
         const parsed = parseEnv(out);
         const before = parseEnv(text);
@@ -206,7 +239,12 @@ describe('setEnvValues (property)', () => {
     fc.assert(
       fc.property(fileArb, fc.dictionary(keyArb, valueArb, { maxKeys: 3 }), ({ blocks, eol }, values) => {
         const text = blocks.map((b) => b.prefix + b.value.replace(/\n/g, eol) + b.suffix + eol).join('');
-        const once = setEnvValues(text, values);
+        let once: string;
+        try {
+          once = setEnvValues(text, values);
+        } catch {
+          return;
+        }
         expect(setEnvValues(once, values)).toBe(once);
       }),
       { numRuns: 200 },
