@@ -86,6 +86,27 @@ export function replaceEnvFile(file: string, text: string, label = path.basename
   }
 }
 
+/**
+ * Compute a file's new text; when the editor refuses (a value no reader agrees on, a file dotenv and Node read
+ * differently), the file is deleted instead — a file we cannot edit safely must not keep the main checkout's values.
+ */
+export function editOrDelete<T extends { text: string }>(file: string, label: string, compute: () => T): T | null {
+  try {
+    return compute();
+  } catch (e) {
+    if (e instanceof RuntimeError) throw e;
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      /* judged below */
+    }
+    if (fs.existsSync(file)) {
+      throw new RuntimeError(`could not edit or delete ${label} (${(e as Error).message}): it STILL HOLDS the main checkout's values — do not use this worktree`, 'unsafe-env');
+    }
+    throw new RuntimeError(`could not edit ${label} safely (${(e as Error).message}), so it was deleted: fix that line in the main checkout's file, then run ensure`, 'env-write');
+  }
+}
+
 export interface EnvWriteOptions {
   /** A `# neon-agents:` comment to append (why there is no database, and how to retry). */
   comment?: string;
@@ -169,7 +190,7 @@ export function syncOtherEnvFiles(wt: string, configured: string, target: Target
         if (value !== undefined && reachesTarget(k, value, target, own ? (parsePgUrl(own.directUrl)?.endpointId ?? null) : null)) pinned[k] = ownOf(k);
       }
     }
-    const r = retargetEnv(stripOurComments(text), target, own, pinned);
+    const r = editOrDelete(file, path.relative(wt, file), () => retargetEnv(stripOurComments(text), target, own, pinned))!;
     for (const k of Object.keys(pinned)) if (k !== 'NEON_API_KEY') (pinned[k] === null ? r.removed.push({ key: k, why: 'no branch' }) : r.rewritten.push(k));
     if (r.text === text) continue;
     replaceEnvFile(file, r.text, path.relative(wt, file));

@@ -11,7 +11,7 @@ import { listWorktrees, type Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
 import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, type BranchUris, type NeonApi } from './neon-api.ts';
 import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
-import { envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
+import { editOrDelete, envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
 import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
 
 /** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
@@ -66,8 +66,9 @@ export interface EnvWrite {
  */
 export function writeEnv(co: Checkout, mainRoot: string, envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): { rewritten: string[]; removed: string[] } {
   const target = w.target ?? sharedTarget(co.commonDir, mainRoot, answers);
-  const r = envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled });
-  replaceEnvFile(envPath, r.text, path.relative(co.root, envPath) || path.basename(envPath));
+  const label = path.relative(co.root, envPath) || path.basename(envPath);
+  const r = editOrDelete(envPath, label, () => envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled }))!;
+  replaceEnvFile(envPath, r.text, label);
   return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
 }
 
