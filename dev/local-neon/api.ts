@@ -61,6 +61,14 @@ export interface ApiContext {
   requests: RequestLogEntry[];
   failRules: Array<FailRule & { remaining: number }>;
   onRequest?: (entry: RequestLogEntry) => void;
+  /** A latency model: how long a branch creation takes before it is answered (0: as fast as PostgreSQL allows). */
+  createLatencyMs?: number;
+  /** While a branch creation runs, answer the next one in the same project 423 (as Neon does for overlapping operations). */
+  lockOverlapping?: boolean;
+  /** Send `Retry-After: <seconds>` with those 423s (Neon documents none). */
+  retryAfterOnLock?: string;
+  /** Per project: when its running branch operation ends. */
+  busyUntil?: Map<string, number>;
 }
 
 // ------------------------------------------------------------------ serialisers (OpenAPI-required fields)
@@ -269,6 +277,7 @@ export function createApiServer(ctx: ApiContext): http.Server {
       finish(result.status, result.body);
     })().catch((err: unknown) => {
       if (err instanceof ApiError) {
+        for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
         finish(err.status, { code: err.code, message: err.message, request_id: requestId });
       } else {
         finish(500, { code: '', message: `internal server error: ${(err as Error)?.message ?? err}`, request_id: requestId });
@@ -390,6 +399,15 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
       };
     }
     if (method === 'POST') {
+      if (ctx.lockOverlapping) {
+        ctx.busyUntil ??= new Map();
+        if ((ctx.busyUntil.get(project.id) ?? 0) > Date.now()) {
+          await readBody(req).catch(() => undefined);
+          throw new ApiError(423, DEFAULT_MESSAGES[423]!, '', ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined);
+        }
+        ctx.busyUntil.set(project.id, Date.now() + (ctx.createLatencyMs ?? 0) + 50);
+      }
+      if (ctx.createLatencyMs) await new Promise((r) => setTimeout(r, ctx.createLatencyMs));
       const body = (await readBody(req)) as { branch?: Record<string, unknown>; endpoints?: unknown };
       const b = (body.branch ?? {}) as Parameters<Emulator['createBranch']>[1];
       const eps = Array.isArray(body.endpoints) ? (body.endpoints as Parameters<Emulator['createBranch']>[2]) : [];

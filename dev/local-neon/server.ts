@@ -41,6 +41,14 @@ export interface LocalNeonOptions {
   lockWaitMs?: number;
   /** What to do when the parent still has sessions: `locked` → 423 (default), `terminate` → end them. */
   busyParent?: 'locked' | 'terminate';
+  /**
+   * A latency model for branch creation: answer after this many ms (Neon's own figure for a branch is "about a
+   * second"; default 0). With `lockOverlapping`, a creation in a project whose previous one still runs gets Neon's
+   * 423 "conflicting operations" answer (with `Retry-After: retryAfterOnLock` when set; Neon documents none).
+   */
+  createLatencyMs?: number;
+  lockOverlapping?: boolean;
+  retryAfterOnLock?: string;
   /** Furthest allowed `expires_at` (default 30 days, as Neon). */
   maxExpiryDays?: number;
   /** As root, the OS user PostgreSQL runs as (default `postgres`, created with groupadd/useradd if missing). */
@@ -228,6 +236,9 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
       requests: [],
       failRules: [],
       onRequest: options.onRequest,
+      createLatencyMs: options.createLatencyMs,
+      lockOverlapping: options.lockOverlapping,
+      retryAfterOnLock: options.retryAfterOnLock,
     };
     const srv = createApiServer(ctx);
     server = srv;
