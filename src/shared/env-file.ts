@@ -430,15 +430,22 @@ export function setEnvValues(text: string, values: Record<string, string | null>
   }
   if (missing.length) {
     const before = readAll(out);
-    if (out.length > bomLength(out) && !out.endsWith('\n')) out += eol;
+    let header = '';
     if (opts.header) {
-      for (const h of opts.header.split(/\r?\n/)) out += (h.startsWith('#') ? h : `# ${h}`.trimEnd()) + eol;
+      for (const h of opts.header.split(/\r?\n/)) header += (h.startsWith('#') ? h : `# ${h}`.trimEnd()) + eol;
     }
     for (const [k, v] of missing) {
       const want = new Map<string, string | null>([[k, v]]);
-      const ok = formsOf(v, eol).map((f) => `${out}${k}=${f}${eol}`).find((t) => faithful(before, readAll(t), want));
+      const bom = out.slice(0, bomLength(out));
+      const body = out.slice(bom.length);
+      const sep = body.length && !body.endsWith('\n') ? eol : '';
+      // At the end, as people add keys; else at the top, where no earlier line's quote can swallow it (dotenv reads
+      // `A='\'` and a later `X='…'` as one value spanning both lines).
+      const candidates = formsOf(v, eol).flatMap((f) => [`${out}${sep}${header}${k}=${f}${eol}`, `${bom}${header}${k}=${f}${eol}${body}`]);
+      const ok = candidates.find((t) => faithful(before, readAll(t), want));
       if (ok === undefined) throw cannotEdit(k, DISAGREE);
       out = ok;
+      header = '';
       Object.assign(before, readAll(out));
     }
   }

@@ -250,4 +250,11 @@ describe('setEnvValues (property)', () => {
       { numRuns: 200 },
     );
   });
+
+  it("a new key goes to the top when appending it would join an earlier single-quoted value (fast-check's counterexample)", () => {
+    // dotenv reads `A='\\'` alone as A=\, but `A='\\'` followed by `X='#\``'` as one value spanning both lines.
+    const out = setEnvValues("A='\\'", { X_1: '#`' });
+    expect(out).toBe("X_1='#`'\nA='\\'");
+    expect(Object.fromEntries(parseEnv(out))).toEqual({ X_1: '#`', A: '\\' });
+  });
 });
