@@ -259,6 +259,23 @@ function commitsBeyondBase(wtOrMain: string, branch: string | undefined, base: s
   }
 }
 
+/**
+ * The env files we wrote are untracked, and where the base commit's .gitignore does not ignore them (a worktree from
+ * before the setup was pushed, or a `!.env` negation) git would keep the worktree as "dirty" for them alone. When
+ * they are all that is left, they go first: their values are regenerable and the main checkout keeps its own.
+ */
+function dropEnvFilesIfAllThatIsLeft(wt: string): void {
+  let out = '';
+  try {
+    out = git(wt, ['status', '--porcelain', '-z', '--untracked-files=all']);
+  } catch {
+    return;
+  }
+  const entries = out.split('\0').filter(Boolean);
+  if (!entries.length || !entries.every((e) => e.startsWith('?? ') && /^\.env/.test(path.basename(e.slice(3))))) return;
+  for (const e of entries) fs.rmSync(path.join(wt, e.slice(3)), { force: true });
+}
+
 export async function worktreeRemove(): Promise<number> {
   let input: Record<string, unknown>;
   try {
@@ -285,6 +302,7 @@ export async function worktreeRemove(): Promise<number> {
   const commonDir = checkoutAt(mainRoot).commonDir;
   const rec = allRecords(commonDir).find((r) => r.worktreePath === target) ?? null;
   const commits = commitsBeyondBase(mainRoot, entry.branch, rec?.baseSha ?? null);
+  dropEnvFilesIfAllThatIsLeft(target);
   try {
     git(mainRoot, ['worktree', 'remove', target]);
   } catch (e) {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
-import { findLeaks, parsePgUrl, reachesTarget, retargetEnv, targetFromEnv, type OwnBranch, type RetargetResult, type Target } from '../shared/db-targets.ts';
+import { findLeaks, parsePgUrl, reachesTarget, retargetEnv, targetFromEnv, withoutOwnPasswords, type OwnBranch, type RetargetResult, type Target } from '../shared/db-targets.ts';
 import type { ManifestAnswers } from '../shared/manifest.ts';
 import { WORKTREES_DIR } from '../shared/naming.ts';
 import { envFilePath } from './config.ts';
@@ -149,7 +149,8 @@ export function otherEnvFiles(wt: string, configured: string): string[] {
   for (const extra of [['-i'], []]) {
     let out = '';
     try {
-      out = git(wt, ['ls-files', '-z', '--others', '--exclude-standard', '--directory', '--no-empty-directory', ...extra]);
+      // A pathspec, not --directory: an env file inside a wholly untracked folder (a new apps/web/) counts too.
+      out = git(wt, ['ls-files', '-z', '--others', '--exclude-standard', ...extra, '--', ':(glob)**/.env*', ':(glob)**/.dev.vars', ':(glob,exclude)**/node_modules/**']);
     } catch {
       continue;
     }
@@ -202,10 +203,11 @@ export function syncOtherEnvFiles(wt: string, configured: string, target: Target
 /** Keys in a checkout's env files that reach the shared database, per file (for `status`). */
 export function leaksIn(wt: string, configured: string, target: Target, ownEndpointId: string | null): { file: string; key: string; why: string }[] {
   const out: { file: string; key: string; why: string }[] = [];
-  for (const file of [configured, ...otherEnvFiles(wt, configured)]) {
-    const text = readIfExists(file);
+  const files = [configured, ...otherEnvFiles(wt, configured)].map((f) => ({ f, text: readIfExists(f) }));
+  const t = withoutOwnPasswords(target, files.map((x) => x.text ?? ''), ownEndpointId);
+  for (const { f: file, text } of files) {
     if (text === null) continue;
-    for (const l of findLeaks(text, target, ownEndpointId)) out.push({ file: path.relative(wt, file), ...l });
+    for (const l of findLeaks(text, t, ownEndpointId)) out.push({ file: path.relative(wt, file), ...l });
     if (parseEnv(text).has('NEON_API_KEY')) out.push({ file: path.relative(wt, file), key: 'NEON_API_KEY', why: 'the management key must stay in the main checkout' });
   }
   return out;

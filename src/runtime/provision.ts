@@ -7,7 +7,7 @@ import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts
 import { RUNTIME_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
-import { listWorktrees, type Checkout } from './git.ts';
+import { gitOk, listWorktrees, type Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
 import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, type BranchUris, type NeonApi } from './neon-api.ts';
 import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
@@ -116,6 +116,26 @@ export async function branchAllowanceMessage(api: NeonApi, commonDir: string, or
 function envPointsAt(text: string | null, rec: BranchRecord | null, answers: ManifestAnswers): boolean {
   if (!text || !rec?.endpointId) return false;
   return endpointOf(parseEnv(text).get(urlVar(answers))) === rec.endpointId;
+}
+
+/**
+ * The env file now holds this branch's password, and `info/exclude` (which the initializer fills) loses to a base
+ * commit's own `.gitignore` that un-ignores it (`!packages/database/.env`). A `.gitignore` in the file's own folder
+ * outranks that, and ignores itself, so the worktree stays clean; when the folder already tracks one, say so.
+ */
+function ensureIgnored(root: string, envPath: string): void {
+  const rel = path.relative(root, envPath);
+  if (gitOk(root, ['check-ignore', '-q', '--', rel])) return;
+  const local = path.join(path.dirname(envPath), '.gitignore');
+  if (!fs.existsSync(local)) {
+    try {
+      fs.writeFileSync(local, `# create-neon-agents: ${path.basename(envPath)} holds this worktree's own database password\n/${path.basename(envPath)}\n/.gitignore\n`);
+    } catch {
+      /* judged below */
+    }
+    if (gitOk(root, ['check-ignore', '-q', '--', rel])) return;
+  }
+  say(`warning: git does not ignore ${rel} in this worktree (its base commit's .gitignore lets it through), so \`git add -A\` would commit this branch's password: add ${rel} to .gitignore, commit and push`);
 }
 
 export interface ProvisionOptions {
@@ -243,6 +263,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
     const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
     const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
     const others = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
+    ensureIgnored(co.root, envPath);
     if (opts.report !== false) {
       const what = result.created ? 'created' : 'reusing';
       const shown = result.already ? 'unchanged' : redactUrl(answers.pooled ? result.own.pooledUrl : result.own.directUrl);

@@ -285,3 +285,21 @@ export function findLeaks(text: string, t: Target, ownEndpointId: string | null 
   }
   return out;
 }
+
+/**
+ * A new branch inherits its parent's role passwords, so until a branch's password is reset the worktree's own
+ * password IS the parent's: a `PGPASSWORD` holding it, next to URLs that all name the worktree's own endpoint, is the
+ * worktree's own. Returns the target without the passwords found on `ownEndpointId`'s URLs in `texts`.
+ */
+export function withoutOwnPasswords(t: Target, texts: string[], ownEndpointId: string | null): Target {
+  if (!ownEndpointId) return t;
+  const own = new Set<string>();
+  for (const text of texts) {
+    for (const e of tokenizeEnv(text)) {
+      const u = e.value === undefined ? null : parsePgUrl(e.value);
+      if (u?.endpointId === ownEndpointId && u.password) own.add(u.password);
+    }
+  }
+  if (!own.size) return t;
+  return { ...t, passwords: new Set([...t.passwords].filter((p) => !own.has(p))) };
+}

@@ -146,6 +146,21 @@ describe('the promise, checked', () => {
     expect(endpointOf(e.get('POSTGRES_URL'))).toBe(endpointOf(e.get('DATABASE_URL')));
   });
 
+  it('an env file in a wholly untracked folder of a worktree (a tool copied apps/web/) is pointed at its branch too', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const wt = path.join(repo, '.claude/worktrees/mono');
+    git(repo, '-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '-q', '-b', 'mono', wt);
+    fs.mkdirSync(path.join(wt, 'apps/web'), { recursive: true });
+    fs.writeFileSync(path.join(wt, 'apps/web/.env.local'), `# the app's own\nPOSTGRES_URL=${mainUrl}\nNEXT_PUBLIC_X=1\n`);
+    const e = sh(wt, 'node', [path.join(repo, RT), 'ensure'], env);
+    expect(e.code, e.stderr).toBe(0);
+    const own = endpointOf(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL'));
+    const app = parseEnv(readEnv(path.join(wt, 'apps/web/.env.local'))!);
+    expect(endpointOf(app.get('POSTGRES_URL'))).toBe(own);
+    expect(app.get('NEXT_PUBLIC_X')).toBe('1');
+    expect(e.stderr).toMatch(/apps\/web\/\.env\.local: POSTGRES_URL pointed at it/);
+  });
+
   it("the main checkout's env file is byte-identical after a visit to an agent's git branch and back", async () => {
     const text = `# app\r\nexport APP="x y" # comment\r\nDATABASE_URL="${mainUrl}"\r\nPOSTGRES_URL='${mainUrl}'\r\nNEON_API_KEY=${env.NEON_API_KEY}\r\nLAST=1`;
     const repo = await makeRepo({ envText: text });
