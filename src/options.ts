@@ -16,6 +16,10 @@ export interface Options {
   parentBranch?: string;
   branchTtl?: number;
   envFile?: string;
+  /** The variable the app reads its connection URL from. */
+  databaseUrlVar?: string;
+  /** The direct (unpooled) URL's variable; null = none (`--direct-url-var none`). */
+  directUrlVar?: string | null;
   pooled?: boolean;
   gitHook?: boolean;
   claudeHooks?: boolean;
@@ -53,7 +57,19 @@ export const OPTION_SPECS: OptionSpec[] = [
   { flag: 'permission-mode', value: 'mode', def: 'bypassPermissions', help: PERMISSION_MODES.join(' | ') },
   { flag: 'parent-branch', value: 'name', def: "the project's default branch", help: 'Neon branch that agent branches are created from' },
   { flag: 'branch-ttl', value: 'days', def: '14', help: 'Days until an agent branch expires; 0 = never, at most 30' },
-  { flag: 'env-file', value: 'path', def: 'detected (.env, .env.local, apps/web/.env.local…)', help: 'Env file your app reads DATABASE_URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)' },
+  { flag: 'env-file', value: 'path', def: 'detected (.env, .env.local, apps/web/.env.local…)', help: 'Env file your app reads its database URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)' },
+  {
+    flag: 'database-url-var',
+    value: 'name',
+    def: 'detected (DATABASE_URL, POSTGRES_URL… from drizzle.config, schema.prisma, prisma.config.ts)',
+    help: "Variable the app reads its database URL from; each worktree's env file gets its own branch's URL under it",
+  },
+  {
+    flag: 'direct-url-var',
+    value: 'name',
+    def: 'detected (e.g. DIRECT_URL, DATABASE_URL_UNPOOLED), else none',
+    help: "Variable for the direct (unpooled) URL, e.g. Prisma's directUrl; '' or none: no direct URL",
+  },
   { flag: 'no-pooled', def: 'pooled', help: 'Write the direct host instead of the pooled (-pooler) one' },
   { flag: 'no-git-hook', def: 'installed', help: 'Do not install the git post-checkout hook' },
   { flag: 'no-claude-hooks', def: 'added', help: 'Do not add WorktreeCreate/WorktreeRemove hooks to .claude/settings.json' },
@@ -73,7 +89,9 @@ export const OPTION_SPECS: OptionSpec[] = [
 
 // `--env-path` is an alias of `--env-file`: Node 20 itself consumes `--env-file` anywhere on its command line
 // (a Node bug fixed in 22), and exits 9 when that file does not exist yet.
-const STRING_FLAGS = ['project-id', 'api-key', 'roles', 'permission-mode', 'parent-branch', 'branch-ttl', 'env-file', 'env-path'];
+const STRING_FLAGS = ['project-id', 'api-key', 'roles', 'permission-mode', 'parent-branch', 'branch-ttl', 'env-file', 'env-path', 'database-url-var', 'direct-url-var'];
+/** String flags where an empty value means something (`--direct-url-var ''`: none). */
+const MAY_BE_EMPTY = new Set(['direct-url-var']);
 const BOOLEAN_FLAGS = [
   'no-pooled',
   'no-git-hook',
@@ -103,6 +121,16 @@ const PROJECT_ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
 /** What a project id looks like, for messages. */
 export const PROJECT_ID_HINT = 'a Neon project id looks like "winter-sun-12345678" (Console → Project settings → General)';
+
+/**
+ * Neon API keys are letters, digits, `_` and `-` (`napi_…`, and older 64-character keys). Anything else — quotes, `\`,
+ * `$()`, backticks, spaces — is a paste error, and would be written into an env file that shells source.
+ */
+export function validateApiKey(value: string, source = '--api-key'): string | undefined {
+  if (/^[A-Za-z0-9_-]{16,512}$/.test(value)) return undefined;
+  const why = value.length < 16 ? 'is too short' : /[^\x21-\x7e]/.test(value) ? 'contains spaces or other non-printing characters' : 'contains characters no Neon API key has (quotes, $, `, \\, …)';
+  return `${source} ${why}: a Neon API key is letters, digits, _ and - only (Console → Account settings → API keys). Copy it again, without quotes.`;
+}
 
 export function validateProjectId(value: string): string | undefined {
   if (!value.trim()) return 'A project id is required';
@@ -141,6 +169,30 @@ export function validateEnvFile(value: string): string {
     throw new UsageError(`--env-file must be a path inside the repository, relative to its root (e.g. .env or apps/web/.env.local), got "${value}"`);
   }
   return v;
+}
+
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An env variable name for --database-url-var / --direct-url-var (the wizard uses it too). */
+export function validateEnvVarName(value: string, flag = '--database-url-var'): string | undefined {
+  const v = value.trim();
+  if (!v) return `${flag} needs a variable name, e.g. DATABASE_URL`;
+  if (!ENV_NAME_RE.test(v)) return `${flag} must be an environment variable name (letters, digits and _, not starting with a digit), e.g. DATABASE_URL or POSTGRES_URL; got "${value}"`;
+  return undefined;
+}
+
+export function parseDirectUrlVar(value: string): string | null {
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'none') return null;
+  const err = validateEnvVarName(v, '--direct-url-var');
+  if (err) throw new UsageError(`${err} (or '' / none for no direct URL)`);
+  return v;
+}
+
+function parseDatabaseUrlVar(value: string): string {
+  const err = validateEnvVarName(value);
+  if (err) throw new UsageError(err);
+  return value.trim();
 }
 
 function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
@@ -184,7 +236,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   }
   if (v.yes && v.interactive) throw new UsageError('--yes (never prompt) and --interactive (force the wizard) contradict each other; give one');
   for (const k of STRING_FLAGS) {
-    if (str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
+    if (!MAY_BE_EMPTY.has(k) && str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
   }
 
   const projectId = pick(str('project-id'), env.NEON_PROJECT_ID || undefined)?.trim();
@@ -192,7 +244,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     const err = validateProjectId(projectId);
     if (err) throw new UsageError(err);
   }
+  if (str('database-url-var') !== undefined && str('direct-url-var') !== undefined && str('database-url-var')!.trim() === str('direct-url-var')!.trim()) {
+    throw new UsageError(`--database-url-var and --direct-url-var name the same variable (${str('direct-url-var')!.trim()}); give the direct URL another name, or --direct-url-var none`);
+  }
   const apiKey = pick(str('api-key'), env.NEON_API_KEY || undefined)?.trim();
+  if (apiKey !== undefined) {
+    const err = validateApiKey(apiKey, str('api-key') !== undefined ? '--api-key' : 'NEON_API_KEY');
+    if (err) throw new UsageError(err);
+  }
 
   return {
     dir: positionals[0],
@@ -204,6 +263,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     parentBranch: str('parent-branch')?.trim(),
     branchTtl: str('branch-ttl') !== undefined ? parseTtl(str('branch-ttl')!) : undefined,
     envFile: (str('env-file') ?? str('env-path')) !== undefined ? validateEnvFile((str('env-file') ?? str('env-path'))!) : undefined,
+    databaseUrlVar: str('database-url-var') !== undefined ? parseDatabaseUrlVar(str('database-url-var')!) : undefined,
+    directUrlVar: str('direct-url-var') !== undefined ? parseDirectUrlVar(str('direct-url-var')!) : undefined,
     pooled: bool('pooled', 'no-pooled'),
     gitHook: bool('git-hook', 'no-git-hook'),
     claudeHooks: bool('claude-hooks', 'no-claude-hooks'),

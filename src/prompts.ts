@@ -6,13 +6,13 @@ import { dim } from 'kolorist';
 import type { ManifestAnswers, PermissionMode } from './shared/manifest.ts';
 import { PERMISSION_MODES } from './shared/manifest.ts';
 import { ROLES, DEFAULT_ROLES } from './roles.ts';
-import { validateProjectId, MAX_TTL_DAYS, type Options } from './options.ts';
+import { validateApiKey, validateProjectId, validateEnvVarName, MAX_TTL_DAYS, type Options } from './options.ts';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './commands/init.ts';
 import type { Plan } from './plan/plan.ts';
 import type { WriteOp } from './plan/ops.ts';
-import { cliLoginWorks } from './detect/neon-cli.ts';
-import { showPlan } from './ui.ts';
+import { cliLoginWorks, verifyProject, type VerifyResult } from './detect/neon-cli.ts';
+import { showPlan, detectionLines, wrap } from './ui.ts';
 
 export interface AskInput {
   partial: Partial<ManifestAnswers>;
@@ -24,7 +24,8 @@ export interface AskInput {
 }
 
 export interface Wizard {
-  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean }>;
+  /** `verify`: the online check the wizard ran right after the credentials were entered (undefined: not run). */
+  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean; verify?: VerifyResult }>;
   confirmPlan(plan: Plan): Promise<void>;
   resolveConflicts(plan: Plan): Promise<boolean>;
   /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
@@ -38,6 +39,9 @@ const PERMISSION_HINTS: Record<PermissionMode, string> = {
   dontAsk: 'never ask; anything not pre-approved is denied',
   plan: 'read-only: the agent plans and proposes, changes nothing',
 };
+
+/** Width for wrapped log lines (clack does not wrap them with the guide bar). */
+const cols = () => (process.stdout.columns || 80) - 3;
 
 function must<T>(value: T): Exclude<T, symbol> {
   if (p.isCancel(value)) throw new CancelledError();
@@ -65,18 +69,35 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         if (change) reuse = false;
       }
 
-      if (!a.projectId) {
-        a.projectId = must(
+      const askProjectId = async (initialValue?: string) =>
+        must(
           await p.text({
             message: 'Neon project id',
             placeholder: 'winter-sun-12345678',
+            initialValue,
             validate: (v) => validateProjectId(v ?? ''),
           }),
         ).trim();
+      const askKey = async () => {
+        const key = must(
+          await p.password({
+            message: `Neon API key ${dim(`(saved only in ${a.envFile ?? '.env'}; empty = use the Neon CLI login)`)}`,
+            mask: '•',
+            validate: (v) => (v?.trim() ? validateApiKey(v.trim(), 'This key') : undefined),
+          }),
+        );
+        return key?.trim() || undefined;
+      };
+
+      let askedSomething = false;
+      if (!a.projectId) {
+        a.projectId = await askProjectId();
+        askedSomething = true;
       }
 
       let useLogin = false;
       if (!apiKey && !reuse) {
+        askedSomething = true;
         if (detected.neonCli) {
           const cli = detected.neonCli;
           const s = p.spinner({ onCancel: exitCancelled });
@@ -95,14 +116,92 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
             );
           }
         }
-        if (!useLogin) {
-          const key = must(
-            await p.password({
-              message: `Neon API key ${dim(`(saved only in ${a.envFile ?? '.env'}; empty = use the Neon CLI login)`)}`,
-              mask: '•',
-            }),
-          );
-          apiKey = key?.trim() || undefined;
+        if (!useLogin) apiKey = await askKey();
+      }
+
+      // Check the project and credentials now, while they can still be fixed (not after every other question).
+      let verify: VerifyResult | undefined;
+      if (askedSomething && options.verify && (detected.neonCli || (!useLogin && apiKey))) {
+        const cli = detected.neonCli;
+        for (;;) {
+          const title = `Checking Neon project ${a.projectId}`;
+          const s = p.spinner({ onCancel: exitCancelled });
+          s.start(title);
+          const key = useLogin ? undefined : apiKey;
+          const r = await whileSpinning(() => verifyProject(cli, a.projectId!, key, env));
+          if (r.ok) {
+            s.stop(r.projectName ? `${title}: ${r.projectName}` : title);
+            verify = r;
+            break;
+          }
+          s.error(`${title}: ${r.message}`);
+          if (r.kind === 'rejected') {
+            p.log.error(wrap('Neon rejected this API key. Create a new one (Console → Account settings → API keys) and paste it again.', cols()));
+            useLogin = false;
+            apiKey = await askKey();
+            continue;
+          }
+          if (r.kind === 'not-found') {
+            p.log.error(wrap(`Neon has no project ${a.projectId} that ${key ? 'this key' : 'the Neon CLI login'} can see. Check the id (Console → Project settings → General) and that the key belongs to the project's organization.`, cols()));
+            a.projectId = await askProjectId(a.projectId);
+            continue;
+          }
+          // Unreachable, no login, anything else: the run goes on and says so (as without the wizard).
+          verify = r;
+          break;
+        }
+      }
+
+      // The env file: ask only when the app's files point at several.
+      const candidates = detected.project.envFileCandidates ?? [];
+      if (!options.envFile && !reuse && candidates.length > 1) {
+        a.envFile = must(
+          await p.select({
+            message: 'Which env file does the app read its database URL from?',
+            initialValue: a.envFile ?? candidates[0].file,
+            options: candidates.map((c) => ({ value: c.file, label: c.file, hint: c.reason })),
+          }),
+        );
+      }
+
+      // The variables the app reads: show what was found and why; let the user change them.
+      if (!reuse) {
+        const lines = detectionLines(detected.project, { databaseUrlVar: a.databaseUrlVar ?? 'DATABASE_URL', directUrlVar: a.directUrlVar ?? null, envFile: a.envFile ?? '.env' }).slice(0, 2);
+        // Ask only when the app names something other than the convention (DATABASE_URL, no direct URL); the
+        // convention is shown, and the flags change it.
+        const found = (a.databaseUrlVar ?? 'DATABASE_URL') !== 'DATABASE_URL' || Boolean(a.directUrlVar);
+        const byFlags = options.databaseUrlVar !== undefined && options.directUrlVar !== undefined;
+        if (!found || byFlags) {
+          p.log.info(wrap(`${lines.join('\n')}${byFlags ? '' : '\n(--database-url-var / --direct-url-var change them)'}`, cols()));
+        } else {
+          p.note(wrap(lines.join('\n'), cols() - 4), 'Database variables');
+          const keep = must(await p.confirm({ message: 'Use these variables?', initialValue: true }));
+          if (!keep) {
+            if (options.databaseUrlVar === undefined) {
+              a.databaseUrlVar = must(
+                await p.text({
+                  message: 'Variable the app reads its database URL from',
+                  initialValue: a.databaseUrlVar ?? 'DATABASE_URL',
+                  validate: (v) => validateEnvVarName(v ?? '', 'The name'),
+                }),
+              ).trim();
+            }
+            if (options.directUrlVar === undefined) {
+              const d = must(
+                await p.text({
+                  message: `Variable for the direct (unpooled) URL ${dim('(empty = none)')}`,
+                  initialValue: a.directUrlVar ?? '',
+                  validate: (v) => {
+                    const t = (v ?? '').trim();
+                    if (!t) return undefined;
+                    if (t === a.databaseUrlVar) return 'Give the direct URL another name than the database URL (or leave it empty)';
+                    return validateEnvVarName(t, 'The name');
+                  },
+                }),
+              ).trim();
+              a.directUrlVar = d || null;
+            }
+          }
         }
       }
 
@@ -142,7 +241,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         a.branchTtlDays = Number(ttl.trim());
       }
 
-      return { answers: a as ManifestAnswers, apiKey, cliLogin: useLogin };
+      return { answers: a as ManifestAnswers, apiKey, cliLogin: useLogin, verify };
     },
 
     async confirmPlan(plan) {

@@ -6,6 +6,20 @@ import { bold, cyan, dim, green, red, yellow } from 'kolorist';
 import type { Detected, InitResult } from './commands/init.ts';
 import type { FileOp } from './plan/ops.ts';
 import { equivalentCommand } from './commands/init.ts';
+import type { ProjectInfo } from './detect/project.ts';
+import type { ManifestAnswers } from './shared/manifest.ts';
+
+/** Where the database variables and the env file came from, one line each (flags and recorded answers say so). */
+export function detectionLines(project: ProjectInfo, a: Pick<ManifestAnswers, 'databaseUrlVar' | 'directUrlVar' | 'envFile'>): string[] {
+  const why = (name: string | null, detectedName: string | null | undefined, from: string | null | undefined, fallback: string) =>
+    name === (detectedName ?? null) ? (from ?? fallback) : 'chosen';
+  const lines = [
+    `Database URL variable: ${a.databaseUrlVar} (${why(a.databaseUrlVar, project.databaseUrlVar ?? 'DATABASE_URL', project.databaseUrlFrom, 'the default; nothing in the app names another')})`,
+    `Direct URL variable: ${a.directUrlVar ?? 'none'} (${why(a.directUrlVar, project.directUrlVar, project.directUrlFrom, a.directUrlVar ? 'chosen' : 'the app names none')})`,
+    `Env file: ${a.envFile} (${a.envFile === project.envFile ? project.envFileReason : 'given'})`,
+  ];
+  return lines;
+}
 
 export interface Ui {
   intro(d: Detected): void;
@@ -108,6 +122,9 @@ export function nextSteps(r: InitResult): string[] {
   ];
   if (toCommit.length) {
     steps.push(`Commit the setup so every worktree gets it: git add ${toCommit.join(' ')} && git commit -m "Neon branch per agent worktree"`);
+    steps.push(
+      `Then push it: git push — Claude Code starts its worktrees from origin/HEAD, so until the setup is pushed they lack it. Or have them start from your current HEAD instead: "worktree": {"baseRef": "head"} in .claude/settings.json`,
+    );
   }
   if (!r.neonCli) steps.push(`Install the Neon CLI (the worktree hooks run it): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
   // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
@@ -221,6 +238,14 @@ export class JsonUi implements Ui {
       packageManager: r.detected.pm.name,
       orm: r.detected.project.orm.name,
       answers: r.answers,
+      detected: {
+        databaseUrlVar: r.detected.project.databaseUrlVar ?? 'DATABASE_URL',
+        databaseUrlFrom: r.detected.project.databaseUrlFrom ?? null,
+        directUrlVar: r.detected.project.directUrlVar,
+        directUrlFrom: r.detected.project.directUrlFrom ?? null,
+        envFile: r.detected.project.envFile,
+        envFileReason: r.detected.project.envFileReason,
+      },
       apiKey: r.apiKeyGiven ? 'set (hidden)' : 'none (Neon CLI login)',
       neonCli: r.neonCli ? { path: r.neonCli.bin, version: r.neonCli.version } : null,
       verify: r.verify,

@@ -1,7 +1,7 @@
 // `create-neon-agents doctor [dir] [--json] [--no-verify]`: diagnose a setup. Every finding names its fix; the
 // exit code is 1 when any problem (not a mere warning) is found.
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bold, dim, green, red, yellow } from 'kolorist';
 import type { Options } from '../options.ts';
@@ -14,8 +14,11 @@ import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/setti
 import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
-import { BLOCK_START, huskyDir, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
-import { sha256, CONFLICT_MARKERS } from '../plan/plan.ts';
+import { BLOCK_START, huskyDir, declaredHuskyDir, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
+import { excludeLines, upsertExcludeBlock, hasExcludeBlock, removeExcludeBlock, ignoredBy, EXCLUDE_DISPLAY } from '../edits/exclude.ts';
+import { targetFromEnv, findLeaks, withoutOwnPasswords } from '../shared/db-targets.ts';
+import { secretManagerScripts } from '../detect/project.ts';
+import { sha256, CONFLICT_MARKERS, WORKTREES_DIR } from '../plan/plan.ts';
 import { readBranchRecords } from '../detect/branch-records.ts';
 import { CliError } from '../errors.ts';
 
@@ -23,6 +26,15 @@ export type Level = 'ok' | 'warn' | 'problem';
 
 /** A path as a shell word, so a fix can be pasted even when the path has spaces. */
 const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * How to run create-neon-agents again, as a fix: `npm create neon-agents@latest …`, and (the package is not on the
+ * npm registry yet) the command that runs this very copy, which works today.
+ */
+export function rerun(args = '', self: string | undefined = process.argv[1]): string {
+  const published = `\`npm create neon-agents@latest${args ? ` -- ${args}` : ''}\``;
+  return self ? `${published} (until it is on the npm registry: \`node ${sh(self)}${args ? ` ${args}` : ''}\`)` : published;
+}
 
 export interface Finding {
   check: string;
@@ -49,6 +61,93 @@ function versionAtLeast(v: string, min: number[]): boolean {
   return true;
 }
 
+/** The app's database variables (as the runtime counts them): its URL variable, the direct one, and DATABASE_URL. */
+function dbVars(a: { databaseUrlVar?: string; directUrlVar: string | null }): string[] {
+  return [...new Set([a.databaseUrlVar || 'DATABASE_URL', ...(a.directUrlVar ? [a.directUrlVar] : []), 'DATABASE_URL'])];
+}
+
+/**
+ * The main checkout's env text that names the shared database: the runtime's saved original while the main checkout
+ * visits an agent branch (`neon-agents/parent-env.json`), else its env file.
+ */
+function sharedEnvText(commonDir: string, mainEnvFile: string): string {
+  const saved = readJson<{ original?: unknown }>(path.join(commonDir, 'neon-agents', 'parent-env.json'));
+  if (saved && typeof saved.original === 'string' && saved.original) return saved.original;
+  return readText(mainEnvFile) ?? '';
+}
+
+/** Each worktree's own endpoint id, from the runtime's branch records (src/runtime/state.ts; no secrets there). */
+function ownEndpoints(commonDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const dir = path.join(commonDir, 'neon-agents', 'branches');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const r = readJson<{ worktreePath?: unknown; endpointId?: unknown }>(path.join(dir, n));
+    if (r && typeof r.worktreePath === 'string' && typeof r.endpointId === 'string' && r.endpointId) out.set(r.worktreePath, r.endpointId);
+  }
+  return out;
+}
+
+/**
+ * A worktree's env files (worktree-relative): the configured one, and the untracked `.env*` files git lists there
+ * (ignored or not; not in node_modules, not Claude's nested worktrees, not `.example`/`.sample`/`.template`).
+ */
+function worktreeEnvFiles(wt: string, envRel: string): string[] {
+  const found = new Set<string>([envRel]);
+  for (const extra of [['-i'], []]) {
+    let out = '';
+    try {
+      // By name, so a folder git would collapse (`--directory`) still shows its env files; node_modules never counts.
+      out = execFileSync('git', ['ls-files', '-z', '-o', '--exclude-standard', ...extra, '--', ':(glob)**/.env*', ':(glob,exclude)**/node_modules/**'], {
+        cwd: wt,
+        env: cleanGitEnv(),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch {
+      continue;
+    }
+    for (const rel of out.split('\0')) {
+      if (!rel || rel.endsWith('/')) continue;
+      const base = path.posix.basename(rel);
+      if (!/^\.env/.test(base) || /\.(example|sample|template)$/.test(base)) continue;
+      if (rel.split('/').includes('node_modules') || rel.startsWith(WORKTREES_DIR)) continue;
+      found.add(rel);
+    }
+  }
+  return [...found];
+}
+
+/** Whether `rel` is ignored only by our block in info/exclude (not by a .gitignore, a line of the user's, or core.excludesFile). */
+function onlyOurExcludeIgnores(root: string, commonDir: string, rel: string): boolean {
+  let out = '';
+  try {
+    out = execFileSync('git', ['check-ignore', '-v', '--no-index', '--', rel], { cwd: root, env: cleanGitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return false;
+  }
+  const source = out.slice(0, out.search(/:\d+:/));
+  const exclude = path.join(commonDir, 'info', 'exclude');
+  if (path.resolve(root, source) !== exclude) return false;
+  const user = removeExcludeBlock(readText(exclude) ?? '').split(/\r?\n/);
+  return !ignoredBy(user, rel);
+}
+
+/** Package scripts that supply their own secrets or load another env file (the detector in src/detect/project.ts). */
+function packageScriptsBypassingEnv(root: string, envRel: string): { script: string; reason: string }[] {
+  try {
+    return secretManagerScripts(root, envRel);
+  } catch {
+    return [];
+  }
+}
+
 export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   const findings: Finding[] = [];
   const add = (check: string, level: Level, message: string, fix?: string) => findings.push({ check, level, message, ...(fix ? { fix } : {}) });
@@ -58,7 +157,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   } catch (e) {
     if (e instanceof CliError && e.exitCode === 2) {
-      add('git', 'problem', e.message.split('. ')[0], 'run `git init` (or cd into your repository) and then `npm create neon-agents@latest`');
+      add('git', 'problem', e.message.split('. ')[0], `run \`git init\` (or cd into your repository) and then ${rerun()}`);
       return findings;
     }
     add('manifest', 'problem', (e as Error).message, `delete ${MANIFEST_PATH} and run create-neon-agents again`);
@@ -67,17 +166,17 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   const { repo, manifest } = d;
   add('git', 'ok', `git work tree at ${repo.root}`);
   if (!manifest) {
-    add('manifest', 'problem', `not set up: no ${MANIFEST_PATH}`, 'run `npm create neon-agents@latest`');
+    add('manifest', 'problem', `not set up: no ${MANIFEST_PATH}`, `run ${rerun()}`);
     return findings;
   }
-  add('manifest', 'ok', `set up by create-neon-agents ${manifest.version}${manifest.version !== ctx.version ? ` (this is ${ctx.version}: \`npm create neon-agents@latest -- --yes\` upgrades)` : ''}`);
+  add('manifest', 'ok', `set up by create-neon-agents ${manifest.version}${manifest.version !== ctx.version ? ` (this is ${ctx.version}: ${rerun('--yes')} upgrades)` : ''}`);
   const a = manifest.answers;
 
   // The runtime.
   const runtimeText = readText(path.join(repo.root, RUNTIME_PATH));
-  if (runtimeText === null) add('runtime', 'problem', `${RUNTIME_PATH} is missing`, 'run `npm create neon-agents@latest -- --yes --restore`');
+  if (runtimeText === null) add('runtime', 'problem', `${RUNTIME_PATH} is missing`, `run ${rerun('--yes --restore')}`);
   else if (manifest.files[RUNTIME_PATH] && sha256(runtimeText) !== manifest.files[RUNTIME_PATH].sha256) {
-    add('runtime', 'warn', `${RUNTIME_PATH} differs from what create-neon-agents wrote`, 'if you did not mean to edit it: `npm create neon-agents@latest -- --yes --force`');
+    add('runtime', 'warn', `${RUNTIME_PATH} differs from what create-neon-agents wrote`, `if you did not mean to edit it: ${rerun('--yes --force')}`);
   } else add('runtime', 'ok', `${RUNTIME_PATH} present`);
 
   // The git hook, where git will really look for it: the file git runs must exist and be runnable, and what it
@@ -88,6 +187,9 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
     const runner = repo.coreHooksPath ? readText(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
     const husky = huskyDir(repo.root, repo.coreHooksPath, runner !== null);
+    // husky in package.json, but no install ran in this clone yet (core.hooksPath unset): our block waits in its folder.
+    const declared = husky || repo.coreHooksPath ? null : declaredHuskyDir(repo.root, readText(path.join(repo.root, 'package.json')));
+    const declaredScript = declared ? readText(path.join(declared, 'post-checkout')) : null;
     const calls = (t: string | null | undefined) => Boolean(t && t.includes('neon-worktree.mjs'));
     const lefthook = LEFTHOOK_FILES.map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
     const pkg = readJson<Record<string, unknown>>(path.join(repo.root, 'package.json'));
@@ -109,9 +211,17 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     if (husky) {
       const rel = path.relative(repo.root, path.join(husky, 'post-checkout'));
       const script = readText(path.join(husky, 'post-checkout'));
-      if (!script?.includes(BLOCK_START)) add('git-hook', 'problem', `husky is in use (core.hooksPath) but ${rel} has no create-neon-agents block`, 'run `npm create neon-agents@latest -- --yes`');
+      if (!script?.includes(BLOCK_START)) add('git-hook', 'problem', `husky is in use (core.hooksPath) but ${rel} has no create-neon-agents block`, `run ${rerun('--yes')}`);
       else if (text === null) add('git-hook', 'problem', `husky's runner ${shown} is missing, so git runs no post-checkout hook in this clone`, 'run `npm install` (husky\'s prepare script installs it)');
       else if (!fileProblem()) add('git-hook', 'ok', `husky runs ${rel}, which calls the runtime`);
+    } else if (declared && declaredScript?.includes(BLOCK_START) && !(text ?? '').includes(BLOCK_START)) {
+      const rel = path.relative(repo.root, path.join(declared, 'post-checkout'));
+      add(
+        'git-hook',
+        'problem',
+        `husky is declared in package.json but not installed in this clone (core.hooksPath is unset), so git does not run ${rel} yet: \`git worktree add\` gets no Neon branch`,
+        `${d.pm.install} (husky's prepare script points git at ${path.relative(repo.root, declared) || '.'})`,
+      );
     } else if (text !== null && (text.includes(BLOCK_START) || calls(text) || calls(legacy))) {
       if (!fileProblem()) add('git-hook', 'ok', `${shown} runs the runtime for new worktrees${text.includes(BLOCK_START) ? '' : ' (through your hook manager)'}`);
     } else if (calls(lefthook) || calls(sgh?.['post-checkout']) || calls(preCommit)) {
@@ -121,9 +231,9 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
         add('git-hook', 'problem', `${manager}'s config calls the runtime, but ${manager} has not installed ${shown}`, install);
       } else if (!fileProblem()) add('git-hook', 'ok', `${manager} runs the runtime on post-checkout`);
     } else if (text === null) {
-      add('git-hook', 'problem', `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`, 'run `npm create neon-agents@latest -- --yes`');
+      add('git-hook', 'problem', `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`, `run ${rerun('--yes')}`);
     } else {
-      add('git-hook', 'problem', `${shown} exists but does not call create-neon-agents`, 'run `npm create neon-agents@latest -- --yes` (your hook keeps running)');
+      add('git-hook', 'problem', `${shown} exists but does not call create-neon-agents`, `run ${rerun('--yes')} (your hook keeps running)`);
     }
   }
 
@@ -131,7 +241,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   if (a.claudeHooks) {
     const file = path.join(repo.root, '.claude/settings.json');
     const text = readText(file);
-    if (text === null) add('claude-hooks', 'problem', '.claude/settings.json is missing', 'run `npm create neon-agents@latest -- --yes`');
+    if (text === null) add('claude-hooks', 'problem', '.claude/settings.json is missing', `run ${rerun('--yes')}`);
     else {
       try {
         const s = parseSettings(text);
@@ -140,7 +250,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
         const foreign = foreignWorktreeCreate(s);
         if (missing.length && foreign) {
           add('claude-hooks', 'warn', `.claude/settings.json has another tool's WorktreeCreate hook (${foreign}), so ours is not installed`, `have that hook run \`node ${RUNTIME_PATH} ensure\` inside each worktree it creates`);
-        } else if (missing.length) add('claude-hooks', 'problem', `.claude/settings.json lacks our ${missing.join(' and ')} hook`, 'run `npm create neon-agents@latest -- --yes`');
+        } else if (missing.length) add('claude-hooks', 'problem', `.claude/settings.json lacks our ${missing.join(' and ')} hook`, `run ${rerun('--yes')}`);
         else add('claude-hooks', 'ok', 'WorktreeCreate and WorktreeRemove hooks call the runtime');
       } catch (e) {
         add('claude-hooks', 'problem', (e as Error).message, 'fix the JSON (Claude Code ignores the whole file while it is invalid)');
@@ -152,7 +262,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   for (const role of a.roles) {
     const rel = `.claude/agents/${role}.md`;
     const t = readText(path.join(repo.root, rel));
-    if (t === null) add('agents', 'warn', `${rel} is missing`, 'run `npm create neon-agents@latest -- --yes --restore`');
+    if (t === null) add('agents', 'warn', `${rel} is missing`, `run ${rerun('--yes --restore')}`);
     else {
       const v = validateAgentFile(t);
       if (CONFLICT_MARKERS.test(t)) add('agents', 'problem', `${rel} still has conflict markers from an upgrade`, 'resolve the <<<<<<< … >>>>>>> blocks, then commit');
@@ -167,6 +277,10 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     add('env-file', 'problem', `${envRel} is tracked by git: secrets in it would be committed`, `git rm --cached ${envRel}`);
   } else if (gitStatus(repo.mainRoot, ['check-ignore', '-q', '--no-index', envRel]) !== 0) {
     add('env-file', 'problem', `${envRel} is not ignored by git`, `echo "/${envRel}" >> .gitignore`);
+  } else if (onlyOurExcludeIgnores(repo.mainRoot, repo.commonDir, envRel)) {
+    // Ignored here only by our block in this clone's info/exclude: other clones (and this one's worktrees, once
+    // their branch has the committed files) rely on .gitignore.
+    add('env-file', 'problem', `${envRel} is not ignored by .gitignore (only by this clone's ${EXCLUDE_DISPLAY}): other clones would commit it`, `echo "/${envRel}" >> .gitignore`);
   } else add('env-file', 'ok', `${envRel} is ignored by git`);
 
   // The Neon CLI.
@@ -194,21 +308,85 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     }
   }
 
-  // Worktrees without a Neon branch.
+  // The clone's own ignore file: worktrees made before the setup is pushed (Claude Code bases them on origin/HEAD)
+  // have no committed .gitignore lines, so only $GIT_COMMON_DIR/info/exclude keeps their env files out of commits.
+  {
+    const excludeText = readText(path.join(repo.commonDir, 'info', 'exclude'));
+    const lines = excludeLines(excludeText, envRel, WORKTREES_DIR);
+    if (!lines.length) add('exclude', 'ok', `${EXCLUDE_DISPLAY} already ignores the env files and ${WORKTREES_DIR}`);
+    else if (upsertExcludeBlock(excludeText, lines) === (excludeText ?? '')) add('exclude', 'ok', `${EXCLUDE_DISPLAY} ignores the worktrees' env files, also before the setup is pushed`);
+    else {
+      add(
+        'exclude',
+        'warn',
+        `${EXCLUDE_DISPLAY} ${hasExcludeBlock(excludeText) ? 'has an out-of-date create-neon-agents block' : 'lacks the create-neon-agents block'}: a worktree made from origin/HEAD before the setup is pushed would not ignore its ${envRel} (with its database password)`,
+        `run ${rerun('--yes')}`,
+      );
+    }
+  }
+
+  // The promise itself, per linked worktree: no value in any of its env files reaches the shared database, its env
+  // file is ignored there, and the runtime the hooks call is reachable. Keys and reasons only: never a value.
   const records = readBranchRecords(repo.commonDir);
+  const endpoints = ownEndpoints(repo.commonDir);
   const linked = listWorktrees(repo.root)
     .filter((w) => !w.bare)
     .slice(1) // the main checkout
     .map((w) => w.path)
     .filter((p) => existsSync(p));
+  const target = targetFromEnv(sharedEnvText(repo.commonDir, path.join(repo.mainRoot, envRel)), dbVars(a));
+  const hasTarget = target.endpointIds.size + target.hostPorts.size + target.passwords.size > 0;
+  const mainRuntime = path.join(repo.mainRoot, RUNTIME_PATH);
+  const ensure = (wt: string) => `cd ${sh(wt)} && node ${sh(mainRuntime)} ensure`;
+  let isolationProblems = 0;
   for (const wt of linked) {
     const hasRecord = records.some((r) => r.worktreePath === wt);
-    const url = parseEnv(readText(path.join(wt, envRel)) ?? '').get('DATABASE_URL');
+    const url = parseEnv(readText(path.join(wt, envRel)) ?? '').get(a.databaseUrlVar || 'DATABASE_URL');
     if (!hasRecord) {
-      add('worktrees', 'warn', `worktree ${wt} has no Neon branch of its own${url ? ' (its DATABASE_URL may be shared)' : ''}`, `cd ${sh(wt)} && node ${RUNTIME_PATH} ensure`);
+      add('worktrees', 'warn', `worktree ${wt} has no Neon branch of its own${url ? ` (its ${a.databaseUrlVar || 'DATABASE_URL'} may be shared)` : ''}`, ensure(wt));
+    }
+    const problem = (message: string, fix: string) => {
+      isolationProblems++;
+      add('isolation', 'problem', message, fix);
+    };
+    if (!existsSync(mainRuntime) && !existsSync(path.join(wt, RUNTIME_PATH))) {
+      problem(`worktree ${wt}: the runtime is unreachable (neither it nor the main checkout has ${RUNTIME_PATH}), so its hooks cannot give it a branch`, `run ${rerun('--yes --restore')} in the main checkout`);
+    }
+    const own = endpoints.get(wt) ?? null;
+    const envFiles = worktreeEnvFiles(wt, envRel);
+    const wtTarget = withoutOwnPasswords(target, envFiles.map((rel) => readText(path.join(wt, rel)) ?? ''), own);
+    for (const rel of envFiles) {
+      const text = readText(path.join(wt, rel));
+      if (text === null) continue;
+      const leaks = hasTarget ? findLeaks(text, wtTarget, own) : [];
+      if (leaks.length) {
+        const why = [...new Set(leaks.map((l) => l.why))].join('; ');
+        problem(`worktree ${wt}: ${rel} reaches the shared database: ${leaks.map((l) => l.key).join(', ')} (${why})`, ensure(wt));
+      }
+      if (parseEnv(text).has('NEON_API_KEY')) {
+        problem(`worktree ${wt}: ${rel} holds NEON_API_KEY, the management key, which stays in the main checkout`, ensure(wt));
+      }
+    }
+    if (existsSync(path.join(wt, envRel))) {
+      if (gitStatus(wt, ['ls-files', '--error-unmatch', '--', envRel]) === 0) {
+        problem(`worktree ${wt}: ${envRel} is tracked by git there, so its database password would be committed`, `cd ${sh(wt)} && git rm --cached ${sh(envRel)}`);
+      } else if (gitStatus(wt, ['check-ignore', '-q', '--no-index', '--', envRel]) !== 0) {
+        problem(
+          `worktree ${wt}: ${envRel} is not ignored by git there (its branch lacks the .gitignore lines), so an agent's \`git add -A\` would commit its database password`,
+          `run ${rerun('--yes')} in the main checkout (it adds the env files to ${EXCLUDE_DISPLAY}), or commit and push the .gitignore`,
+        );
+      }
     }
   }
   if (linked.length && !findings.some((f) => f.check === 'worktrees')) add('worktrees', 'ok', `${linked.length} linked worktree(s), each with its own Neon branch`);
+  if (linked.length && !isolationProblems) {
+    add('isolation', 'ok', hasTarget ? `no env file of the ${linked.length} linked worktree(s) reaches the shared database` : `${linked.length} linked worktree(s); the main checkout's ${envRel} names no database to compare with`);
+  }
+
+  // Package scripts that bring their own secrets (or load another env file): they reach past the worktree's env file.
+  for (const s of packageScriptsBypassingEnv(repo.root, envRel)) {
+    add('scripts', 'warn', `package script "${s.script}": ${s.reason}`, `run its command with the worktree's ${envRel} loaded (the agent roles do), or make the script read ${envRel}`);
+  }
 
   // Neon branches of ours without a worktree (asks Neon, so only when verifying).
   if (ctx.options.verify && cli && (key || login) && runtimeText !== null) {

@@ -6,7 +6,7 @@ import { PROJECT_ID_HINT } from '../options.ts';
 import { DEFAULT_ANSWERS, MANIFEST_PATH, parseManifest, type Manifest, type ManifestAnswers } from '../shared/manifest.ts';
 import { detectRepo, type RepoInfo } from '../detect/repo.ts';
 import { detectPackageManager, type PackageManager } from '../detect/package-manager.ts';
-import { detectProject, type ProjectInfo } from '../detect/project.ts';
+import { detectProject, bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
 import { findNeonCli, verifyProject, NEON_CLI_INSTALL, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
 import { readText, fileMode } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
@@ -14,7 +14,7 @@ import { plan as makePlan, isNoop, NOT_OURS, WORKTREES_DIR, type Plan, type Snap
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
-import { neonInstallCommand, type Ui } from '../ui.ts';
+import { neonInstallCommand, detectionLines, type Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
 import { parseEnv } from '../shared/env-file.ts';
 
@@ -65,6 +65,7 @@ export function resolveAnswers(o: Options, d: Detected): { answers: Partial<Mani
   const answers: Partial<ManifestAnswers> = {
     ...DEFAULT_ANSWERS,
     envFile: d.project.envFile,
+    databaseUrlVar: d.project.databaseUrlVar ?? DEFAULT_ANSWERS.databaseUrlVar,
     directUrlVar: d.project.directUrlVar,
     ...(rec ?? {}),
   };
@@ -76,12 +77,38 @@ export function resolveAnswers(o: Options, d: Detected): { answers: Partial<Mani
   if (o.parentBranch !== undefined) answers.parentBranch = o.parentBranch || null;
   if (o.branchTtl !== undefined) answers.branchTtlDays = o.branchTtl;
   if (o.envFile) answers.envFile = o.envFile;
+  if (o.databaseUrlVar) answers.databaseUrlVar = o.databaseUrlVar;
+  if (o.directUrlVar !== undefined) answers.directUrlVar = o.directUrlVar;
+  // The same name for both would make the runtime write two URLs into one variable: the direct one goes.
+  if (answers.directUrlVar && answers.directUrlVar === answers.databaseUrlVar) answers.directUrlVar = null;
   if (o.pooled !== undefined) answers.pooled = o.pooled;
   if (o.gitHook !== undefined) answers.gitHook = o.gitHook;
   if (o.claudeHooks !== undefined) answers.claudeHooks = o.claudeHooks;
   const missing: string[] = [];
   if (!answers.projectId) missing.push('--project-id');
   return { answers, missing };
+}
+
+/** Warnings about the app's database setup for these answers: hard-coded URLs, env files the ORM will not read, scripts that bring their own secrets. */
+export function detectionWarnings(project: ProjectInfo, a: Pick<ManifestAnswers, 'envFile' | 'databaseUrlVar'>): string[] {
+  const out = [...(project.warnings ?? [])];
+  const prisma = prismaEnvWarning(project, a.envFile);
+  if (prisma) out.push(prisma);
+  const bypass = bypassingScripts(project, a.envFile);
+  if (bypass.length) {
+    const list = bypass.map((s) => `"${s.script}" (${bypassReason(s, a.envFile, a.databaseUrlVar)})`).join('; ');
+    out.push(
+      `Package script${bypass.length > 1 ? 's' : ''} ${list}. The agent roles run ${bypass.length > 1 ? 'their' : 'its'} plain command with the worktree's ${a.envFile} loaded instead; run it that way yourself in a worktree, or make the script read ${a.envFile}.`,
+    );
+  }
+  const others = project.secretScripts ?? [];
+  if (others.length) {
+    const list = others.map((s) => `"${s.script}"${s.dir ? ` in ${s.dir}` : ''} (${s.tool})`).join(', ');
+    out.push(
+      `Package script${others.length > 1 ? 's' : ''} ${list} run${others.length > 1 ? '' : 's'} through a secret manager, which supplies its own ${a.databaseUrlVar || 'DATABASE_URL'} (the shared database) over the worktree's ${a.envFile}: in a worktree, run the command without the secret manager, or point the secret manager at a per-worktree config.`,
+    );
+  }
+  return out;
 }
 
 /** The complete non-interactive command equivalent to a run (secrets left out: they come from the env). */
@@ -95,6 +122,8 @@ export function equivalentCommand(a: Partial<ManifestAnswers>, dir: string | und
   if (a.parentBranch) parts.push(`--parent-branch ${a.parentBranch}`);
   // --env-path, not --env-file: Node 20 itself consumes --env-file anywhere on its command line.
   if (a.envFile) parts.push(`--env-path ${a.envFile}`);
+  if (a.databaseUrlVar) parts.push(`--database-url-var ${a.databaseUrlVar}`);
+  if (a.directUrlVar !== undefined) parts.push(`--direct-url-var ${a.directUrlVar ?? 'none'}`);
   if (a.pooled === false) parts.push('--no-pooled');
   if (a.gitHook === false) parts.push('--no-git-hook');
   if (a.claudeHooks === false) parts.push('--no-claude-hooks');
@@ -206,11 +235,14 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
 
   let answers: ManifestAnswers;
   let cliLogin = false;
+  /** The wizard already checked the project and credentials (right after they were entered). */
+  let wizardVerify: VerifyResult | null | undefined;
   if (ctx.interactive && ctx.wizard) {
     const got = await ctx.wizard.ask({ partial, options: o, detected, apiKey, reuse: Boolean(detected.manifest) && !o.reconfigure });
     answers = got.answers;
     apiKey = got.apiKey;
     cliLogin = got.cliLogin;
+    wizardVerify = got.verify;
   } else {
     if (missing.length) {
       throw new UsageError(
@@ -219,18 +251,27 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
       );
     }
     answers = partial as ManifestAnswers;
+    for (const line of detectionLines(detected.project, answers)) ui.info(line);
   }
 
+  // What the app's own files say about the database (each warned once, whatever the wizard showed).
+  for (const w of detectionWarnings(detected.project, answers)) ui.warn(w);
+
   // Checks: the Neon CLI (never fatal: the files are useful before it is installed) and, online, the project.
+  // The runtime calls the Neon API itself: the CLI is needed only for its login (no API key anywhere).
   const neonCli = detected.neonCli;
   if (!neonCli) {
-    ui.warn(`The Neon CLI (neon or neonctl) is not on PATH; the runtime needs it to create branches. Install it: ${neonInstallCommand(detected.pm.name)}  or  ${NEON_CLI_INSTALL[1]}`);
+    const install = `${neonInstallCommand(detected.pm.name)}  or  ${NEON_CLI_INSTALL[1]}`;
+    if (apiKey) ui.info(`The Neon CLI (neon or neonctl) is not installed; with an API key nothing needs it (the runtime calls the Neon API directly). For \`neon auth\` logins instead of a key: ${install}`);
+    else ui.warn(`The Neon CLI (neon or neonctl) is not on PATH, and no API key was given: worktrees get no database until you either log in with the CLI (${install}, then neon auth) or put NEON_API_KEY in ${answers.envFile}.`);
   }
   let verify: VerifyResult | null = null;
-  if (o.verify && neonCli) {
-    verify = await ui.task(`Checking Neon project ${answers.projectId}`, () =>
-      verifyProject(neonCli, answers.projectId, apiKey, ctx.env),
-    );
+  if (o.verify && (neonCli || apiKey)) {
+    verify =
+      wizardVerify ??
+      (await ui.task(`Checking Neon project ${answers.projectId}`, () =>
+        verifyProject(neonCli, answers.projectId, apiKey, ctx.env),
+      ));
     if (!verify.ok) {
       if (verify.kind === 'rejected') {
         throw new FailureError(`API key rejected by Neon. Create a new key (Console → Account settings → API keys) and pass it with --api-key or NEON_API_KEY; or use --no-verify to skip this check.`);

@@ -13,6 +13,8 @@ import { readText } from '../detect/fs.ts';
 import { readBranchRecords } from '../detect/branch-records.ts';
 import { removeOurHooks, parseSettings } from '../edits/settings.ts';
 import { GITIGNORE_HEADER, anchored } from '../edits/gitignore.ts';
+import { restoreFinalNewline } from '../edits/final-newline.ts';
+import { EXCLUDE_DISPLAY, removeExcludeBlock } from '../edits/exclude.ts';
 import { removeGitHook, CHAINED_SUFFIX } from '../hooks/git-hook.ts';
 import { setEnvValues, parseEnv } from '../shared/env-file.ts';
 import { sha256 } from '../plan/plan.ts';
@@ -64,6 +66,14 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
     const text = readText(abs);
     if (text === null) continue;
 
+    // The clone's own ignore file: exactly our block comes out (the file goes only when we created it).
+    if (display === EXCLUDE_DISPLAY) {
+      const next = removeExcludeBlock(text);
+      if (next === '' && entry.created) ops.push(del(abs, display, text, 'held only our block'));
+      else if (next !== text) ops.push(write(abs, display, text, next, 'removed our block; the rest is yours'));
+      continue;
+    }
+
     if (display.endsWith('/post-checkout') || display === '.husky/post-checkout' || /(^|\/)\.?lefthook\.ya?ml$/.test(display)) {
       const r = removeGitHook(text);
       const chained = `${abs}${CHAINED_SUFFIX}`;
@@ -99,7 +109,9 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
         const ours = parseEnv(entry.base ?? '');
         const values: Record<string, null> = {};
         for (const k of ours.keys()) values[k] = null;
-        const next = stripEnvHeaders(setEnvValues(text, values));
+        const stripped = stripEnvHeaders(setEnvValues(text, values));
+        // Our keys went at the end: when adding them also added the file's final newline, that goes too.
+        const next = stripped !== text ? restoreFinalNewline(stripped, entry.base) : text;
         if (next !== text) ops.push(write(abs, display, text, next, `removed the keys we added (${[...ours.keys()].join(', ')})`));
       }
       continue;
@@ -135,6 +147,7 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
     if (gi.created && next.trim() === '') ops.push(del(path.join(repo.root, '.gitignore'), '.gitignore', giText, 'held only our lines'));
     else {
       if (!giText.endsWith('\n')) next = next.replace(/\r?\n$/, '');
+      else if (next !== giText && !keepEnvLine) next = restoreFinalNewline(next, gi.base);
       if (next !== giText) ops.push(write(path.join(repo.root, '.gitignore'), '.gitignore', giText, next, 'removed our lines; yours are kept'));
     }
     if (keepEnvLine) notes.push(`Kept /${a.envFile} in .gitignore because ${a.envFile} still exists.`);
@@ -145,9 +158,15 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
   return { ops, notes };
 }
 
-/** Remove folders we emptied (.claude/agents, .claude/hooks, .claude), never one that still holds anything. */
-function removeEmptyDirs(repo: RepoInfo): void {
-  for (const rel of ['.claude/agents', '.claude/hooks', '.claude']) {
+/**
+ * Remove folders we emptied (.claude/agents, .claude/hooks, .claude, and a husky folder whose only file was our
+ * hook, e.g. a `.husky/` made for a husky not installed yet), never one that still holds anything.
+ */
+function removeEmptyDirs(repo: RepoInfo, ops: FileOp[]): void {
+  const hookDirs = ops
+    .filter((o) => o.type === 'delete' && o.action === 'delete' && o.display.endsWith('/post-checkout') && !o.display.startsWith('$GIT_COMMON_DIR/') && !path.isAbsolute(o.display))
+    .map((o) => path.posix.dirname(o.display));
+  for (const rel of [...hookDirs, '.claude/agents', '.claude/hooks', '.claude']) {
     const abs = path.join(repo.root, rel);
     try {
       if (readdirSync(abs).length === 0) rmdirSync(abs);
@@ -174,7 +193,7 @@ export async function runUninstall(ctx: UninstallContext): Promise<number> {
     throw new UsageError('uninstall changes files: re-run with --yes to confirm (or --dry-run to see the plan)');
   }
   const { written } = apply(ops);
-  removeEmptyDirs(d.repo);
+  removeEmptyDirs(d.repo, ops);
   if (ctx.options.json) {
     process.stdout.write(JSON.stringify({ ok: true, files: ops.map((o) => ({ path: o.display, action: o.action, reason: o.reason })), changed: written, notes }, null, 2) + '\n');
   } else {

@@ -93,19 +93,45 @@ export type VerifyResult =
   | { ok: false; kind: 'rejected' | 'not-found' | 'unreachable' | 'no-login' | 'error'; message: string };
 
 /**
- * Ask Neon (through its own CLI) whether the project exists and the credentials work. The key travels in the
- * child's environment, never in argv (argv is visible to every user in `ps`).
+ * Ask Neon whether the project exists and the credentials work. With an API key: one request to the Neon API
+ * (`GET /projects/{id}`, base URL from NEON_API_HOST as the CLI and the runtime use it), no CLI process. With the
+ * Neon CLI's login: the CLI itself (`neon projects get`), which refreshes its own token. The key never goes on a
+ * command line (argv is visible to every user in `ps`).
  */
 export async function verifyProject(
-  cli: NeonCli,
+  cli: NeonCli | null,
   projectId: string,
   apiKey: string | undefined,
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
 ): Promise<VerifyResult> {
+  if (apiKey) return verifyByApi(projectId, apiKey, env, timeoutMs);
+  if (!cli) return { ok: false, kind: 'no-login', message: 'no API key, and the Neon CLI (for its login) is not installed' };
+  return verifyByCli(cli, projectId, env, timeoutMs);
+}
+
+async function verifyByApi(projectId: string, apiKey: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VerifyResult> {
+  const base = (env.NEON_API_HOST || 'https://console.neon.tech/api/v2').replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${base}/projects/${encodeURIComponent(projectId)}`, {
+      headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json', 'user-agent': 'create-neon-agents' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string } };
+    return { ok: false, kind: 'unreachable', message: err.name === 'TimeoutError' ? `no answer from Neon within ${timeoutMs / 1000}s` : `could not reach the Neon API (${err.cause?.code ?? err.message})` };
+  }
+  const body = (await res.json().catch(() => null)) as { project?: { name?: string }; message?: string } | null;
+  if (res.ok) return { ok: true, projectName: body?.project?.name ?? null };
+  if (res.status === 401 || res.status === 403) return { ok: false, kind: 'rejected', message: 'API key rejected' };
+  if (res.status === 404) return { ok: false, kind: 'not-found', message: `project not found: ${projectId}` };
+  return { ok: false, kind: 'error', message: `HTTP ${res.status}${body?.message ? ` ${body.message}` : ''}` };
+}
+
+async function verifyByCli(cli: NeonCli, projectId: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VerifyResult> {
   const childEnv: NodeJS.ProcessEnv = { ...env, NO_UPDATE_NOTIFIER: '1', CI: env.CI ?? '1' };
-  if (apiKey) childEnv.NEON_API_KEY = apiKey;
-  else delete childEnv.NEON_API_KEY;
+  delete childEnv.NEON_API_KEY;
   try {
     const r = await runCli(cli.bin, ['projects', 'get', projectId, '--output', 'json', '--no-analytics'], childEnv, timeoutMs);
     if (r.timedOut) return { ok: false, kind: 'unreachable', message: `no answer from Neon within ${timeoutMs / 1000}s` };
@@ -119,16 +145,10 @@ export async function verifyProject(
       return { ok: true, projectName: name };
     }
     const err = `${r.stderr}`.trim();
-    if (/Authentication failed|rejected the API key|401/i.test(err)) {
-      return { ok: false, kind: 'rejected', message: 'API key rejected' };
-    }
+    if (/Authentication failed|rejected the API key|401/i.test(err)) return { ok: false, kind: 'rejected', message: 'the Neon CLI login was rejected' };
     if (/project not found|404/i.test(err)) return { ok: false, kind: 'not-found', message: `project not found: ${projectId}` };
-    if (/Could not reach|ECONNREFUSED|ENOTFOUND|timed out/i.test(err)) {
-      return { ok: false, kind: 'unreachable', message: 'could not reach the Neon API' };
-    }
-    if (/interactive auth|auth/i.test(err) && !apiKey) {
-      return { ok: false, kind: 'no-login', message: 'no API key and the Neon CLI is not logged in' };
-    }
+    if (/Could not reach|ECONNREFUSED|ENOTFOUND|timed out/i.test(err)) return { ok: false, kind: 'unreachable', message: 'could not reach the Neon API' };
+    if (/interactive auth|auth/i.test(err)) return { ok: false, kind: 'no-login', message: 'no API key and the Neon CLI is not logged in' };
     return { ok: false, kind: 'error', message: err.split('\n').pop()?.replace(/^ERROR:\s*/, '') || `neon exited ${r.exitCode}` };
   } catch (e) {
     return { ok: false, kind: 'error', message: (e as Error).message };

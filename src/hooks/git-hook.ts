@@ -26,7 +26,7 @@ export interface GitHookContext {
     postCheckout: string | null;
     /** `<hooksDir>/post-checkout.neon-agents-prev` (a foreign hook we chained earlier) */
     chainedPrev?: string | null;
-    /** `<repoRoot>/.husky/post-checkout` */
+    /** `<husky folder>/post-checkout`: the folder core.hooksPath points into, else the one package.json declares (see declaredHuskyDir). */
     huskyPostCheckout: string | null;
     /** husky's runner `<core.hooksPath>/h` (present when core.hooksPath is a husky 9 `_` folder, whatever its name). */
     huskyRunner?: string | null;
@@ -148,6 +148,32 @@ export function huskyDir(repoRoot: string, coreHooksPath: string | null, hasRunn
   return null;
 }
 
+/**
+ * The husky folder package.json declares when git does not use husky yet (core.hooksPath unset: no install ran in
+ * this clone), else null. husky counts as declared when it is a dependency or dev dependency, or the `prepare`
+ * script runs it; the folder is the one `prepare` names (`husky app/.husky`, husky 8's `husky install .config/husky`),
+ * else husky's default `.husky`. Once `npm install` runs husky, core.hooksPath becomes `<folder>/_` and git runs
+ * `<folder>/post-checkout`; a hook in .git/hooks would silently stop running then.
+ */
+export function declaredHuskyDir(repoRoot: string, packageJson: string | null): string | null {
+  if (!packageJson) return null;
+  let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
+  try {
+    pkg = JSON.parse(packageJson);
+  } catch {
+    return null;
+  }
+  if (!pkg || typeof pkg !== 'object') return null;
+  const prepare = typeof pkg.scripts?.prepare === 'string' ? pkg.scripts.prepare : '';
+  const runs = /(?:^|[\s;&|(])husky\b(?!-)/.test(prepare);
+  const dep = Boolean(pkg.dependencies?.husky || pkg.devDependencies?.husky);
+  if (!runs && !dep) return null;
+  // `cd sub && husky …` runs elsewhere: its folder is relative to that place, so only a plain call names ours.
+  const m = /(?:^|[;&|(]\s*)husky(?:\s+install)?(?:\s+(?!-)([^\s&;|)]+))?\s*(?:$|[;&|)])/.exec(prepare);
+  const dir = runs && m && !/\bcd\s/.test(prepare) && m[1] ? m[1].replace(/^['"]|['"]$/g, '') : '.husky';
+  return path.resolve(repoRoot, dir);
+}
+
 export function planGitHook(ctx: GitHookContext): GitHookPlan {
   const block = hookBlock();
   const f = ctx.files;
@@ -156,15 +182,36 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
 
   // husky 9: core.hooksPath=<dir>/_ (`.husky/_`, `app/.husky/_`, `.config/husky/_`…); the user scripts live in
   // <dir>/<hook> and run with `sh -e`. Writing into `_` would be wiped by the next `husky` run.
-  const husky = huskyDir(ctx.repoRoot, ctx.coreHooksPath, ctx.files.huskyRunner != null);
+  // husky declared in package.json but not installed in this clone yet (no `npm install` ran): git would run a hook
+  // in .git/hooks only until husky's install switches core.hooksPath, so ours goes where husky will look.
+  const installed = huskyDir(ctx.repoRoot, ctx.coreHooksPath, ctx.files.huskyRunner != null);
+  const declared = installed || ctx.coreHooksPath !== null ? null : declaredHuskyDir(ctx.repoRoot, f.packageJson);
+  const husky = installed ?? declared;
   if (husky) {
     const prev = f.huskyPostCheckout;
     const content = prev === null ? block : insertBlock(prev, block);
     const rel = path.relative(ctx.repoRoot, path.join(husky, 'post-checkout')).split(path.sep).join('/');
-    instructions.push(`husky runs ${rel} only where \`npm install\` has run (its _ folder is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.`);
+    if (declared) {
+      instructions.push(
+        `husky is declared in package.json but not installed in this clone yet, so our block went into ${rel}: it takes effect after \`npm install\` (husky's prepare script points git at it). Until then \`git worktree add\` gets no Neon branch here; worktrees made by Claude Code use the WorktreeCreate hook instead.`,
+      );
+    } else {
+      instructions.push(`husky runs ${rel} only where \`npm install\` has run (its _ folder is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.`);
+    }
     return {
       manager: 'husky',
-      ops: [write(path.join(husky, 'post-checkout'), rel, content, prev, prev === null ? 'husky hook for new worktrees' : 'add our block to your husky hook', 'block', block)],
+      ops: [
+        write(
+          path.join(husky, 'post-checkout'),
+          rel,
+          content,
+          prev,
+          prev === null ? (declared ? 'husky hook for new worktrees (runs once husky is installed)' : 'husky hook for new worktrees') : 'add our block to your husky hook',
+          'block',
+          block,
+          declared ? 0o755 : undefined,
+        ),
+      ],
       instructions,
     };
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RepoInfo } from '../detect/repo.ts';
 import type { FileOp } from './ops.ts';
 import type { Snapshot } from './plan.ts';
-import { planGitHook, hookBlock, huskyDir, CHAINED_SUFFIX, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
+import { planGitHook, hookBlock, huskyDir, declaredHuskyDir, CHAINED_SUFFIX, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
 
 export interface GitHookPlanInput {
   repo: RepoInfo;
@@ -23,7 +23,9 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
     .map((p) => ({ path: p, text: files.read(p) }))
     .find((f): f is { path: string; text: string } => f.text !== null) ?? null;
   const huskyRunner = repo.coreHooksPath ? files.read(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
-  const husky = huskyDir(repo.root, repo.coreHooksPath, huskyRunner !== null);
+  const packageJson = files.read(path.join(repo.root, 'package.json'));
+  // Where husky's user scripts are: the folder core.hooksPath points into, or (not installed yet) the declared one.
+  const husky = huskyDir(repo.root, repo.coreHooksPath, huskyRunner !== null) ?? (repo.coreHooksPath ? null : declaredHuskyDir(repo.root, packageJson));
   const plan = planGitHook({
     repoRoot: repo.root,
     hooksDir: repo.hooksDir,
@@ -34,7 +36,7 @@ export function planGitHookOps({ repo, files }: GitHookPlanInput): GitHookPlan {
       huskyRunner,
       huskyPostCheckout: husky ? files.read(path.join(husky, 'post-checkout')) : null,
       lefthook,
-      packageJson: files.read(path.join(repo.root, 'package.json')),
+      packageJson,
       preCommitConfig: files.read(path.join(repo.root, '.pre-commit-config.yaml')),
     },
   });

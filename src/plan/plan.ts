@@ -12,13 +12,16 @@ import type { ProjectInfo } from '../detect/project.ts';
 import type { PackageManager } from '../detect/package-manager.ts';
 import { renderAgent, renderEnvExample, AGENT_TEMPLATES } from './render.ts';
 import { addGitignoreLines, anchored } from '../edits/gitignore.ts';
+import { noteFinalNewline } from '../edits/final-newline.ts';
+import { excludeLines, excludeBlock, upsertExcludeBlock, hasExcludeBlock, EXCLUDE_DISPLAY } from '../edits/exclude.ts';
 import { upsertHooks, parseSettings, foreignWorktreeCreate } from '../edits/settings.ts';
 import { validateAgentFile } from '../validate/agent.ts';
 import { FailureError } from '../errors.ts';
 import { threeWayMerge, gitBlobId } from './merge.ts';
 import type { Action, FileOp, WriteOp } from './ops.ts';
 import { planGitHookOps, type GitHookPlanInput } from './git-hook.ts';
-import { WORKTREE_CREATE_COMMAND, WORKTREE_REMOVE_COMMAND } from '../shared/claude-hooks.ts';
+import { WORKTREE_CREATE_COMMAND, WORKTREE_REMOVE_COMMAND, RUNTIME_ANYWHERE } from '../shared/claude-hooks.ts';
+import { roleCommands } from '../detect/project.ts';
 
 export interface Snapshot {
   /** Text of a file (absolute path), or null when absent. */
@@ -70,14 +73,19 @@ export const WORKTREES_DIR = '.claude/worktrees/';
 /** Context the agent templates see. */
 export function agentContext(input: Pick<PlanInput, 'answers' | 'project' | 'pm'>, role: string) {
   const spec = ROLES.find((r) => r.name === role)!;
+  // Scripts that bring their own secrets (doppler run…) or load another env file are replaced by their plain command.
+  const cmds = roleCommands(input.project, input.answers.envFile, input.answers.databaseUrlVar);
   return {
     role: { ...spec, tools: spec.tools.join(', ') },
     permissionMode: input.answers.permissionMode,
     envFile: input.answers.envFile,
+    databaseUrlVar: input.answers.databaseUrlVar,
     directUrlVar: input.answers.directUrlVar,
+    runtime: `node ${RUNTIME_ANYWHERE}`,
     pm: input.pm,
-    orm: input.project.orm,
-    commands: input.project.scripts,
+    orm: cmds.orm,
+    commands: cmds.commands,
+    commandNotes: cmds.notes,
   };
 }
 
@@ -96,7 +104,7 @@ const MAX_STORED_BASE = 16 * 1024;
  * both changed → three-way merge (clean → applied; conflict → markers); deleted by the user → stays deleted
  * (--restore brings it back); a file we never wrote → left alone (--force overwrites).
  */
-function ownedFile(input: PlanInput, rel: string, content: string, mode: number | undefined): WriteOp {
+function ownedFile(input: PlanInput, rel: string, content: string, mode: number | undefined, required = false): WriteOp {
   const abs = path.join(input.repo.root, rel);
   const previous = input.files.read(abs);
   const entry = input.manifest?.files[rel];
@@ -113,10 +121,11 @@ function ownedFile(input: PlanInput, rel: string, content: string, mode: number 
   });
   const currentMode = input.files.mode(abs);
   if (previous === null) {
-    if (entry && !input.restore && !input.force) {
+    // A file the other managed files call (the runtime) is never "deleted on purpose": nothing works without it.
+    if (entry && !input.restore && !input.force && !required) {
       return op({ action: 'skip', content: '', owned: entry.base ?? content, reason: 'you deleted it; kept deleted (--restore brings it back)' });
     }
-    return op({ action: 'create', reason: entry ? 'restored' : 'new' });
+    return op({ action: 'create', reason: entry ? (required ? 'restored: the hooks call it' : 'restored') : 'new' });
   }
   if (previous === content) {
     if (mode !== undefined && currentMode !== null && currentMode !== mode) return op({ action: 'update', reason: 'fix file mode' });
@@ -212,7 +221,7 @@ export function plan(input: PlanInput): Plan {
   }
 
   // 2. The runtime.
-  ops.push(ownedFile(input, RUNTIME_PATH, input.runtimeSource, 0o755));
+  ops.push(ownedFile(input, RUNTIME_PATH, input.runtimeSource, 0o755, true));
 
   // 3. Claude Code hooks in .claude/settings.json.
   if (answers.claudeHooks) {
@@ -249,7 +258,7 @@ export function plan(input: PlanInput): Plan {
     const abs = path.join(repo.root, exampleRel);
     const previous = input.files.read(abs);
     const prevEntry = input.manifest?.files[exampleRel];
-    const rendered = renderEnvExample({ pooled: answers.pooled, directUrlVar: answers.directUrlVar });
+    const rendered = renderEnvExample({ pooled: answers.pooled, databaseUrlVar: answers.databaseUrlVar ?? 'DATABASE_URL', directUrlVar: answers.directUrlVar });
     let content = rendered;
     let owned = rendered;
     if (previous !== null) {
@@ -260,7 +269,7 @@ export function plan(input: PlanInput): Plan {
       content = setEnvValues(previous, added, { header: 'Neon database branches per git worktree (create-neon-agents)' });
       if (!prevEntry?.created) {
         const keys = new Set([...parseEnv(prevEntry?.base ?? '').keys(), ...Object.keys(added)]);
-        owned = [...keys].map((k) => `${k}=`).join('\n');
+        owned = noteFinalNewline([...keys].map((k) => `${k}=`).join('\n'), previous, content, prevEntry?.base);
       }
     }
     ops.push(editedFile(input, abs, exampleRel, content, owned, 'lines', 0o644));
@@ -298,8 +307,28 @@ export function plan(input: PlanInput): Plan {
     const content = addGitignoreLines(previous, needed);
     if (needed.length || previous !== null) {
       const lines = new Set(content.split(/\r?\n/));
-      const owned = [anchored(answers.envFile), anchored(WORKTREES_DIR)].filter((l) => lines.has(l)).join('\n');
+      const ourLines = [anchored(answers.envFile), anchored(WORKTREES_DIR)].filter((l) => lines.has(l)).join('\n');
+      // Uninstall gives back the file byte for byte: noted when our lines also added its final newline.
+      const owned = noteFinalNewline(ourLines, previous, content, input.manifest?.files['.gitignore']?.base);
       ops.push(editedFile(input, abs, '.gitignore', content, owned, 'lines', undefined));
+    }
+  }
+
+  // 7b. $GIT_COMMON_DIR/info/exclude: the same protection for worktrees made before the setup is pushed (Claude
+  //     Code bases them on origin/HEAD, which lacks the .gitignore lines until then). Local to this clone, shared by
+  //     all its worktrees, never committed: our marked block, with only the lines that file does not cover yet.
+  {
+    const abs = path.join(repo.commonDir, 'info', 'exclude');
+    const previous = input.files.read(abs);
+    const lines = excludeLines(previous, answers.envFile, WORKTREES_DIR);
+    if (lines.length || hasExcludeBlock(previous)) {
+      const content = upsertExcludeBlock(previous, lines);
+      const owned = lines.length ? excludeBlock(lines) : '';
+      ops.push(
+        editedFile(input, abs, EXCLUDE_DISPLAY, content, owned, 'block', undefined, {
+          reason: previous === null ? 'new: ignore env files in every worktree of this clone' : previous === content ? 'up to date' : 'add our block; the rest is kept',
+        }),
+      );
     }
   }
 

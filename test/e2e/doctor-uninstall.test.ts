@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { baseEnv, cleanupTempDirs, git, makeRepo, read, runCli, tree, withNeonCli, writeFiles } from '../helpers/repo.ts';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { baseEnv, cleanupTempDirs, git, makeRepo, mode, read, runCli, tempDir, tree, withNeonCli, writeFiles } from '../helpers/repo.ts';
 
 afterAll(cleanupTempDirs);
 
@@ -87,6 +88,100 @@ describe('doctor', () => {
     expect(f.find((x) => x.check === 'env-file')).toMatchObject({ level: 'problem', message: expect.stringMatching(/not ignored/) });
   });
 
+  describe('the promise itself: no worktree env file reaches the shared database', () => {
+    const PASSWORD = 'npg_SharedSecretPassw0rd';
+    const SHARED = `postgresql://neondb_owner:${PASSWORD}@ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require`;
+    /** A repo set up by the built CLI whose main checkout uses the shared database, and a linked worktree made by a tool that skipped our hooks. */
+    async function withSkippedWorktree(): Promise<{ repo: string; wt: string }> {
+      const repo = makeRepo();
+      writeFiles(repo, { '.env': `DATABASE_URL=${SHARED}\nPGPASSWORD=${PASSWORD}\n` });
+      const r = await runCli(repo, SETUP);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const wt = path.join(tempDir('cna-wt-'), 'skipped');
+      execFileSync('git', ['worktree', 'add', '-q', '-b', 'skipped', wt], { cwd: repo, env: { ...process.env, NEON_AGENTS_SKIP_HOOK: '1' }, stdio: 'ignore' });
+      // What a tool that copies the main checkout's env files does.
+      copyFileSync(path.join(repo, '.env'), path.join(wt, '.env'));
+      writeFiles(wt, { 'apps/web/.env.local': `POSTGRES_URL=${SHARED}\n` });
+      return { repo, wt: realpathSync(wt) };
+    }
+    const noSecret = (out: string) => {
+      expect(out).not.toContain(PASSWORD);
+      expect(out).not.toContain('napi_doctorkey');
+      expect(out).not.toContain('neondb_owner:');
+    };
+
+    it('a copied env file: exit 1 naming the worktree, the keys and the fix, never a value', async () => {
+      const { repo, wt } = await withSkippedWorktree();
+      const r = await doctor(repo);
+      expect(r.exitCode, r.stdout).toBe(1);
+      noSecret(r.stdout);
+      const problems = findings(r.stdout).filter((f) => f.check === 'isolation' && f.level === 'problem');
+      const leak = problems.find((f) => f.message.includes(' .env reaches'))!;
+      expect(leak, r.stdout).toBeDefined();
+      expect(leak.message).toContain(`worktree ${wt}`);
+      expect(leak.message).toMatch(/DATABASE_URL, PGPASSWORD/);
+      expect(leak.fix).toBe(`cd ${wt} && node ${realpathSync(repo)}/.claude/hooks/neon-worktree.mjs ensure`);
+      // Every env file of the worktree counts (here a gitignored one of an app), and the management key is named.
+      expect(problems.some((f) => /apps\/web\/\.env\.local reaches the shared database: POSTGRES_URL/.test(f.message))).toBe(true);
+      expect(problems.some((f) => /\.env holds NEON_API_KEY/.test(f.message))).toBe(true);
+      // Its env file is ignored there although its branch has no .gitignore yet: the clone's info/exclude does it.
+      expect(existsSync(path.join(wt, '.gitignore'))).toBe(false);
+      expect(problems.some((f) => /not ignored/.test(f.message))).toBe(false);
+      const human = await runCli(repo, ['doctor', '--no-verify'], { env: withNeonCli(baseEnv()) });
+      expect(human.exitCode).toBe(1);
+      noSecret(human.stdout);
+      expect(human.stdout).toMatch(/isolation +worktree .* reaches the shared database/);
+    });
+
+    it('after the env files point at the worktree\'s own branch, doctor no longer reports it', async () => {
+      const { repo, wt } = await withSkippedWorktree();
+      // Its own branch inherited the parent's password; its own endpoint (from the runtime's record) tells them apart.
+      const own = `postgresql://neondb_owner:${PASSWORD}@ep-own-branch-654321-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require`;
+      writeFiles(wt, { '.env': `DATABASE_URL=${own}\n`, 'apps/web/.env.local': '' });
+      const records = path.join(repo, '.git/neon-agents/branches');
+      mkdirSync(records, { recursive: true });
+      writeFiles(records, {
+        'a.json': JSON.stringify({ neonBranch: 'agents/x/skipped', branchId: 'br-x', projectId: 'winter-sun-12345678', endpointId: 'ep-own-branch-654321', gitBranch: 'skipped', aliases: [], worktreePath: wt, baseSha: null, createdAt: '', expiresAt: null }),
+      });
+      const r = await doctor(repo);
+      noSecret(r.stdout);
+      expect(findings(r.stdout).filter((f) => f.level === 'problem'), r.stdout).toEqual([]);
+      expect(r.exitCode).toBe(0);
+      expect(findings(r.stdout).find((f) => f.check === 'isolation')).toMatchObject({ level: 'ok', message: expect.stringMatching(/no env file of the 1 linked worktree/) });
+      // Without the record the same password is the parent's: a leak again.
+      rmSync(records, { recursive: true });
+      const again = await doctor(repo);
+      expect(again.exitCode).toBe(1);
+      expect(findings(again.stdout).find((f) => f.check === 'isolation')!.message).toMatch(/DATABASE_URL \(its URL holds the parent's password\)/);
+    });
+
+    it('a worktree whose env file git does not ignore there (no .gitignore lines, no info/exclude block) is a problem', async () => {
+      const { repo, wt } = await withSkippedWorktree();
+      writeFileSync(path.join(repo, '.git/info/exclude'), '');
+      const r = await doctor(repo);
+      const f = findings(r.stdout);
+      expect(f.find((x) => x.check === 'exclude')).toMatchObject({ level: 'warn', fix: expect.stringMatching(/npm create neon-agents@latest -- --yes.*node .*cli\.mjs --yes/) });
+      expect(f.find((x) => x.check === 'isolation' && /not ignored/.test(x.message))).toMatchObject({ level: 'problem', message: expect.stringContaining(`worktree ${wt}: .env is not ignored`) });
+      noSecret(r.stdout);
+    });
+  });
+
+  it('warns about package scripts that bring their own secrets', async () => {
+    const repo = await setUp({ 'package.json': JSON.stringify({ name: 'app', scripts: { 'db:migrate': 'doppler run -- drizzle-kit migrate' }, devDependencies: { 'drizzle-kit': '1' } }) });
+    const r = await doctor(repo);
+    const w = findings(r.stdout).find((x) => x.check === 'scripts');
+    expect(w, r.stdout).toMatchObject({ level: 'warn', message: expect.stringMatching(/db:migrate.*doppler run/) });
+  });
+
+  it('husky declared but not installed: the hook waits in .husky, and doctor says to install', async () => {
+    const repo = await setUp({ 'package.json': JSON.stringify({ name: 'app', devDependencies: { husky: '^9.1.7' }, scripts: { prepare: 'husky' } }) });
+    expect(read(repo, '.husky/post-checkout')).toContain('# >>> create-neon-agents >>>');
+    expect(mode(repo, '.husky/post-checkout') & 0o111).not.toBe(0);
+    expect(existsSync(path.join(repo, '.git/hooks/post-checkout'))).toBe(false);
+    const r = await doctor(repo);
+    expect(findings(r.stdout).find((x) => x.check === 'git-hook')).toMatchObject({ level: 'problem', message: expect.stringMatching(/husky is declared .* not installed/), fix: expect.stringMatching(/^npm install/) });
+  });
+
   it('not set up: exit 1 naming the fix; not a repo: exit 1 suggesting git init', async () => {
     const r = await doctor(makeRepo());
     expect(r.exitCode).toBe(1);
@@ -153,6 +248,37 @@ describe('uninstall', () => {
     expect(r.stdout).toMatch(/Kept NEON_API_KEY in \.env/);
     expect(git(repo, 'check-ignore', '.env')).toBe('.env');
     expect(snapshotRepo(repo).hooks).toEqual(before.hooks);
+  });
+
+  it.each([
+    ['git\'s own info/exclude', undefined],
+    ['no info/exclude at all', null],
+    ['an info/exclude without a final newline', '*.log\nbuild'],
+    ['an info/exclude that already ignores everything', '.env\n.env.*\n.claude/\n'],
+  ])('files without a final newline, and %s, come back byte for byte', async (_what, exclude) => {
+    const repo = makeRepo({ '.gitignore': 'node_modules', '.env.example': 'PORT=3000', 'package.json': JSON.stringify({ name: 'app', devDependencies: { husky: '9' } }) });
+    const excludeFile = path.join(repo, '.git/info/exclude');
+    if (exclude === null) rmSync(excludeFile);
+    else if (exclude !== undefined) writeFileSync(excludeFile, exclude);
+    const before = snapshotRepo(repo);
+    const beforeTree = tree(repo);
+    expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
+    const written = existsSync(excludeFile) ? readFileSync(excludeFile, 'utf8') : null;
+    if (exclude === '.env\n.env.*\n.claude/\n') expect(written).toBe(exclude);
+    else expect(written).toMatch(/^# >>> create-neon-agents >>>\n[\s\S]*\/\.claude\/worktrees\/\n# <<< create-neon-agents <<<\n/);
+    expect(read(repo, '.husky/post-checkout')).toContain('create-neon-agents');
+    const r = await runCli(repo, ['uninstall', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const after = snapshotRepo(repo);
+    expect(after.status).toEqual(before.status);
+    expect(after.hooks).toEqual(before.hooks);
+    expect(read(repo, '.env.example')).toBe('PORT=3000');
+    expect(read(repo, '.gitignore')).toBe('node_modules');
+    if (exclude === null) expect(existsSync(excludeFile)).toBe(false);
+    expect(existsSync(path.join(repo, '.husky'))).toBe(false);
+    // Every file (hooks, info/exclude, the work tree) as it was, apart from git's own bookkeeping.
+    const keep = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !/^\.git\/(refs|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG|neon-agents)/.test(k)));
+    expect(keep(tree(repo))).toEqual(keep(beforeTree));
   });
 
   it('without --yes and without a terminal: exit 2, nothing removed', async () => {

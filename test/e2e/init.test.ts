@@ -210,6 +210,80 @@ describe('a repository that already has files of its own', () => {
   });
 });
 
+describe('the variables the app reads its database URL from', () => {
+  // create-t3-turbo's shape: the db package reads POSTGRES_URL, and its scripts load the root .env.
+  const t3 = {
+    'package.json': JSON.stringify({ name: 'root', private: true, devDependencies: { 'dotenv-cli': '10' } }),
+    'pnpm-lock.yaml': '',
+    'packages/db/package.json': JSON.stringify({
+      name: '@acme/db',
+      dependencies: { 'drizzle-orm': '0.44' },
+      devDependencies: { 'drizzle-kit': '0.31' },
+      scripts: { push: 'pnpm with-env drizzle-kit push', 'with-env': 'dotenv -e ../../.env --' },
+    }),
+    'packages/db/drizzle.config.ts': 'const url = process.env.POSTGRES_URL!;\nexport default { dialect: "postgresql", dbCredentials: { url } };\n',
+  };
+
+  it('records the detected variables and env file, and says where they came from', async () => {
+    const repo = makeRepo(t3);
+    const r = await runCli(repo, ok);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const { answers } = JSON.parse(read(repo, '.claude/neon-agents.json'));
+    expect(answers).toMatchObject({ databaseUrlVar: 'POSTGRES_URL', directUrlVar: null, envFile: '.env' });
+    expect(r.stdout).toContain('Database URL variable: POSTGRES_URL (packages/db/drizzle.config.ts:1, read in the drizzle config)');
+    expect(r.stdout).toContain(`Env file: .env (packages/db's "push" script loads it (dotenv -e ../../.env --))`);
+    expect(read(repo, '.env.example')).toMatch(/^POSTGRES_URL=postgresql:/m);
+    expect(read(repo, '.env.example')).not.toMatch(/^DATABASE_URL=/m);
+    const agent = read(repo, '.claude/agents/feature-developer.md');
+    expect(agent).toContain('`POSTGRES_URL` in `.env`');
+    expect(agent).toContain('(cd packages/db && pnpm push)');
+    expect(agent).toContain('node "$(git worktree list --porcelain | head -n 1 | cut -c 10-)/.claude/hooks/neon-worktree.mjs" status');
+    expect(agent).not.toContain('DATABASE_URL');
+  });
+
+  it('flags override what was detected, are recorded, and a re-run keeps them', async () => {
+    const repo = makeRepo(t3);
+    const r = await runCli(repo, [...ok, '--database-url-var', 'APP_DB_URL', '--direct-url-var', 'APP_DB_URL_UNPOOLED', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_URL_UNPOOLED' });
+    expect(doc.detected).toMatchObject({ databaseUrlVar: 'POSTGRES_URL', envFile: '.env' });
+    expect(doc.command).toContain('--database-url-var APP_DB_URL --direct-url-var APP_DB_URL_UNPOOLED');
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_URL_UNPOOLED' });
+    expect(read(repo, '.env.example')).toMatch(/^APP_DB_URL_UNPOOLED=postgresql:/m);
+    // A re-run without flags keeps the recorded answers; --direct-url-var none clears the direct one.
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers.databaseUrlVar).toBe('APP_DB_URL');
+    const again = await runCli(repo, ['--yes', '--no-verify', '--allow-dirty', '--direct-url-var', 'none', '--json']);
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: null });
+  });
+
+  it('Prisma: detected directUrl; a hard-coded URL and a doppler script are warned about once, and the roles work around the script', async () => {
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { '@prisma/client': '5' }, scripts: { 'db:migrate': 'doppler run -- prisma migrate deploy' } }),
+      'prisma/schema.prisma': 'datasource db {\n  provider  = "postgresql"\n  url       = "postgresql://u:p@ep-x.neon.tech/db"\n  directUrl = env("DIRECT_URL")\n}\n',
+    });
+    const r = await runCli(repo, ok);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'DATABASE_URL', directUrlVar: 'DIRECT_URL' });
+    expect(r.stderr.match(/hard-codes the database URL/g)).toHaveLength(1);
+    expect(r.stderr.match(/doppler run/g)).toHaveLength(1);
+    const agent = read(repo, '.claude/agents/feature-developer.md');
+    expect(agent).toContain('(set -a && . ./.env && set +a && npx prisma migrate deploy)');
+    expect(agent).toContain('The package script `db:migrate` is not used: it runs through `doppler run`');
+  });
+
+  it.each([
+    [['--database-url-var', 'my-url'], /--database-url-var must be an environment variable name/],
+    [['--direct-url-var', '9X'], /--direct-url-var must be an environment variable name/],
+  ])('%j → exit 2', async (args, message) => {
+    const repo = makeRepo();
+    const r = await runCli(repo, [...ok, ...args]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
 describe('bad input', () => {
   it('refuses a tracked env file (credentials would be committed), with or without a key, writing nothing', async () => {
     const repo = makeRepo({ '.env': 'PORT=3000\n' });

@@ -173,6 +173,17 @@ describe('--check', () => {
     rmSync(path.join(fresh, '.env'));
     rmSync(path.join(fresh, '.git/hooks/post-checkout'));
     expect((await runCli(fresh, ['--check'])).exitCode).toBe(0);
+    // The runtime is called by the hooks: deleting it is never "on purpose". --check fails, a plain re-run restores it.
+    git(fresh, 'add', '-A');
+    git(fresh, 'commit', '-qm', 'setup');
+    rmSync(path.join(fresh, '.claude/hooks/neon-worktree.mjs'));
+    const gone = await runCli(fresh, ['--check']);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stdout).toMatch(/\.claude\/hooks\/neon-worktree\.mjs/);
+    const back = await runCli(fresh, ['--yes', '--no-verify', '--allow-dirty']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/create\s+\.claude\/hooks\/neon-worktree\.mjs\s+restored: the hooks call it/);
+    expect(existsSync(path.join(fresh, '.claude/hooks/neon-worktree.mjs'))).toBe(true);
 
     const old = olderSetup();
     const stale = await runCli(old, ['--check']);

@@ -1,4 +1,4 @@
-// The online check, through the real Neon CLI against the local Neon: what the user is told, and the exit code.
+// The online check against the local Neon: through the Neon API with a key (no CLI process), through the real Neon CLI for its login; what the user is told, and the exit code.
 import { afterAll, describe, expect, it } from 'vitest';
 import { useLocalNeon } from '../fixtures/local-neon.ts';
 import { cleanupTempDirs, makeRepo, read, runCli, tree, withNeonCli, baseEnv } from '../helpers/repo.ts';
@@ -22,6 +22,21 @@ describe('verifying the Neon project online', () => {
     expect(r.stdout).not.toContain(ln.local.apiKey);
     // The key reached Neon through the environment, never on a command line (argv is public in `ps`).
     expect(ln.local.requests.some((q) => q.path.includes(`/projects/${ln.local.projectId}`) && q.status === 200)).toBe(true);
+  });
+
+  it('with a key, the check needs no Neon CLI: one API request, and a note about the CLI instead of an error', async () => {
+    const repo = makeRepo();
+    const { NEON_API_KEY: _k, ...rest } = ln.env;
+    const noCli = baseEnv({ NEON_API_HOST: rest.NEON_API_HOST, NO_PROXY: rest.NO_PROXY, NEON_CONFIG_DIR: rest.NEON_CONFIG_DIR });
+    const before = ln.local.requests.length;
+    const r = await runCli(repo, ['--yes', '--json', '--project-id', ln.local.projectId, '--api-key', ln.local.apiKey], { env: noCli });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.verify).toMatchObject({ ok: true });
+    expect(doc.neonCli).toBeNull();
+    expect(doc.warnings.join('\n')).not.toMatch(/Neon CLI/);
+    const sent = ln.local.requests.slice(before);
+    expect(sent.map((q) => `${q.method} ${q.path}`)).toEqual([`GET /projects/${ln.local.projectId}`]);
   });
 
   it('a rejected key: "API key rejected", exit 1, nothing written', async () => {

@@ -46,7 +46,9 @@ describe('--json output validates against schema/summary.schema.json', () => {
     expect(validate(schema, doc)).toEqual([]);
     expect(doc).toMatchObject({ ok: true, dryRun: true, written: [], verify: { ok: false, kind: 'unreachable' } });
     expect(doc.neonCli).toMatchObject({ path: expect.stringContaining('neon') });
-    expect((doc.files as { action: string }[]).every((f) => f.action === 'create')).toBe(true);
+    // Every file is new, but git init's own info/exclude, which gets our block.
+    const files = doc.files as { path: string; action: string }[];
+    expect(files.filter((f) => f.action !== 'create')).toEqual([expect.objectContaining({ path: '$GIT_COMMON_DIR/info/exclude', action: 'update' })]);
     expect(tree(repo)).toEqual(before);
     expect(r.stdout).not.toContain(KEY);
   });

@@ -2,10 +2,11 @@
 // back. No Neon CLI on PATH (baseEnv strips node_modules/.bin), so the wizard asks for a key and never spawns neon.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
+import { cleanupTempDirs, makeRepo, mode, read, tempDir, tree } from '../helpers/repo.ts';
 import { active, colourSgr, termEnv, Terminal, width } from './tmux.ts';
+import { useLocalNeon } from '../fixtures/local-neon.ts';
 
 const PROJECT = 'winter-sun-12345678';
 const sessions: Terminal[] = [];
@@ -286,5 +287,92 @@ describe('Ctrl-C while a spinner runs', () => {
       for (const s of held) s.destroy();
       server.close();
     }
+  });
+});
+
+describe('the database variables', () => {
+  it('shows what the app reads and why; "no" lets the user name them', async () => {
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }),
+      'package-lock.json': '{}',
+      'drizzle.config.ts': 'export default { dialect: "postgresql", dbCredentials: { url: process.env.POSTGRES_URL! } };\n',
+    });
+    const t = await open(repo, { cols: 100 });
+    await t.waitFor(active('Neon project id'));
+    t.type(PROJECT);
+    t.keys('Enter');
+    await t.waitFor(active('Neon API key'));
+    t.keys('Enter');
+    let s = await t.waitFor(active('Use these variables?'));
+    expect(s).toContain('Database URL variable: POSTGRES_URL (drizzle.config.ts:1, dbCredentials.url)');
+    expect(s).toContain('Direct URL variable: none (the app names none)');
+    t.keys('Right', 'Enter'); // No
+    await t.waitFor(active('Variable the app reads its database URL from'));
+    for (let i = 0; i < 'POSTGRES_URL'.length; i++) t.keys('BSpace');
+    t.type('bad-name');
+    t.keys('Enter');
+    s = await t.waitFor(/^▲\s+Variable the app reads/m);
+    expect(s.replace(/\s+/g, ' ')).toContain('must be an environment variable name');
+    for (let i = 0; i < 'bad-name'.length; i++) t.keys('BSpace');
+    t.type('APP_DB_URL');
+    t.keys('Enter');
+    await t.waitFor(active('Variable for the direct (unpooled) URL'));
+    t.type('APP_DB_DIRECT');
+    t.keys('Enter');
+    for (const prompt of ['Which agent roles?', 'Permission mode for the agents', 'Delete agent branches after how many days?', 'Write these files?']) {
+      await t.waitFor(active(prompt));
+      t.keys('Enter');
+    }
+    expect(await t.exitCode()).toBe(0);
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_DIRECT' });
+    expect(read(repo, '.claude/agents/feature-developer.md')).toContain('`APP_DB_URL` in `.env`');
+  });
+});
+
+describe('the credentials are checked as soon as they are entered', () => {
+  // The local Neon (the Neon API on a real PostgreSQL): with a key the check is one API request, no CLI involved.
+  const ln = useLocalNeon();
+  it('a rejected key is asked for again (answers kept), and the run goes on once Neon accepts one', async () => {
+    const env = termEnv({ NEON_API_HOST: ln.local.apiHost, NO_PROXY: '127.0.0.1' });
+    const repo = makeRepo();
+    const t = await open(repo, { env, args: ['--roles', 'feature-developer'], cols: 100 });
+    await t.waitFor(active('Neon project id'));
+    t.type(ln.local.projectId);
+    t.keys('Enter');
+    await t.waitFor(active('Neon API key'), 10_000);
+    t.paste('napi_badKeyQzXj0000000');
+    t.keys('Enter');
+    let s = await t.waitFor(/Neon rejected this API key/, 10_000);
+    await t.waitFor(active('Neon API key'));
+    expect(existsSync(path.join(repo, '.claude')), 'nothing written, nothing lost: the wizard asks again').toBe(false);
+    t.paste(ln.local.apiKey);
+    t.keys('Enter');
+    s = await t.waitFor(active('Permission mode for the agents'), 10_000);
+    expect(s).toContain(`Checking Neon project ${ln.local.projectId}: `);
+    for (const prompt of ['Permission mode for the agents', 'Delete agent branches after how many days?', 'Write these files?']) {
+      await t.waitFor(active(prompt));
+      t.keys('Enter');
+    }
+    expect(await t.exitCode(10_000)).toBe(0);
+    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${ln.local.apiKey}`);
+    // Checked in the wizard only (the rejected try, then the accepted one): not again after the questions.
+    const all = t.capture({ scrollback: true });
+    expect(all.match(/Checking Neon project/g)).toHaveLength(2);
+    expect(all).toContain('API key rejected');
+    const checks = ln.local.requests.filter((q) => q.path === `/projects/${ln.local.projectId}`);
+    expect(checks.map((q) => q.status)).toEqual([401, 200]);
+  });
+
+  it('a key that is not Neon-shaped is refused at the prompt, naming the fix', async () => {
+    const repo = makeRepo();
+    const t = await open(repo, { args: ['--no-verify', '--roles', 'feature-developer'], cols: 120 });
+    await t.waitFor(active('Neon project id'));
+    t.type(PROJECT);
+    t.keys('Enter');
+    await t.waitFor(active('Neon API key'), 10_000);
+    t.paste('"napi_abc$(touch /tmp/x)"');
+    t.keys('Enter');
+    await t.waitFor(/letters, digits, _ and - only/, 10_000);
+    expect(existsSync(path.join(repo, '.claude'))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_END, BLOCK_START, hookBlock, insertBlock, managerCommand, planGitHook, removeGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
+import { planGitHookOps } from '../../src/plan/git-hook.ts';
 
 const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
   repoRoot: '/r',
@@ -120,5 +121,25 @@ describe('hook scripts', () => {
     // No runtime in this checkout or in the main one: silently nothing.
     fs.rmSync(path.join(wt, '.claude'), { recursive: true });
     expect(spawnSync('dash', [hook, 'a', 'b', '1'], { cwd: wt, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+  });
+});
+
+describe('planGitHookOps (the plan\'s adapter) with husky declared but not installed', () => {
+  const repo = { root: '/r', mainRoot: '/r', isLinkedWorktree: false, commonDir: '/r/.git', hooksDir: '/r/.git/hooks', coreHooksPath: null, hasCommits: true };
+  const snap = (files: Record<string, string>, modes: Record<string, number> = {}) => ({
+    read: (p: string) => files[p] ?? null,
+    mode: (p: string) => (files[p] !== undefined ? (modes[p] ?? 0o644) : null),
+  });
+  it('reads and writes the declared folder\'s script, owned as our block, made executable when it is not', () => {
+    const pkg = JSON.stringify({ devDependencies: { husky: '^9' }, scripts: { prepare: 'husky' } });
+    const first = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg }) });
+    const w = first.ops[0] as WriteOp;
+    expect([w.path, w.display, w.action, w.managed, w.owned, w.mode]).toEqual(['/r/.husky/post-checkout', '.husky/post-checkout', 'create', 'block', hookBlock(), 0o755]);
+    expect(first.instructions.join('\n')).toMatch(/after `npm install`/);
+    // Written, but not executable (e.g. checked out on a filesystem without modes): fixed.
+    const again = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg, '/r/.husky/post-checkout': w.content }) });
+    expect((again.ops[0] as WriteOp).action).toBe('update');
+    const done = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg, '/r/.husky/post-checkout': w.content }, { '/r/.husky/post-checkout': 0o755 }) });
+    expect((done.ops[0] as WriteOp).action).toBe('unchanged');
   });
 });

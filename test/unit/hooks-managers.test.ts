@@ -1,7 +1,7 @@
 // What we tell or write for hook managers must work when taken literally (found by trying the real tools).
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
+import { planGitHook, hookBlock, removeGitHook, declaredHuskyDir, type GitHookContext } from '../../src/hooks/git-hook.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
 
 const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
@@ -61,5 +61,52 @@ describe('instructions that are pasted into YAML', () => {
     expect(parsed.repos).toHaveLength(2);
     expect(parsed.repos[1]).toMatchObject({ repo: 'local', hooks: [{ id: 'neon-agents', language: 'system', stages: ['post-checkout'], always_run: true, pass_filenames: false }] });
     expect(parsed.repos[1].hooks[0].entry).toMatch(/^sh -c '.*neon-worktree\.mjs post-checkout "\$PRE_COMMIT_FROM_REF"/);
+  });
+});
+
+describe('husky declared in package.json but not installed yet (core.hooksPath unset)', () => {
+  const pkg = (p: object) => JSON.stringify({ name: 'app', ...p });
+  it.each([
+    ['a dev dependency', pkg({ devDependencies: { husky: '^9.1.7' } }), '/r/.husky/post-checkout', '.husky/post-checkout'],
+    ['a dependency', pkg({ dependencies: { husky: '9' } }), '/r/.husky/post-checkout', '.husky/post-checkout'],
+    ['`prepare: husky`', pkg({ scripts: { prepare: 'husky' } }), '/r/.husky/post-checkout', '.husky/post-checkout'],
+    ['`prepare: husky app/.husky`', pkg({ scripts: { prepare: 'husky app/.husky' }, devDependencies: { husky: '9' } }), '/r/app/.husky/post-checkout', 'app/.husky/post-checkout'],
+    ['husky 8\'s `husky install .config/husky`', pkg({ scripts: { prepare: 'husky install .config/husky' } }), '/r/.config/husky/post-checkout', '.config/husky/post-checkout'],
+    ['`is-ci || husky`', pkg({ scripts: { prepare: 'is-ci || husky' } }), '/r/.husky/post-checkout', '.husky/post-checkout'],
+  ])('%s → our block in husky\'s user-script folder, executable, and "after npm install" said', (_what, packageJson, abs, display) => {
+    const p = planGitHook(ctx({ packageJson }));
+    expect(p.manager).toBe('husky');
+    const [w] = writes(p);
+    expect([w!.path, w!.display, w!.action, w!.mode]).toEqual([abs, display, 'create', 0o755]);
+    expect(w!.content).toBe(hookBlock());
+    expect(p.instructions.join('\n')).toMatch(/husky is declared in package\.json but not installed .*after `npm install`/);
+    // Uninstall takes it out again: the file held only our block.
+    expect(removeGitHook(w!.content).content).toBeNull();
+  });
+
+  it('a husky script of the user\'s keeps running: our block goes in, the rest stays', () => {
+    const p = planGitHook(ctx({ packageJson: pkg({ devDependencies: { husky: '9' } }), huskyPostCheckout: 'npx tsx scripts/after-checkout.ts\n' }));
+    const [w] = writes(p);
+    expect(w!.action).toBe('update');
+    expect(w!.content).toBe(`${hookBlock()}npx tsx scripts/after-checkout.ts\n`);
+    expect(removeGitHook(w!.content).content).toBe('npx tsx scripts/after-checkout.ts\n');
+  });
+
+  it.each([
+    ['no husky at all', pkg({ devDependencies: { vitest: '4' } }), null, '/r/.git/hooks/post-checkout'],
+    ['a husky-like name', pkg({ devDependencies: { 'husky-extra': '1' }, scripts: { prepare: 'husky-extra' } }), null, '/r/.git/hooks/post-checkout'],
+    ['husky declared but core.hooksPath set elsewhere', pkg({ devDependencies: { husky: '9' } }), '.githooks', '/r/.githooks/post-checkout'],
+    ['invalid package.json', '{ "devDependencies": ', null, '/r/.git/hooks/post-checkout'],
+  ])('%s → the hook git runs now', (_what, packageJson, hooksPath, abs) => {
+    const p = planGitHook(ctx({ packageJson }, hooksPath));
+    expect(p.manager).toBe('plain');
+    expect(writes(p)[0]!.path).toBe(abs);
+  });
+
+  it('declaredHuskyDir names the folder (or null)', () => {
+    expect(declaredHuskyDir('/r', pkg({ devDependencies: { husky: '9' } }))).toBe('/r/.husky');
+    expect(declaredHuskyDir('/r', pkg({ scripts: { prepare: 'cd .. && husky frontend/.husky' } }))).toBe('/r/.husky');
+    expect(declaredHuskyDir('/r', pkg({}))).toBeNull();
+    expect(declaredHuskyDir('/r', null)).toBeNull();
   });
 });

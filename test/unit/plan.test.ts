@@ -37,6 +37,7 @@ describe('plan', () => {
       'create .env.example',
       'create .env',
       'create .gitignore',
+      'create $GIT_COMMON_DIR/info/exclude',
       'create .claude/neon-agents.json',
     ]);
     expect(op(p.ops, '.env').mode).toBe(0o600);
