@@ -95,6 +95,7 @@ function outOfTime(api: NeonApi, what: string, last: string): never {
 export async function request<T = any>(api: NeonApi, method: string, path: string, body?: unknown, what = `${method} ${path.split('?')[0]}`): Promise<T> {
   const base = Number(process.env.NEON_AGENTS_RETRY_BASE_MS ?? 250);
   let last = '';
+  let unreachable = 0;
   for (let attempt = 0; ; attempt++) {
     const left = api.deadline - Date.now();
     if (left < 250) outOfTime(api, what, last);
@@ -117,8 +118,14 @@ export async function request<T = any>(api: NeonApi, method: string, path: strin
       });
       text = await res.text();
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      last = err.name === 'TimeoutError' ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s` : `${err.cause?.code ?? err.message}`;
+      const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+      const cause = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message;
+      last = err.name === 'TimeoutError' ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s` : cause;
+      // No connection at all (offline, a wrong NEON_API_HOST): a few quick tries, not the whole deadline — Neon's
+      // own "later" answers (423, 429, 503) are the ones worth waiting for.
+      if (err.name !== 'TimeoutError' && ++unreachable >= 4) {
+        throw new NeonApiError(`could not reach the Neon API at ${api.baseUrl} (${last}); check the network, or NEON_API_HOST`, { kind: 'transient', status: null });
+      }
       await pause(api, what, last, attempt, base, null);
       continue;
     }
