@@ -89,6 +89,17 @@ describe('the Neon API, directly', () => {
   });
 });
 
+describe('no Neon API at all', () => {
+  it('offline (nothing listens): a few quick tries, then no database and the cause — not the whole deadline', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const t0 = Date.now();
+    const r = add(repo, 'offline', { NEON_API_HOST: 'http://127.0.0.1:9/api/v2' });
+    expect(r.stderr).toMatch(/FAILED .*could not reach the Neon API at http:\/\/127\.0\.0\.1:9\/api\/v2/);
+    expect(Date.now() - t0).toBeLessThan(30_000); // the deadline is 60 s
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/offline/.env'))!).has('DATABASE_URL')).toBe(false);
+  });
+});
+
 describe('the Neon CLI login', () => {
   // No key anywhere (an empty NEON_API_KEY counts as none): only the login.
   const loginEnv = (home: string, fake: { bin: string; dir: string }) => ({ NEON_API_KEY: '', NEON_CONFIG_DIR: path.join(home, 'neon'), NEON_AGENTS_NEON_BIN: fake.bin, PATH: `${fake.dir}:${process.env.PATH}` });
