@@ -283,16 +283,19 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     add('env-file', 'problem', `${envRel} is not ignored by .gitignore (only by this clone's ${EXCLUDE_DISPLAY}): other clones would commit it`, `echo "/${envRel}" >> .gitignore`);
   } else add('env-file', 'ok', `${envRel} is ignored by git`);
 
-  // The Neon CLI.
-  const cli = d.neonCli;
-  if (!cli) add('neon-cli', 'problem', 'the Neon CLI (neon or neonctl) is not on PATH', NEON_CLI_INSTALL.join('  or  '));
-  else if (cli.version && !versionAtLeast(cli.version, MIN_NEON_CLI)) {
-    add('neon-cli', 'problem', `${cli.name} ${cli.version} is too old (need ${MIN_NEON_CLI.join('.')} or newer)`, 'npm i -g neonctl@latest');
-  } else add('neon-cli', 'ok', `${cli.name} ${cli.version ?? '(version unknown)'} at ${cli.bin}`);
-
   // Credentials: present (never printed) and, online, working.
   const envValues = parseEnv(readText(path.join(repo.mainRoot, envRel)) ?? '');
   const key = ctx.env.NEON_API_KEY || envValues.get('NEON_API_KEY') || undefined;
+
+  // The Neon CLI: the runtime calls the Neon API itself, so the CLI is needed only for its login (no API key).
+  const cli = d.neonCli;
+  if (!cli) {
+    if (key) add('neon-cli', 'ok', 'the Neon CLI is not installed, and not needed: with an API key the runtime calls the Neon API directly (install it only for `neon auth` logins)');
+    else add('neon-cli', 'problem', 'the Neon CLI (neon or neonctl) is not on PATH, and there is no API key: the runtime has no way to authenticate', `${NEON_CLI_INSTALL.join('  or  ')}, then neon auth; or add NEON_API_KEY to ${envRel}`);
+  } else if (cli.version && !versionAtLeast(cli.version, MIN_NEON_CLI)) {
+    add('neon-cli', key ? 'warn' : 'problem', `${cli.name} ${cli.version} is too old (need ${MIN_NEON_CLI.join('.')} or newer)${key ? '; only its login would use it' : ''}`, 'npm i -g neonctl@latest');
+  } else add('neon-cli', 'ok', `${cli.name} ${cli.version ?? '(version unknown)'} at ${cli.bin}`);
+
   const projectId = ctx.env.NEON_PROJECT_ID || envValues.get('NEON_PROJECT_ID') || a.projectId;
   const configDir = ctx.env.NEON_CONFIG_DIR || path.join(ctx.env.HOME ?? '', '.config', 'neon');
   const login = existsSync(path.join(configDir, 'credentials.json'));
@@ -300,7 +303,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     add('credentials', 'problem', 'no NEON_API_KEY (environment or ' + envRel + ') and no Neon CLI login', `run \`neon auth\`, or add NEON_API_KEY to ${envRel}`);
   } else {
     add('credentials', 'ok', key ? `API key present (${ctx.env.NEON_API_KEY ? 'environment' : envRel}; not shown)` : 'using the Neon CLI login');
-    if (ctx.options.verify && cli) {
+    if (ctx.options.verify && (cli || key)) {
       const v = await verifyProject(cli, projectId, key, ctx.env);
       if (v.ok) add('credentials', 'ok', `Neon project ${projectId} reachable with these credentials`);
       else if (v.kind === 'unreachable') add('credentials', 'warn', `could not reach Neon to verify (${v.message})`, 'check the network, or run with --no-verify');

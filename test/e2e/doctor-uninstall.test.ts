@@ -68,13 +68,20 @@ describe('doctor', () => {
     expect(f.fix).toMatch(/neon-worktree\.mjs ensure/);
   });
 
-  it('finds a missing Neon CLI', async () => {
-    const repo = await setUp();
-    const r = await doctor(repo, baseEnv()); // no node_modules/.bin on PATH
+  it('a missing Neon CLI is fine with an API key, and a problem without one', async () => {
+    const withKey = await setUp();
+    const ok = await doctor(withKey, baseEnv()); // no node_modules/.bin on PATH
+    const note = findings(ok.stdout).find((x) => x.check === 'neon-cli')!;
+    expect(note.level).toBe('ok');
+    expect(note.message).toMatch(/not needed: with an API key the runtime calls the Neon API directly/);
+    const noKey = makeRepo();
+    expect((await runCli(noKey, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: baseEnv() })).exitCode).toBe(0);
+    const r = await doctor(noKey, baseEnv());
     expect(r.exitCode).toBe(1);
     const p = findings(r.stdout).find((x) => x.check === 'neon-cli')!;
     expect(p.level).toBe('problem');
     expect(p.fix).toContain('npm i -g neonctl');
+    expect(p.fix).toContain('NEON_API_KEY');
   });
 
   it('finds missing credentials and an env file git does not ignore', async () => {
