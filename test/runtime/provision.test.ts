@@ -151,6 +151,13 @@ describe('post-checkout on git worktree add', () => {
     expect((await ln.local.listBranches(p.id)).find((b) => b.name.startsWith('agents/'))!.parentId).toBe(p.defaultBranchId);
     const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'l2', path.join(repo, '.claude/worktrees/l2')], env);
     expect(r.stderr).toMatch(/branch allowance is used up.*2 branches: 1 agent branches.*1 of them from this clone.*prune/);
+    // Full of branches this clone did not make: pruning would not help, so it says what would.
+    const q = await ln.local.createProject({ branchLimit: 2 });
+    expect((await ln.api('POST', `/projects/${q.id}/branches`, { branch: { name: 'staging' } })).status).toBe(201);
+    const other = await makeRepo({ envText: `DATABASE_URL=${q.connectionUri}\n`, answers: { projectId: q.id } });
+    const full = sh(other, 'git', ['worktree', 'add', '-q', '-b', 'l3', path.join(other, '.claude/worktrees/l3')], env);
+    expect(full.stderr).toMatch(/branch allowance is used up.*0 of them from this clone.*no agent branches of its own to prune: delete branches you no longer need in the Neon Console/);
+    expect(full.stderr).not.toMatch(/neon-worktree\.mjs prune/);
   });
 });
 
