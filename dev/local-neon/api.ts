@@ -422,7 +422,7 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
                 connection_uri: e.connectionUri(project, branch, branch.databases[0].name, roles[0].name, false),
                 connection_parameters: {
                   database: branch.databases[0].name,
-                  password: roles[0].password,
+                  password: e.passwordOf(project, branch, roles[0].name),
                   role: roles[0].name,
                   host: e.endpointHost(rw),
                   pooler_host: e.endpointHost(rw).replace(rw.id, `${rw.id}-pooler`),
@@ -464,6 +464,12 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
   }
 
   const branch = e.branch(project, branchId);
+  if (method === 'POST' && seg[4] === 'roles' && seg.length === 7 && seg[6] === 'reset_password') {
+    const role = project.roles.get(seg[5]);
+    if (!role) throw new ApiError(404, 'role not found');
+    const { password, operations } = await e.resetRolePassword(project, branch, role.name);
+    return { status: 200, body: { role: { ...roleJson(branch, role.name, role.createdAt), password }, operations } };
+  }
   if (method !== 'GET') throw new ApiError(405, 'method not allowed');
   const roles = [...project.roles.values()];
   if (seg[4] === 'endpoints' && seg.length === 5) {
@@ -474,7 +480,7 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
     const role = project.roles.get(seg[5]);
     if (!role) throw new ApiError(404, 'role not found');
     if (seg.length === 6) return { status: 200, body: { role: roleJson(branch, role.name, role.createdAt) } };
-    if (seg.length === 7 && seg[6] === 'reveal_password') return { status: 200, body: { password: role.password } };
+    if (seg.length === 7 && seg[6] === 'reveal_password') return { status: 200, body: { password: e.passwordOf(project, branch, role.name) } };
   }
   if (seg[4] === 'databases') {
     if (seg.length === 5) return { status: 200, body: { databases: branch.databases.map((d) => databaseJson(branch, d)) } };

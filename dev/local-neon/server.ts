@@ -208,7 +208,9 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
           const role = found.project.roles.get(r.user);
           if (!role) return { ok: false, code: '28P01', message: `password authentication failed for user '${r.user}'` };
           await emulator.waitForGate(db.pgName); // the parent is being copied right now: hold this session a moment
-          return { ok: true, pgDatabase: db.pgName, pgUser: role.pgName, projectId: found.project.id, branchId: found.branch.id };
+          // A role with a password of this branch's own logs in as its per-branch PostgreSQL role.
+          const pgUser = emulator.pgRoleOf(found.project, found.branch, r.user) ?? role.pgName;
+          return { ok: true, pgDatabase: db.pgName, pgUser, projectId: found.project.id, branchId: found.branch.id };
         },
         onConnect(entry) {
           connections.push({

@@ -70,6 +70,12 @@ export interface Branch {
   databases: BranchDatabase[];
   endpoints: Endpoint[];
   seq: number;
+  /**
+   * Roles whose password on this branch is not the project's (Neon keeps one password per role per branch): a reset
+   * here, or one inherited from the parent. Each is its own PostgreSQL login role that inherits the project role's
+   * privileges, so the parent's password stops opening this branch and this one never opens the parent.
+   */
+  rolePasswords?: Map<string, { pgName: string; password: string; own: boolean }>;
 }
 
 export interface Operation {
@@ -187,10 +193,39 @@ export class Emulator {
     const url = new URL(`postgresql://${host}`);
     url.pathname = `/${encodeURIComponent(dbName)}`;
     url.username = roleName;
-    url.password = role.password;
+    url.password = this.passwordOf(project, branch, roleName) ?? role.password;
     url.searchParams.set('sslmode', 'require');
     url.searchParams.set('channel_binding', 'require');
     return url.toString();
+  }
+
+  /** The password of a role on a branch (its own, inherited or the project's), or undefined for an unknown role. */
+  passwordOf(project: Project, branch: Branch, roleName: string): string | undefined {
+    return branch.rolePasswords?.get(roleName)?.password ?? project.roles.get(roleName)?.password;
+  }
+
+  /** The real PostgreSQL role a login as `roleName` on `branch` uses. */
+  pgRoleOf(project: Project, branch: Branch, roleName: string): string | undefined {
+    return branch.rolePasswords?.get(roleName)?.pgName ?? project.roles.get(roleName)?.pgName;
+  }
+
+  /** `POST …/roles/{role}/reset_password`: a new password for the role on this branch only. */
+  async resetRolePassword(project: Project, branch: Branch, roleName: string): Promise<{ password: string; operations: Operation[] }> {
+    const role = project.roles.get(roleName);
+    if (!role) throw new ApiError(404, 'role not found');
+    const password = rolePassword();
+    const mine = branch.rolePasswords?.get(roleName);
+    if (mine?.own) {
+      await this.q(`ALTER ROLE ${ident(mine.pgName)} PASSWORD ${literal(password)}`);
+    } else {
+      const pgName = `${role.pgName.slice(0, 30)}__${branch.id.replace(/[^a-z0-9]/g, '').slice(-24)}`;
+      await this.q(`CREATE ROLE ${ident(pgName)} LOGIN INHERIT PASSWORD ${literal(password)} IN ROLE ${ident(role.pgName)}`);
+      branch.rolePasswords ??= new Map();
+      branch.rolePasswords.set(roleName, { pgName, password, own: true });
+    }
+    branch.rolePasswords!.get(roleName)!.password = password;
+    branch.updatedAt = this.now();
+    return { password, operations: [this.operation(project, 'apply_config', branch.id, branch.endpoints[0]?.id)] };
   }
 
   // ---------------------------------------------------------------- projects
@@ -377,6 +412,8 @@ export class Emulator {
       databases: [],
       endpoints: [],
       seq: ++this.seq,
+      // A child inherits its parent's passwords, the parent's own ones included (same login role until reset).
+      rolePasswords: parent.rolePasswords ? new Map([...parent.rolePasswords].map(([k, v]) => [k, { ...v, own: false }])) : undefined,
     };
     project.branches.set(id, branch);
     try {
@@ -458,6 +495,7 @@ export class Emulator {
     }
     project.branches.delete(branchId);
     for (const d of branch.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`);
+    for (const r of branch.rolePasswords?.values() ?? []) if (r.own) await this.q(`DROP ROLE IF EXISTS ${ident(r.pgName)}`).catch(() => undefined);
     const ops = branch.endpoints.map((ep) => this.operation(project, 'suspend_compute', branchId, ep.id));
     ops.push(this.operation(project, 'delete_timeline', branchId));
     project.updatedAt = Date.now();

@@ -317,3 +317,50 @@ export async function branchUris(api: NeonApi, branchId: string, endpointId: str
   const ep = endpointId ?? (await endpointOfBranch(api, branchId)) ?? '';
   return { direct: withSsl(direct.uri), pooled: withSsl(pooled.uri), endpointId: ep };
 }
+
+interface OperationInfo {
+  id: string;
+  status: string;
+  action?: string;
+}
+
+/**
+ * Wait until Neon has carried out these operations (a password is usable when the last one has finished). `failed`
+ * is not final on Neon (it retries it; docs: operations); `error` and `cancelled` are.
+ */
+export async function waitForOperations(api: NeonApi, ops: OperationInfo[] | undefined, what: string): Promise<void> {
+  let pending = (ops ?? []).filter((o) => o && typeof o.id === 'string' && o.status !== 'finished' && o.status !== 'skipped');
+  for (let round = 0; pending.length; round++) {
+    const wait = Math.min(2000, 300 * 2 ** round);
+    if (Date.now() + wait >= api.deadline - 250) outOfTime(api, what, `operations ${pending.map((o) => `${o.action ?? o.id} ${o.status}`).join(', ')}`);
+    await sleep(wait);
+    const now = await Promise.all(pending.map((o) => request<{ operation?: OperationInfo }>(api, 'GET', `${P(api)}/operations/${encodeURIComponent(o.id)}`, undefined, 'get operation')));
+    const bad = now.find((r) => r?.operation && (r.operation.status === 'error' || r.operation.status === 'cancelled'));
+    if (bad) throw new NeonApiError(`Neon could not ${what}: operation ${bad.operation!.action ?? bad.operation!.id} ended ${bad.operation!.status}`, { kind: 'other', status: null });
+    pending = now.map((r) => r?.operation).filter((o): o is OperationInfo => Boolean(o) && o!.status !== 'finished' && o!.status !== 'skipped');
+  }
+}
+
+/**
+ * A new password for a role on this branch only (`reset_password`; the parent keeps its own). A child branch
+ * inherits its parent's role passwords, so without this a worktree's URL with its host swapped opens the parent.
+ * Returns the new password once Neon's operations for it have finished.
+ */
+export async function resetRolePassword(api: NeonApi, branchId: string, roleName: string): Promise<string> {
+  const data = await request<{ role?: { password?: string }; operations?: OperationInfo[] }>(
+    api,
+    'POST',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}/roles/${encodeURIComponent(roleName)}/reset_password`,
+    undefined,
+    'reset the role password',
+  );
+  const pw = data?.role?.password;
+  if (typeof pw !== 'string' || !pw) unexpected('reset_password', data);
+  await waitForOperations(api, data.operations, 'reset the role password');
+  return pw;
+}
+
+/** The same URI with another password (the host, database and parameters are Neon's, untouched). */
+export function withPassword(uri: string, password: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i, `$1${encodeURIComponent(password)}@`);
+}

@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
-import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts';
+import { mergeTargets, parsePgUrl, targetFromEnv, type OwnBranch, type Target } from '../shared/db-targets.ts';
 import { RUNTIME_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { gitOk, listWorktrees, type Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
-import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, type BranchUris, type NeonApi } from './neon-api.ts';
-import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
+import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, resetRolePassword, withPassword, type BranchUris, type NeonApi } from './neon-api.ts';
+import { allRecords, cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { editOrDelete, envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
 import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
 
@@ -203,7 +203,14 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
             return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
           }
           try {
-            const uris = await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName);
+            let uris = await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName);
+            const user = parsePgUrl(uris.direct)?.user;
+            if (answers.ownBranchPassword !== false && !rec.ownPassword && user) {
+              // Made before its password was reset (an older runtime, or the reset failed): reset it now.
+              const pw = await resetRolePassword(api, rec.branchId, user);
+              uris = { ...uris, direct: withPassword(uris.direct, pw), pooled: withPassword(uris.pooled, pw) };
+              writeRecord(co.commonDir, { ...rec, worktreePath: co.root, ownPassword: true });
+            }
             return { own: ownBranch(uris), created: false, reused: true, already: false };
           } catch (e) {
             // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
@@ -251,23 +258,35 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
             throw e;
           }
         }
-        const uris = created.uris ?? (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
-        const own = ownBranch(uris);
-        writeRecord(co.commonDir, { ...base, branchId: created.branch.id, endpointId: own.endpointId || created.endpointId, expiresAt: created.branch.expires_at ?? null });
-        const pw = parsePgUrl(uris.direct)?.password;
-        if (pw) inherited.push(pw);
-        return { own, created: true, reused: false, already: false };
+        let uris = created.uris ?? (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
+        writeRecord(co.commonDir, { ...base, branchId: created.branch.id, endpointId: uris.endpointId || created.endpointId, expiresAt: created.branch.expires_at ?? null });
+        const first = parsePgUrl(uris.direct);
+        if (first?.password) inherited.push(first.password); // the parent's: a new branch inherits it
+        if (answers.ownBranchPassword !== false && first?.user) {
+          // One request more: a password of this branch only, so this URL opens nothing but this branch.
+          const pw = await resetRolePassword(api, created.branch.id, first.user);
+          uris = { ...uris, direct: withPassword(uris.direct, pw), pooled: withPassword(uris.pooled, pw) };
+          writeRecord(co.commonDir, { ...readRecord(co.commonDir, neonName)!, ownPassword: true });
+        }
+        return { own: ownBranch(uris), created: true, reused: false, already: false };
       },
       api.lockWaitMs,
     );
-    const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
+    // Besides the shared database: this worktree's previous branch (expired, replaced) and every other agent branch
+    // of this clone — values naming them are not this worktree's own either.
+    const prior = parseEnv(readIfExists(envPath) ?? '');
+    const others = [
+      ...[urlVar(answers), answers.directUrlVar].map((k) => (k ? endpointOf(prior.get(k)) : null)),
+      ...allRecords(co.commonDir).map((r) => r.endpointId),
+    ].filter((ep): ep is string => Boolean(ep) && ep !== result.own.endpointId);
+    const target = mergeTargets(sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited }), targetFromEnv('', [], { endpointIds: others }));
     const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
-    const others = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
+    const synced = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
     ensureIgnored(co.root, envPath);
     if (opts.report !== false) {
       const what = result.created ? 'created' : 'reusing';
       const shown = result.already ? 'unchanged' : redactUrl(answers.pooled ? result.own.pooledUrl : result.own.directUrl);
-      say(`${what} Neon branch ${neonName} → ${rel} ${v}=${shown}${describeSync(changed.rewritten, changed.removed, others)}`);
+      say(`${what} Neon branch ${neonName} → ${rel} ${v}=${shown}${describeSync(changed.rewritten, changed.removed, synced)}`);
     }
     return { status: 'ok', neonBranch: neonName, created: result.created, reused: result.reused, url: answers.pooled ? result.own.pooledUrl : result.own.directUrl };
   } catch (e) {

@@ -29,6 +29,8 @@ export interface BranchRecord {
    * answer was lost), and a 409 on its name means ours to adopt.
    */
   pending?: boolean;
+  /** Its role password was reset on it: the parent's password does not open it, nor its own the parent. */
+  ownPassword?: boolean;
 }
 
 export function cloneId(commonDir: string): string {

@@ -43,6 +43,11 @@ export interface ManifestAnswers {
    * WorktreeCreate hook at its `timeout` (we register 120 s), so this stays well under it.
    */
   provisionTimeoutSeconds: number;
+  /**
+   * Give each agent branch a password of its own (`reset_password` right after it is made): a child branch
+   * inherits its parent's passwords, so otherwise a worktree's URL with its host swapped opens the parent.
+   */
+  ownBranchPassword: boolean;
 }
 
 export interface ManagedFile {
@@ -82,6 +87,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   claudeHooks: true,
   onProvisionFailure: 'fail',
   provisionTimeoutSeconds: 60,
+  ownBranchPassword: true,
 };
 
 /** Parse and sanity-check a manifest's text; throws an Error whose message names the problem. */

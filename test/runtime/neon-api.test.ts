@@ -47,6 +47,36 @@ describe('the Neon API, directly', () => {
     expect(creates).toHaveLength(1);
   });
 
+  it('branch-only credentials: the worktree gets a password of its own; neither password opens the other branch', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\nPGPASSWORD=${new URL(mainUrl).password}\n` });
+    const before = ln.local.requests.length;
+    expect(add(repo, 'ownpw').stderr).toMatch(/created Neon branch/);
+    const sent = ln.local.requests.slice(before).map((q) => `${q.method} ${q.path.replace(ln.local.projectId, ':p').replace(/br-[a-z0-9-]+/, ':b')}`);
+    expect(sent).toEqual(['POST /projects/:p/branches', 'POST /projects/:p/branches/:b/roles/neondb_owner/reset_password']);
+    const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/ownpw/.env'))!);
+    const agent = new URL(e.get('DATABASE_URL')!);
+    const parent = new URL(mainUrl);
+    expect(agent.password).not.toBe(parent.password);
+    expect(e.get('PGPASSWORD')).toBe(decodeURIComponent(agent.password)); // the split password follows too
+    expect((await ln.query(agent.toString(), 'select 1 as one'))[0].one).toBe(1);
+    // The parent's password on the agent's endpoint, and the agent's on the parent's: both refused.
+    const parentPwOnAgent = new URL(agent.toString());
+    parentPwOnAgent.password = parent.password;
+    await expect(ln.query(parentPwOnAgent.toString(), 'select 1')).rejects.toThrow(/password authentication failed/);
+    const agentPwOnParent = new URL(mainUrl);
+    agentPwOnParent.password = agent.password;
+    await expect(ln.query(agentPwOnParent.toString(), 'select 1')).rejects.toThrow(/password authentication failed/);
+    expect((await ln.query(mainUrl, 'select 1 as one'))[0].one).toBe(1); // the parent keeps its own
+  });
+
+  it('ownBranchPassword: false keeps the inherited password (one request)', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { ownBranchPassword: false } });
+    const before = ln.local.requests.length;
+    expect(add(repo, 'inherit').stderr).toMatch(/created Neon branch/);
+    expect(ln.local.requests.slice(before).map((q) => q.method + ' ' + q.path.split('/').pop())).toEqual(['POST branches']);
+    expect(new URL(urlIn(repo, 'inherit')!).password).toBe(new URL(mainUrl).password);
+  });
+
   it('the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon\'s answer', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
     add(repo, 'forms');
