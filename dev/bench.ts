@@ -5,10 +5,11 @@
 //   1. `create-neon-agents --help` vs `create-vite --help` and vs `node -e 0` (the floor: Node's own start-up)
 //   2. a full non-interactive scaffold of a fresh git repo vs `node -e 0` (and create-vite's, for scale)
 //   3. packed tarball and installed size vs create-vite's (both packed and installed here, offline)
-//   4. provisioning one new worktree against the local Neon (dev/local-neon) with the real Neon CLI, vs a script
-//      doing what the original Neon guide's hook does (branches get → branches create → connection-string):
-//      Neon CLI processes (counted by a shim on PATH), HTTP requests (the emulator's request log), wall time
-//   5. eight worktrees created at once vs one
+//   4. provisioning one new worktree against the local Neon (dev/local-neon), vs a script doing what the original
+//      Neon guide's hook does with the real Neon CLI (branches get → branches create → connection-string): Neon CLI
+//      processes (counted by a shim on PATH), HTTP requests (the emulator's request log), wall time, runtime size
+//   5. eight worktrees created at once vs one: with zero latency, with a latency model (a branch creation takes
+//      about a second, Neon's own figure), and with Neon's 423 for overlapping operations (the platform's floor)
 //
 // Not a test: nothing here fails on a missed goal; the table says which goals are met.
 // BENCH_RUNS=<n> scales the number of runs (default: 31 for start-up, 7 for scaffolds, 5 for provisioning, 3 batches of 8);
@@ -349,55 +350,100 @@ async function provisioning(): Promise<void> {
     const [oP, bP] = [med('ours', 'procs'), med('baseline', 'procs')];
     const [oR, bR] = [med('ours', 'requests'), med('baseline', 'requests')];
     const guide = 'guide script';
-    rows.push({ n: '4', measure: 'one new worktree: Neon CLI processes', ours: String(oP), anchor: `${guide} ${bP}`, ratio: ratio(oP, bP), goal: 'one CLI process', met: oP === 1 });
-    rows.push({ n: '4', measure: 'one new worktree: Neon API requests', ours: String(oR), anchor: `${guide} ${bR}`, ratio: ratio(oR, bR), goal: '≤ 1/3 of the requests (≤ 0.33×)', met: oR * 3 <= bR });
-    rows.push({ n: '4', measure: 'one new worktree: wall time', ours: ms(oMs), anchor: `${guide} ${ms(bMs)}`, ratio: ratio(oMs, bMs), goal: '≤ 1/4 of the wall time (≤ 0.25×)', met: oMs * 4 <= bMs });
+    rows.push({ n: '4', measure: 'one new worktree: Neon CLI processes', ours: String(oP), anchor: `${guide} ${bP}`, ratio: ratio(oP, bP), goal: '0 with an API key', met: oP === 0 });
+    rows.push({ n: '4', measure: 'one new worktree: Neon API requests', ours: String(oR), anchor: `${guide} ${bR}`, ratio: ratio(oR, bR), goal: '≤ 3 with branch-only passwords (≤ 2 without)', met: oR <= 3 });
+    rows.push({ n: '4', measure: 'one new worktree: wall time (zero latency)', ours: ms(oMs), anchor: `${guide} ${ms(bMs)}`, ratio: ratio(oMs, bMs), goal: '≤ 0.10× the guide (the floor: git + one Node start)', met: oMs * 10 <= bMs });
+    const rtBytes = readFileSync(runtime).length;
+    rows.push({ n: '4', measure: 'runtime file (`.claude/hooks/neon-worktree.mjs`, readable, not minified)', ours: kb(rtBytes), anchor: 'release 0.1.0 58.0 kB', ratio: ratio(rtBytes, 58_000), goal: '(reported; goal: no bigger)', met: rtBytes <= 58_000 });
     const cliMs = median(cli.neon);
-    notes.push(
-      `The Neon CLI's own start-up (\`neon --version\`, interleaved with the runs above) is ${ms(cliMs)} here: ${Math.round((cliMs / oMs) * 100)}% of our provisioning, and alone already ${ratio(cliMs, bMs)} of the guide script's time — so no provisioning that starts the CLI at all can reach 0.25×.`,
-    );
+    notes.push(`The Neon CLI's own start-up (\`neon --version\`, interleaved with the runs above) is ${ms(cliMs)} here: what each of the guide's three CLI processes costs before its first request, and what our runtime no longer pays.`);
     notes.push(`Time the emulator spent answering (median per provisioning): ours ${ms(med('ours', 'apiMs'))}, the guide script ${ms(med('baseline', 'apiMs'))}.`);
     notes.push(`Requests of one provisioning — ours: ${samples.ours[0]!.paths.join('; ')}. The guide script: ${samples.baseline[0]!.paths.join('; ')}.`);
 
-    log(`5. ${PARALLEL} worktrees at once, ${N_PARALLEL} times, each batch next to a single one`);
-    const single: number[] = [];
-    const batch: number[] = [];
-    let procs = 0;
-    const batchStatuses = new Map<number, number>();
-    const batchApiMs: number[] = [];
-    const batchCliMs: number[] = [];
-    const failures: string[] = [];
-    for (let b = 0; b < N_PARALLEL; b++) {
-      single.push((await oursOne(`single-${b + 1}`, path.join(work, `neon-single-${b}.log`))).ms);
-      const lf = path.join(work, `neon-batch-${b}.log`);
-      const before = local.requests.length;
-      const t = process.hrtime.bigint();
-      const rs = await Promise.all(Array.from({ length: PARALLEL }, (_, k) => oursTry(`batch-${b + 1}-${k + 1}`, lf)));
-      batch.push(Number(process.hrtime.bigint() - t) / 1e6);
-      procs = count(lf);
-      batchCliMs.push(...spans(lf).map(([a, z]) => z - a));
-      const reqs = local.requests.slice(before);
-      for (const q of reqs) batchStatuses.set(q.status, (batchStatuses.get(q.status) ?? 0) + 1);
-      batchApiMs.push(...reqs.filter((q) => q.method === 'POST').map((q) => q.durationMs));
-      for (const r of rs) if (r.code !== 0) failures.push(r.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${r.code}`);
-      const urls = new Set(rs.filter((r) => r.url).map((r) => r.url));
-      if (urls.size !== rs.filter((r) => r.url).length) failures.push('two worktrees got the same DATABASE_URL');
-    }
-    const [oneMs, eightMs] = [median([...single, ...samples.ours.map((s) => s.ms)]), median(batch)];
-    rows.push({ n: '5', measure: `${PARALLEL} new worktrees at once (${procs} CLI processes)`, ours: ms(eightMs), anchor: `one ${ms(oneMs)}`, ratio: ratio(eightMs, oneMs), goal: 'under 2× the time of one', met: eightMs < 2 * oneMs && failures.length === 0 });
-    if (failures.length) notes.push(`**${failures.length} of ${PARALLEL * N_PARALLEL} parallel worktree creations failed**: ${[...new Set(failures)].map((f) => `\`${f}\``).join('; ')}.`);
-    const statuses = [...batchStatuses].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${n}× ${st}`).join(', ');
-    notes.push(
-      `In the batches of ${PARALLEL}: responses ${statuses}; one Neon CLI process took ${ms(median(batchCliMs))} (median; alone: ${ms(median(singleCliMs))}); a branch creation (POST) took the emulator ${ms(median(batchApiMs))} (alone: ${ms(median(samples.ours.map((s) => s.apiMs)))} for a whole provisioning).`,
-    );
-    const cpuFloor = (PARALLEL * cliMs) / os.availableParallelism();
-    notes.push(
-      `${PARALLEL} Neon CLI start-ups alone need about ${PARALLEL} × ${ms(cliMs)} / ${os.availableParallelism()} cores ≈ ${ms(cpuFloor)} of CPU-bound wall time on this machine (${ratio(cpuFloor, oneMs)} of one provisioning).`,
-    );
+    const oneMs0 = median(samples.ours.map((s) => s.ms));
+    const shimLog = path.join(work, 'neon-parallel.log');
+    await parallel(local, (name) => oursTry(name, shimLog), (name) => oursOne(name, shimLog), 'zero latency', oneMs0, null);
+    notes.push(`Neon CLI processes in all the batches at once: ${count(shimLog)}.`);
   } finally {
     await local.stop();
   }
+  // The same with a latency model: Neon's own figure for a branch is "about a second" (neon.com/docs, "Branching":
+  // a copy-on-write branch is created in about a second whatever the data size), so each creation takes 1 s.
+  for (const model of [
+    { label: 'latency model (a creation takes 1 s)', opts: { createLatencyMs: 1000 }, goal: true },
+    { label: "latency model + Neon's 423 for overlapping operations (the platform's floor)", opts: { createLatencyMs: 1000, lockOverlapping: true }, goal: false },
+  ]) {
+    const l: LocalNeon = await startLocalNeon({ branchLimit: 1000, ...model.opts });
+    try {
+      const { oursTry: tryL, oursOne: oneL } = await prepareOurs(l, `lat-${model.goal ? 'a' : 'b'}`);
+      const singles: number[] = [];
+      for (let i = 0; i < N_PROV; i++) singles.push((await oneL(`single-${i}`)).ms);
+      await parallel(l, tryL, oneL, model.label, median(singles), model.goal);
+    } finally {
+      await l.stop();
+    }
+  }
 }
+
+type Try = (name: string, logFile?: string) => Promise<RunResult & { url?: string }>;
+
+/** A repository set up by the built CLI against a local Neon, committed; and how to call its WorktreeCreate hook. */
+async function prepareOurs(local: LocalNeon, tag: string): Promise<{ oursTry: Try; oursOne: (name: string) => Promise<RunResult> }> {
+  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ ...local.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra });
+  const repo = await gitRepo(path.join(work, 'prov', `ours-${tag}`));
+  await ok(process.execPath, [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'], { cwd: repo, env: env() });
+  await ok('git', ['add', '-A'], { cwd: repo, env: env() });
+  await ok('git', ['commit', '-q', '-m', 'Neon branch per agent worktree'], { cwd: repo, env: env() });
+  const runtime = path.join(repo, '.claude/hooks/neon-worktree.mjs');
+  const oursTry: Try = async (name) => {
+    const r = await run(process.execPath, [runtime, 'worktree-create'], { cwd: repo, env: env({ CLAUDE_PROJECT_DIR: repo }), input: JSON.stringify({ hook_event_name: 'WorktreeCreate', session_id: 'bench', name, cwd: repo }) });
+    if (r.code !== 0) return r;
+    const wt = r.stdout.trim().split('\n').pop()!;
+    const url = parseEnv(readIfExists(path.join(wt, '.env'))).get('DATABASE_URL');
+    if (!url?.startsWith('postgres')) return { ...r, code: 1, stderr: `no DATABASE_URL in ${wt}/.env\n${r.stderr}` };
+    return { ...r, url };
+  };
+  const oursOne = async (name: string) => {
+    const r = await oursTry(name);
+    if (r.code !== 0) throw new Error(`worktree-create ${name} failed (exit ${r.code}):\n${r.stderr}`);
+    return r;
+  };
+  return { oursTry, oursOne };
+}
+
+/** PARALLEL worktrees at once, N_PARALLEL times, each batch next to a single one: a table row and notes. */
+async function parallel(local: LocalNeon, oursTry: Try, oursOne: (name: string) => Promise<RunResult>, label: string, oneMs0: number, goal: boolean | null): Promise<void> {
+  log(`5. ${PARALLEL} worktrees at once, ${N_PARALLEL} times (${label})`);
+  const single: number[] = [];
+  const batch: number[] = [];
+  const statuses = new Map<number, number>();
+  const failures: string[] = [];
+  const tag = label.replace(/[^a-z0-9]+/gi, '-').slice(0, 12);
+  for (let b = 0; b < N_PARALLEL; b++) {
+    single.push((await oursOne(`s-${tag}-${b + 1}`)).ms);
+    const before = local.requests.length;
+    const t = process.hrtime.bigint();
+    const rs = await Promise.all(Array.from({ length: PARALLEL }, (_, k) => oursTry(`b-${tag}-${b + 1}-${k + 1}`)));
+    batch.push(Number(process.hrtime.bigint() - t) / 1e6);
+    for (const q of local.requests.slice(before)) statuses.set(q.status, (statuses.get(q.status) ?? 0) + 1);
+    for (const r of rs) if (r.code !== 0) failures.push(r.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${r.code}`);
+    const urls = new Set(rs.filter((r) => r.url).map((r) => r.url));
+    if (urls.size !== rs.filter((r) => r.url).length) failures.push('two worktrees got the same DATABASE_URL');
+  }
+  const [oneMs, eightMs] = [median([...single, oneMs0]), median(batch)];
+  rows.push({
+    n: '5',
+    measure: `${PARALLEL} new worktrees at once, ${label}`,
+    ours: ms(eightMs),
+    anchor: `one ${ms(oneMs)}`,
+    ratio: ratio(eightMs, oneMs),
+    goal: goal === null ? '(reported)' : goal ? '≤ 1.5× the time of one' : "(reported: Neon's own serialisation)",
+    met: goal ? eightMs <= 1.5 * oneMs && failures.length === 0 : null,
+  });
+  if (failures.length) notes.push(`**${failures.length} of ${PARALLEL * N_PARALLEL} parallel worktree creations failed (${label})**: ${[...new Set(failures)].map((f) => `\`${f}\``).join('; ')}.`);
+  notes.push(`${label}: answers in the batches of ${PARALLEL}: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${n}× ${st}`).join(', ')}.`);
+}
+
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
