@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
       if (options.json) process.stdout.write(JSON.stringify({ ok: r.ok, stale: r.stale }, null, 2) + '\n');
       else if (r.ok) process.stdout.write(`Up to date: everything create-neon-agents manages is present and current for ${VERSION}.\n`);
       else {
-        process.stdout.write(`Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\` to upgrade:\n`);
+        // Until the package is on the npm registry, `npm create` finds nothing: also name the copy that ran.
+        const self = process.argv[1] ? ` (or, from this copy: \`node ${JSON.stringify(process.argv[1])} --yes\`)` : '';
+        process.stdout.write(`Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\`${self} to upgrade:\n`);
         for (const f of r.stale) process.stdout.write(`  ${f.action.padEnd(8)} ${f.path}  (${f.reason})\n`);
       }
       return r.ok ? 0 : 1;

@@ -189,6 +189,7 @@ describe('--check', () => {
     const stale = await runCli(old, ['--check']);
     expect(stale.exitCode).toBe(1);
     expect(stale.stdout).toMatch(/stale\s+\.claude\/agents\/feature-developer\.md/);
+    expect(stale.stdout).toMatch(/from this copy: `node ".*cli\.mjs" --yes`/); // works before the package is published
     rmSync(path.join(old, '.claude/hooks/neon-worktree.mjs'));
     const json = await runCli(old, ['--check', '--json']);
     expect(json.exitCode).toBe(1);
