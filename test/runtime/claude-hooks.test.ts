@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/shared/env-file.ts';
-import { git, makeRepo, NEON_BIN, readEnv, ROOT, sh, tmpdir, useRuntimeNeon } from './helpers.ts';
+import { git, makeRepo, readEnv, ROOT, sh, tmpdir, useRuntimeNeon } from './helpers.ts';
 
 const neon = useRuntimeNeon();
 const ln = neon.ln;

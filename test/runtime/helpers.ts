@@ -15,13 +15,20 @@ export const NEON_BIN = path.join(ROOT, 'node_modules/.bin/neon');
 
 /**
  * The local Neon for a runtime test file, and what each test needs from it once it runs: the environment the
- * runtime sees (the real Neon CLI, short retry pauses) and the default branch's URL (the "shared database").
+ * runtime sees (the Neon API through NEON_API_HOST, no Neon CLI, short retry pauses) and the default branch's URL
+ * (the "shared database").
  */
 export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<string, string>; mainUrl: () => string } {
   const ln = useLocalNeon({ branchLimit: 100 });
   return {
     ln,
-    env: () => ({ ...ln.env, NEON_AGENTS_NEON_BIN: NEON_BIN, NEON_AGENTS_RETRY_BASE_MS: '50' }),
+    // No Neon CLI anywhere (PATH without node_modules/.bin, no NEON_AGENTS_NEON_BIN): with a key the runtime must
+    // not need one, and these suites prove it by passing.
+    env: () => ({
+      ...ln.env,
+      PATH: (ln.env.PATH ?? process.env.PATH ?? '').split(path.delimiter).filter((d) => !d.includes('node_modules')).join(path.delimiter),
+      NEON_AGENTS_RETRY_BASE_MS: '50',
+    }),
     mainUrl: () => ln.local.getProject().connectionUri,
   };
 }

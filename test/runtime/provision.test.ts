@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/shared/env-file.ts';
-import { git, installGitHook, makeRepo, NEON_BIN, readEnv, sh, shAsync, useRuntimeNeon } from './helpers.ts';
+import { git, installGitHook, makeRepo, readEnv, sh, shAsync, useRuntimeNeon } from './helpers.ts';
 
 const neon = useRuntimeNeon();
 const ln = neon.ln;
