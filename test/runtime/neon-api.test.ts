@@ -77,6 +77,22 @@ describe('the Neon API, directly', () => {
     expect(new URL(urlIn(repo, 'inherit')!).password).toBe(new URL(mainUrl).password);
   });
 
+  it('several databases: no connection_uris in the answer, so the configured database is asked for; unconfigured, a clear failure', async () => {
+    const p = await ln.local.createProject({ databases: ['app', 'analytics'] });
+    const appUrl = ln.local.connectionUri({ projectId: p.id, database: 'app' });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${appUrl}\n`, answers: { projectId: p.id, databaseName: 'app', roleName: 'neondb_owner' } });
+    const before = ln.local.requests.length;
+    expect(add(repo, 'multi').stderr).toMatch(/created Neon branch/);
+    const url = urlIn(repo, 'multi')!;
+    expect(new URL(url).pathname).toBe('/app');
+    expect((await ln.query(url, 'select current_database() as db'))[0].db).toMatch(/^app\//);
+    expect(ln.local.requests.slice(before).filter((q) => q.path.endsWith('/connection_uri'))).toHaveLength(2); // direct + pooled
+    const vague = await makeRepo({ envText: `DATABASE_URL=${appUrl}\n`, answers: { projectId: p.id } });
+    const r = add(vague, 'vague');
+    expect(r.stderr).toMatch(/FAILED .*the branch has 2 databases \(app, analytics\): set "databaseName" in \.claude\/neon-agents\.json/);
+    expect(parseEnv(readEnv(path.join(vague, '.claude/worktrees/vague/.env'))!).has('DATABASE_URL')).toBe(false);
+  });
+
   it('the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon\'s answer', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
     add(repo, 'forms');
