@@ -98,6 +98,10 @@ async function main(argv: string[]): Promise<number> {
       ui.error(e.message, e.exitCode);
       return e.exitCode;
     }
+    if (e instanceof Error && e.name === 'ManifestError') {
+      ui.error(e.message, 1); // a corrupt manifest: its own message names the fix (no stack)
+      return 1;
+    }
     ui.error(`unexpected: ${(e as Error)?.stack ?? String(e)}`, 1);
     return 1;
   }

@@ -90,17 +90,27 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   ownBranchPassword: true,
 };
 
-/** Parse and sanity-check a manifest's text; throws an Error whose message names the problem. */
+/**
+ * A manifest that cannot be read. Re-running create-neon-agents would not help (it reads the manifest first), so
+ * the message says what does: put it back from git, or delete it to set up afresh.
+ */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+const MANIFEST_FIX = `restore it from git (git checkout -- ${MANIFEST_PATH}), or delete it and run create-neon-agents again to set up afresh (your own edits to the files it wrote are then treated as files it did not write)`;
+
+/** Parse and sanity-check a manifest's text; throws a ManifestError whose message names the problem and the fix. */
 export function parseManifest(text: string): Manifest {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${MANIFEST_PATH} is not valid JSON (${(e as Error).message}); re-run create-neon-agents to rewrite it`);
+    throw new ManifestError(`${MANIFEST_PATH} is not valid JSON (${(e as Error).message}): ${MANIFEST_FIX}`);
   }
   const m = data as Partial<Manifest>;
   if (!m || typeof m !== 'object' || m.tool !== 'create-neon-agents' || typeof m.answers !== 'object' || !m.answers) {
-    throw new Error(`${MANIFEST_PATH} is not a create-neon-agents manifest; re-run create-neon-agents to rewrite it`);
+    throw new ManifestError(`${MANIFEST_PATH} is not a create-neon-agents manifest: ${MANIFEST_FIX}`);
   }
   return { files: {}, ...m, answers: { ...DEFAULT_ANSWERS, projectId: '', ...(m.answers as Partial<ManifestAnswers>) } } as Manifest;
 }

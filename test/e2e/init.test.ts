@@ -367,3 +367,25 @@ describe('bad input', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('a corrupt manifest', () => {
+  it.each([
+    ['not JSON', '{"tool": "create-neon-agents", '],
+    ['not ours', '{"name": "something else"}'],
+  ])('(%s): init, --check and doctor say what to do — restore it or delete it — with no stack trace, and write nothing', async (_what, text) => {
+    const repo = makeRepo();
+    expect((await runCli(repo, ok)).exitCode).toBe(0);
+    writeFiles(repo, { '.claude/neon-agents.json': text });
+    const before = tree(repo);
+    for (const args of [ok, ['--check'], ['doctor', '--no-verify']]) {
+      const r = await runCli(repo, args);
+      expect(r.exitCode, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(1);
+      const out = `${r.stdout}${r.stderr}`;
+      expect(out).toMatch(/\.claude\/neon-agents\.json is not (valid JSON|a create-neon-agents manifest)/);
+      expect(out).toMatch(/restore it from git \(git checkout -- \.claude\/neon-agents\.json\), or delete it/);
+      expect(out).not.toMatch(/^\s+at /m); // no stack
+      expect(out).not.toMatch(/unexpected:/);
+    }
+    expect(tree(repo)).toEqual(before);
+  });
+});
