@@ -6,6 +6,7 @@ import { dim } from 'kolorist';
 import type { ManifestAnswers, PermissionMode } from './shared/manifest.ts';
 import { PERMISSION_MODES } from './shared/manifest.ts';
 import { ROLES, DEFAULT_ROLES } from './roles.ts';
+import { diffComm } from 'node-diff3';
 import { validateApiKey, validateProjectId, validateEnvVarName, MAX_TTL_DAYS, type Options } from './options.ts';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './commands/init.ts';
@@ -315,19 +316,18 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
 }
 
 /** A short line diff for the prompt screens (the full diff belongs to git): what would go, what would come. */
+/**
+ * The lines that differ, as `- old` / `+ new`, found by a longest-common-subsequence diff (node-diff3, already
+ * bundled for merges): one line inserted at the top shows as one `+`, not as every later line changed.
+ */
 export function simpleDiff(a: string, b: string, maxLines = 16): string {
-  const x = a.split('\n');
-  const y = b.split('\n');
   const out: string[] = [];
-  const max = Math.max(x.length, y.length);
   let more = 0;
-  for (let i = 0; i < max; i++) {
-    if (x[i] === y[i]) continue;
-    const lines = [...(x[i] !== undefined ? [`- ${x[i]}`] : []), ...(y[i] !== undefined ? [`+ ${y[i]}`] : [])];
-    for (const l of lines) {
-      if (out.length < maxLines) out.push(l);
-      else more++;
-    }
+  const push = (l: string) => (out.length < maxLines ? out.push(l) : more++);
+  for (const part of diffComm(a.split('\n'), b.split('\n'))) {
+    if (part.common) continue;
+    for (const l of part.buffer1 ?? []) push(`- ${l}`);
+    for (const l of part.buffer2 ?? []) push(`+ ${l}`);
   }
   if (more) out.push(`… ${more} more changed line${more === 1 ? '' : 's'} (compare with git diff after writing)`);
   return out.join('\n') || '(no difference)';
