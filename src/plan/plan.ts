@@ -20,7 +20,7 @@ import { FailureError } from '../errors.ts';
 import { threeWayMerge, gitBlobId } from './merge.ts';
 import type { Action, FileOp, WriteOp } from './ops.ts';
 import { planGitHookOps, type GitHookPlanInput } from './git-hook.ts';
-import { WORKTREE_CREATE_COMMAND, WORKTREE_REMOVE_COMMAND, RUNTIME_ANYWHERE } from '../shared/claude-hooks.ts';
+import { WORKTREE_CREATE_COMMAND, WORKTREE_CREATE_TIMEOUT, WORKTREE_REMOVE_COMMAND, WORKTREE_REMOVE_TIMEOUT, RUNTIME_ANYWHERE } from '../shared/claude-hooks.ts';
 import { roleCommands } from '../detect/project.ts';
 
 export interface Snapshot {
@@ -234,8 +234,8 @@ export function plan(input: PlanInput): Plan {
       );
     } else {
       const edit = upsertHooks(text, {
-        WorktreeCreate: { type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: 120 },
-        WorktreeRemove: { type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: 60 },
+        WorktreeCreate: { type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: WORKTREE_CREATE_TIMEOUT },
+        WorktreeRemove: { type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: WORKTREE_REMOVE_TIMEOUT },
       });
       ops.push(editedFile(input, abs, SETTINGS_PATH, edit.content, edit.owned, 'json'));
     }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
 import { MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../shared/manifest.ts';
+import { WORKTREE_CREATE_TIMEOUT } from '../shared/claude-hooks.ts';
 import { findNeonBin } from './neon.ts';
 import { makeApi, type NeonApi } from './neon-api.ts';
 import { readIfExists, run, RuntimeError } from './util.ts';
@@ -81,7 +82,9 @@ const STARTED = Date.now();
 /** The deadline (epoch ms) of this hook call's Neon work, and its budget in ms. */
 export function deadlineFor(answers?: ManifestAnswers | null): { deadline: number; budget: number } {
   const seconds = Number(process.env.NEON_AGENTS_PROVISION_TIMEOUT ?? answers?.provisionTimeoutSeconds ?? 60);
-  const budget = (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
+  // Never past Claude Code's timeout for our WorktreeCreate hook (it kills the hook there, leaving an orphan
+  // worktree): 10 s before it, for git and the clean-up after a failure.
+  const budget = Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds : 60, WORKTREE_CREATE_TIMEOUT - 10) * 1000;
   return { deadline: STARTED + budget, budget };
 }
 
