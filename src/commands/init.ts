@@ -160,9 +160,12 @@ export function dirtyManagedFiles(root: string, p: Plan): string[] {
       cwd: root,
       env: cleanGitEnv(),
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-  } catch {
-    return [];
+  } catch (e) {
+    // Not knowing is not "clean": the upgrade could write over edits git cannot give back.
+    const why = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n').pop();
+    throw new FailureError(`could not ask git which managed files have uncommitted changes (${why}); fix that, or pass --allow-dirty to upgrade anyway`);
   }
   const dirty = new Set(porcelain.split('\0').filter(Boolean).map((l) => l.slice(3)));
   return candidates
