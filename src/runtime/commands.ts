@@ -59,18 +59,17 @@ function worktreeSettings(mainRoot: string): { baseRef?: string; symlinkDirector
 
 function baseRefFor(mainRoot: string, setting: string | undefined): string {
   if (setting === 'head') return 'HEAD';
-  const remotes = git(mainRoot, ['remote']).split('\n');
-  if (remotes.includes('origin')) {
-    const r = (() => {
-      try {
-        return git(mainRoot, ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD']);
-      } catch {
-        return '';
-      }
-    })();
-    if (r) return r;
-    for (const b of ['origin/main', 'origin/master']) if (gitOk(mainRoot, ['rev-parse', '--verify', '-q', `${b}^{commit}`])) return b;
+  // Claude's "fresh": origin's default branch (what origin/HEAD names, else origin/main or origin/master), else HEAD.
+  // One git process for all of it.
+  let refs: string[] = [];
+  try {
+    refs = git(mainRoot, ['for-each-ref', '--format=%(refname:short) %(symref:short)', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main', 'refs/remotes/origin/master']).split('\n').filter(Boolean);
+  } catch {
+    return 'HEAD';
   }
+  const head = refs.find((l) => l.startsWith('origin/HEAD '))?.split(' ')[1];
+  if (head) return head;
+  for (const b of ['origin/main', 'origin/master']) if (refs.some((l) => l.split(' ')[0] === b)) return b;
   return 'HEAD';
 }
 
@@ -147,17 +146,17 @@ function assertNoSymlinkedWorktreesDir(mainRoot: string): void {
 }
 
 /** Say once per base commit when a new worktree's base does not hold the committed setup (push it, or baseRef head). */
-function warnIfBaseLacksSetup(mainRoot: string, commonDir: string, wt: string, baseLabel: string): void {
-  let sha = '';
+function warnIfBaseLacksSetup(commonDir: string, wt: string, sha: string, baseLabel: string): void {
+  const marker = path.join(commonDir, 'neon-agents', `base-warned-${sha.slice(0, 12)}`);
+  if (fs.existsSync(marker)) return;
+  let present: string[] = [];
   try {
-    sha = git(wt, ['rev-parse', 'HEAD']);
+    present = git(wt, ['ls-tree', '-z', '--name-only', '--full-tree', sha, '--', MANIFEST_PATH, RUNTIME_PATH]).split('\0');
   } catch {
     return;
   }
-  const missing = [MANIFEST_PATH, RUNTIME_PATH].filter((f) => !gitOk(wt, ['cat-file', '-e', `${sha}:${f}`]));
+  const missing = [MANIFEST_PATH, RUNTIME_PATH].filter((f) => !present.includes(f));
   if (!missing.length) return;
-  const marker = path.join(commonDir, 'neon-agents', `base-warned-${sha.slice(0, 12)}`);
-  if (fs.existsSync(marker)) return;
   try {
     fs.writeFileSync(marker, '');
   } catch {
@@ -187,6 +186,7 @@ export async function worktreeCreate(): Promise<number> {
       const existing = listWorktrees(mainRoot).find((w) => w.path === realpathOr(wt));
       let createdWt = false;
       let createdBranch = false;
+      let headSha: string | null = null;
       if (existing) {
         say(`reusing worktree ${wt}`);
       } else {
@@ -204,7 +204,8 @@ export async function worktreeCreate(): Promise<number> {
           createdBranch = true;
         }
         createdWt = true;
-        warnIfBaseLacksSetup(mainRoot, commonDir, wt, baseLabel);
+        headSha = git(wt, ['rev-parse', 'HEAD']);
+        warnIfBaseLacksSetup(commonDir, wt, headSha, baseLabel);
         const copied = copyWorktreeInclude(mainRoot, wt);
         if (copied.length) say(`copied from .worktreeinclude: ${copied.join(', ')}`);
         const local = path.join(mainRoot, '.claude', 'settings.local.json');
@@ -216,7 +217,7 @@ export async function worktreeCreate(): Promise<number> {
       }
       const co = checkoutAt(wt);
       // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
-      const out = await provision(co, { mainRoot, baseSha: git(wt, ['rev-parse', 'HEAD']) });
+      const out = await provision(co, { mainRoot, baseSha: headSha ?? git(wt, ['rev-parse', 'HEAD']) });
       if (out.status === 'failed') {
         const answers = loadAnswers(co.root, mainRoot);
         if (answers?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {

@@ -146,20 +146,19 @@ export function envTextFor(base: string, answers: ManifestAnswers, target: Targe
 /** Env files in a worktree other than the configured one: untracked `.env*` files (ignored or not), not in node_modules. */
 export function otherEnvFiles(wt: string, configured: string): string[] {
   const found = new Set<string>();
-  for (const extra of [['-i'], []]) {
-    let out = '';
-    try {
-      // A pathspec, not --directory: an env file inside a wholly untracked folder (a new apps/web/) counts too.
-      out = git(wt, ['ls-files', '-z', '--others', '--exclude-standard', ...extra, '--', ':(glob)**/.env*', ':(glob)**/.dev.vars', ':(glob,exclude)**/node_modules/**']);
-    } catch {
-      continue;
-    }
-    for (const rel of out.split('\0')) {
-      if (!rel || rel.endsWith('/')) continue;
-      if (!/^\.env/.test(path.basename(rel)) && path.basename(rel) !== '.dev.vars') continue;
-      if (rel.split('/').includes('node_modules') || rel.startsWith(`${WORKTREES_DIR}/`)) continue;
-      found.add(rel);
-    }
+  let out = '';
+  try {
+    // Without --exclude-standard git lists every untracked file, ignored or not, in one process; the pathspec keeps
+    // it to env files (an env file inside a wholly untracked folder counts too) and out of node_modules.
+    out = git(wt, ['ls-files', '-z', '--others', '--', ':(glob)**/.env*', ':(glob)**/.dev.vars', ':(glob,exclude)**/node_modules/**']);
+  } catch {
+    return [];
+  }
+  for (const rel of out.split('\0')) {
+    if (!rel || rel.endsWith('/')) continue;
+    if (!/^\.env/.test(path.basename(rel)) && path.basename(rel) !== '.dev.vars') continue;
+    if (rel.split('/').includes('node_modules') || rel.startsWith(`${WORKTREES_DIR}/`)) continue;
+    found.add(rel);
   }
   const own = path.resolve(configured);
   return [...found].map((rel) => path.join(wt, rel)).filter((f) => path.resolve(f) !== own && !/\.(example|sample|template)$/.test(f));

@@ -11,6 +11,7 @@ import { cleanGitEnv, realpathOr, run, RuntimeError, sleepMs } from './util.ts';
 export const GIT_WORKTREE_RACE = /failed to read .*\/(commondir|gitdir)\b/;
 
 export function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}): string {
+  if (args[0] === 'worktree' && args[1] !== 'list') worktreeCache = null;
   for (let attempt = 1; ; attempt++) {
     const r = run('git', args, { cwd, env: cleanGitEnv(extraEnv), timeout: 60_000 });
     if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
@@ -30,6 +31,7 @@ export function git(cwd: string, args: string[], extraEnv: Record<string, string
  * complete (accept it) or not yet created (try again).
  */
 export function addWorktree(mainRoot: string, wt: string, args: string[], branch: string, extraEnv: Record<string, string>): void {
+  worktreeCache = null;
   for (let attempt = 1; ; attempt++) {
     const r = run('git', ['worktree', 'add', ...args], { cwd: mainRoot, env: cleanGitEnv(extraEnv), timeout: 60_000 });
     if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
@@ -83,7 +85,17 @@ export interface WorktreeEntry {
   prunable: boolean;
 }
 
+/**
+ * `git worktree list` of this process's repository, kept until the process itself adds or removes a worktree (a
+ * hook call reads it several times; each git process costs a few ms of CPU, and eight agents start at once).
+ */
+let worktreeCache: WorktreeEntry[] | null = null;
+export function forgetWorktrees(): void {
+  worktreeCache = null;
+}
+
 export function listWorktrees(cwd: string): WorktreeEntry[] {
+  if (worktreeCache) return worktreeCache;
   const text = git(cwd, ['worktree', 'list', '--porcelain']);
   const entries: WorktreeEntry[] = [];
   let cur: WorktreeEntry | null = null;
@@ -99,6 +111,7 @@ export function listWorktrees(cwd: string): WorktreeEntry[] {
     else if (line === 'locked' || line.startsWith('locked ')) cur.locked = true;
     else if (line === 'prunable' || line.startsWith('prunable ')) cur.prunable = true;
   }
+  worktreeCache = entries;
   return entries;
 }
 

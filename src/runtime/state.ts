@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { neonAgentsDir } from './git.ts';
+import { forgetWorktrees, neonAgentsDir } from './git.ts';
 import { readIfExists, RuntimeError, sleepMs, writeFileAtomic } from './util.ts';
 
 export interface BranchRecord {
@@ -151,6 +151,8 @@ export async function withBranchLock<T>(commonDir: string, neonBranch: string, f
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // What was read before the lock may have changed while we waited for it (another call made the worktree).
+  forgetWorktrees();
   try {
     return await fn();
   } finally {
