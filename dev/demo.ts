@@ -191,6 +191,13 @@ const { Client } = require('pg');
         ['table api_keys', ...seen.map((s) => s.apiKeys)],
         ['users rows', ...seen.map((s) => s.users)],
         ['NEON_API_KEY in .env', ...places.map(([, f]) => (envOf(f).has('NEON_API_KEY') ? 'yes (main only)' : green('no')))],
+        // Each agent branch got a password of its own: the main database's password opens only the main database.
+        ['password', ...places.map(([, f], i) => {
+          const pw = (u: string | undefined) => (u ? new URL(u).password : '');
+          const mine = pw(envOf(f).get('DATABASE_URL'));
+          if (i === 0) return 'its own';
+          return mine && mine !== pw(envOf(places[0][1]).get('DATABASE_URL')) ? green("its own (not main's)") : red("main's");
+        })],
       ]),
     );
     console.log(indent(`status in A: ${status[0].stdout.trim() || status[0].stderr.trim()}`));
@@ -205,10 +212,13 @@ const { Client } = require('pg');
     note(`Neon branches now: ${branches.map((br) => br.name).join(', ')}`);
 
     console.log(`\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    console.log(`\nTo do the same with a real Neon project, in your own repository:
-   ${cyan('npx create-neon-agents@latest')}                       ${dim('# the wizard: project id, API key or your neon CLI login, roles')}
-   ${cyan('npx create-neon-agents@latest --yes --project-id <id>')} ${dim('# or fully scripted (NEON_API_KEY from the environment)')}
-   then commit the files it lists and start ${cyan('claude')}. Needs the Neon CLI: ${cyan('npm i -g neonctl')}.`);
+    const cliPath = path.relative(process.cwd(), path.join(ROOT, 'dist/cli.mjs')) || 'dist/cli.mjs';
+    console.log(`\nTo do the same with a real Neon project, in your own repository (from this checkout until the package is on
+the npm registry; then \`npm create neon-agents@latest\`):
+   ${cyan(`node ${path.join(ROOT, 'dist/cli.mjs')}`)}                     ${dim('# the wizard: project id, API key or your neon CLI login, roles')}
+   ${cyan(`node ${cliPath} --yes --project-id <id>`)} ${dim('# or fully scripted (NEON_API_KEY from the environment)')}
+   then commit and push the files it lists and start ${cyan('claude')}. With an API key nothing else is needed (the
+   runtime calls the Neon API); for a ${cyan('neon auth')} login instead, install the Neon CLI: ${cyan('npm i -g neon')}.`);
     if (!isolated) process.exitCode = 1;
   } finally {
     await cleanup();
