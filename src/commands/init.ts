@@ -17,6 +17,7 @@ import { FailureError, UsageError } from '../errors.ts';
 import { neonInstallCommand, detectionLines, type Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
 import { parseEnv } from '../shared/env-file.ts';
+import { EXCLUDE_END, EXCLUDE_START } from '../edits/exclude.ts';
 
 export interface InitContext {
   options: Options;
@@ -178,21 +179,47 @@ export function dirtyManagedFiles(root: string, p: Plan): string[] {
 function ignoredPaths(root: string, paths: string[]): Set<string> {
   const out = new Set<string>();
   try {
-    const stdout = execFileSync('git', ['check-ignore', '--no-index', '--stdin'], {
+    // -v names the pattern that decided: a path ignored only by our own block in info/exclude is not "already
+    // ignored" for .gitignore (the block protects this clone; the committed .gitignore protects every clone).
+    const stdout = execFileSync('git', ['check-ignore', '-v', '--no-index', '--stdin'], {
       cwd: root,
       env: cleanGitEnv(),
       input: paths.map((p) => (p.endsWith('/') ? `${p}x` : p)).join('\n') + '\n',
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'ignore'],
     });
+    const ours = ourExcludeLines(root);
     for (const line of stdout.split('\n').filter(Boolean)) {
-      const orig = paths.find((p) => p === line || `${p}x` === line);
+      const tab = line.lastIndexOf('\t');
+      const [source, lineNo] = line.slice(0, tab).split(':');
+      const file = line.slice(tab + 1);
+      if (/(^|\/)info\/exclude$/.test(source ?? '') && ours.has(Number(lineNo))) continue;
+      const orig = paths.find((p) => p === file || `${p}x` === file);
       if (orig) out.add(orig);
     }
   } catch {
     /* exit 1: none ignored */
   }
   return out;
+}
+
+/** Line numbers (1-based) of our marked block in the clone's info/exclude. */
+function ourExcludeLines(root: string): Set<number> {
+  const lines = new Set<number>();
+  let text = '';
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, env: cleanGitEnv(), encoding: 'utf8' }).trim();
+    text = readText(path.join(common, 'info', 'exclude')) ?? '';
+  } catch {
+    return lines;
+  }
+  let inside = false;
+  text.split(/\r?\n/).forEach((l, i) => {
+    if (l === EXCLUDE_START) inside = true;
+    if (inside) lines.add(i + 1);
+    if (l === EXCLUDE_END) inside = false;
+  });
+  return lines;
 }
 
 /** What every plan of a run shares: the answers and the repository as detected, read once. */

@@ -389,3 +389,18 @@ describe('a corrupt manifest', () => {
     expect(tree(repo)).toEqual(before);
   });
 });
+
+describe('.gitignore and the clone\'s info/exclude', () => {
+  it("a re-run puts the env file's .gitignore line back even though our info/exclude block still ignores it", async () => {
+    const repo = makeRepo();
+    expect((await runCli(repo, ok)).exitCode).toBe(0);
+    expect(read(repo, '.gitignore')).toMatch(/^\/\.env$/m);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'setup');
+    writeFiles(repo, { '.gitignore': read(repo, '.gitignore').replace(/^\/\.env\n/m, '') });
+    git(repo, 'commit', '-qam', 'oops');
+    const r = await runCli(repo, ok);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.gitignore')).toMatch(/^\/\.env$/m); // every clone needs it, not only this one
+  });
+});
