@@ -191,8 +191,11 @@ function ignoredPaths(root: string, paths: string[]): Set<string> {
     const ours = ourExcludeLines(root);
     for (const line of stdout.split('\n').filter(Boolean)) {
       const tab = line.lastIndexOf('\t');
-      const [source, lineNo] = line.slice(0, tab).split(':');
+      const [source, lineNo, ...rest] = line.slice(0, tab).split(':');
+      const pattern = rest.join(':');
       const file = line.slice(tab + 1);
+      // -v also reports a path whose deciding pattern is a negation (`!packages/database/.env`): not ignored.
+      if (pattern.startsWith('!')) continue;
       if (/(^|\/)info\/exclude$/.test(source ?? '') && ours.has(Number(lineNo))) continue;
       const orig = paths.find((p) => p === file || `${p}x` === file);
       if (orig) out.add(orig);
