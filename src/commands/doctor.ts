@@ -1,12 +1,13 @@
 // `create-neon-agents doctor [dir] [--json] [--no-verify]`: diagnose a setup. Every finding names its fix; the
 // exit code is 1 when any problem (not a mere warning) is found.
 import path from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bold, dim, green, red, yellow } from 'kolorist';
 import type { Options } from '../options.ts';
 import { detect } from './init.ts';
-import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
+import { dbVars, MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
+import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
 import { readText, fileMode, readJson } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
 import { listWorktrees } from '../runtime/git.ts';
@@ -61,11 +62,6 @@ function versionAtLeast(v: string, min: number[]): boolean {
   return true;
 }
 
-/** The app's database variables (as the runtime counts them): its URL variable, the direct one, and DATABASE_URL. */
-function dbVars(a: { databaseUrlVar?: string; directUrlVar: string | null }): string[] {
-  return [...new Set([a.databaseUrlVar || 'DATABASE_URL', ...(a.directUrlVar ? [a.directUrlVar] : []), 'DATABASE_URL'])];
-}
-
 /**
  * The main checkout's env text that names the shared database: the runtime's saved original while the main checkout
  * visits an agent branch (`neon-agents/parent-env.json`), else its env file.
@@ -76,52 +72,18 @@ function sharedEnvText(commonDir: string, mainEnvFile: string): string {
   return readText(mainEnvFile) ?? '';
 }
 
-/** Each worktree's own endpoint id, from the runtime's branch records (src/runtime/state.ts; no secrets there). */
-function ownEndpoints(commonDir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const dir = path.join(commonDir, 'neon-agents', 'branches');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    const r = readJson<{ worktreePath?: unknown; endpointId?: unknown }>(path.join(dir, n));
-    if (r && typeof r.worktreePath === 'string' && typeof r.endpointId === 'string' && r.endpointId) out.set(r.worktreePath, r.endpointId);
-  }
-  return out;
-}
-
 /**
  * A worktree's env files (worktree-relative): the configured one, and the untracked `.env*` files git lists there
  * (ignored or not; not in node_modules, not Claude's nested worktrees, not `.example`/`.sample`/`.template`).
  */
 function worktreeEnvFiles(wt: string, envRel: string): string[] {
-  const found = new Set<string>([envRel]);
-  for (const extra of [['-i'], []]) {
-    let out = '';
-    try {
-      // By name, so a folder git would collapse (`--directory`) still shows its env files; node_modules never counts.
-      out = execFileSync('git', ['ls-files', '-z', '-o', '--exclude-standard', ...extra, '--', ':(glob)**/.env*', ':(glob,exclude)**/node_modules/**'], {
-        cwd: wt,
-        env: cleanGitEnv(),
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch {
-      continue;
-    }
-    for (const rel of out.split('\0')) {
-      if (!rel || rel.endsWith('/')) continue;
-      const base = path.posix.basename(rel);
-      if (!/^\.env/.test(base) || /\.(example|sample|template)$/.test(base)) continue;
-      if (rel.split('/').includes('node_modules') || rel.startsWith(WORKTREES_DIR)) continue;
-      found.add(rel);
-    }
+  let out = '';
+  try {
+    out = execFileSync('git', ENV_FILES_LS_ARGS, { cwd: wt, env: cleanGitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+  } catch {
+    /* not a git work tree any more: only the configured file */
   }
-  return [...found];
+  return [...new Set([envRel, ...envFilesFrom(out)])];
 }
 
 /** Whether `rel` is ignored only by our block in info/exclude (not by a .gitignore, a line of the user's, or core.excludesFile). */
@@ -331,7 +293,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   // The promise itself, per linked worktree: no value in any of its env files reaches the shared database, its env
   // file is ignored there, and the runtime the hooks call is reachable. Keys and reasons only: never a value.
   const records = readBranchRecords(repo.commonDir);
-  const endpoints = ownEndpoints(repo.commonDir);
+  const endpoints = new Map(records.filter((r) => r.endpointId).map((r) => [r.worktreePath, r.endpointId!]));
   const linked = listWorktrees(repo.root)
     .filter((w) => !w.bare)
     .slice(1) // the main checkout

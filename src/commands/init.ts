@@ -176,7 +176,7 @@ export function dirtyManagedFiles(root: string, p: Plan): string[] {
 }
 
 /** Which of these repo-relative paths git already ignores (so we add only what is missing). */
-function ignoredPaths(root: string, paths: string[]): Set<string> {
+function ignoredPaths(root: string, commonDir: string, paths: string[]): Set<string> {
   const out = new Set<string>();
   try {
     // -v names the pattern that decided: a path ignored only by our own block in info/exclude is not "already
@@ -188,7 +188,7 @@ function ignoredPaths(root: string, paths: string[]): Set<string> {
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'ignore'],
     });
-    const ours = ourExcludeLines(root);
+    const ours = ourExcludeLines(commonDir);
     for (const line of stdout.split('\n').filter(Boolean)) {
       const tab = line.lastIndexOf('\t');
       const [source, lineNo, ...rest] = line.slice(0, tab).split(':');
@@ -207,17 +207,10 @@ function ignoredPaths(root: string, paths: string[]): Set<string> {
 }
 
 /** Line numbers (1-based) of our marked block in the clone's info/exclude. */
-function ourExcludeLines(root: string): Set<number> {
+function ourExcludeLines(commonDir: string): Set<number> {
   const lines = new Set<number>();
-  let text = '';
-  try {
-    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, env: cleanGitEnv(), encoding: 'utf8' }).trim();
-    text = readText(path.join(common, 'info', 'exclude')) ?? '';
-  } catch {
-    return lines;
-  }
   let inside = false;
-  text.split(/\r?\n/).forEach((l, i) => {
+  (readText(path.join(commonDir, 'info', 'exclude')) ?? '').split(/\r?\n/).forEach((l, i) => {
     if (l === EXCLUDE_START) inside = true;
     if (inside) lines.add(i + 1);
     if (l === EXCLUDE_END) inside = false;
@@ -235,7 +228,7 @@ function planBase(ctx: Pick<InitContext, 'version' | 'runtimeSource'>, detected:
     pm: detected.pm,
     manifest: detected.manifest,
     files: snapshot(detected.repo.root),
-    ignored: ignoredPaths(detected.repo.root, [answers.envFile, WORKTREES_DIR]),
+    ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_DIR]),
     runtimeSource: ctx.runtimeSource,
   };
 }

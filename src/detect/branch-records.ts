@@ -8,6 +8,8 @@ export interface BranchRecordSummary {
   neonBranch: string;
   worktreePath: string;
   expiresAt: string | null;
+  /** Its read-write endpoint (the worktree's own; the runtime's env files name it). */
+  endpointId: string | null;
 }
 
 export function readBranchRecords(commonDir: string): BranchRecordSummary[] {
@@ -21,5 +23,5 @@ export function readBranchRecords(commonDir: string): BranchRecordSummary[] {
   return names
     .map((n) => readJson<Partial<BranchRecordSummary>>(path.join(dir, n)))
     .filter((r): r is Partial<BranchRecordSummary> & { neonBranch: string } => typeof r?.neonBranch === 'string')
-    .map((r) => ({ neonBranch: r.neonBranch, worktreePath: r.worktreePath ?? '', expiresAt: r.expiresAt ?? null }));
+    .map((r) => ({ neonBranch: r.neonBranch, worktreePath: r.worktreePath ?? '', expiresAt: r.expiresAt ?? null, endpointId: r.endpointId ?? null }));
 }

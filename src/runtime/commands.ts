@@ -3,14 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv, setEnvValues } from '../shared/env-file.ts';
 import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
-import { MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
+import { MANIFEST_PATH, RUNTIME_PATH, urlVar } from '../shared/manifest.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
 import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
 import { branchUris, deleteBranch, getBranch, listBranches, NeonApiError } from './neon-api.ts';
 import { branchLabel, endpointOf, neonNameFor, ownBranch, provision, retryHint, writeEnv } from './provision.ts';
-import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, urlVar, type SavedParentEnv } from './env-sync.ts';
-import { mergeTargets, targetFromEnv } from '../shared/db-targets.ts';
+import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, targetFor, type SavedParentEnv } from './env-sync.ts';
 import { allRecords, cloneId, deleteRecord, parentEnvFile, readRecord, recordForGitBranch, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
 import { readIfExists, realpathOr, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
 
@@ -365,8 +364,7 @@ export async function ensure(): Promise<number> {
 async function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: string): Promise<string | null> {
   const answers = loadAnswers(co.root, mainRoot)!;
   const envPath = envFilePath(co.root, answers);
-  const others = allRecords(co.commonDir).filter((r) => r.endpointId && r.endpointId !== rec.endpointId).map((r) => r.endpointId!);
-  const target = mergeTargets(sharedTarget(co.commonDir, mainRoot, answers), targetFromEnv('', [], { endpointIds: others }));
+  const target = targetFor(co.commonDir, mainRoot, answers, rec.endpointId);
   try {
     if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base) return null;
     const creds = findCredentials(mainRoot, answers);

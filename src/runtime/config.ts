@@ -38,10 +38,6 @@ export function neonCredentialFiles(): string[] {
   return [...new Set(dirs)].map((d) => path.join(d, 'credentials.json'));
 }
 
-export function neonConfigDir(): string {
-  return process.env.NEON_CONFIG_DIR || path.join(os.homedir(), '.config', 'neon');
-}
-
 export interface Credentials {
   /** Where the key came from, for `status` (never the key itself). */
   source: 'env' | 'env-file' | 'cli-login';

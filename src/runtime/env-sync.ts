@@ -5,28 +5,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
 import { findLeaks, parsePgUrl, reachesTarget, retargetEnv, targetFromEnv, withoutOwnPasswords, type OwnBranch, type RetargetResult, type Target } from '../shared/db-targets.ts';
-import type { ManifestAnswers } from '../shared/manifest.ts';
-import { WORKTREES_DIR } from '../shared/naming.ts';
+import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
+import { dbVars, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
 import { envFilePath } from './config.ts';
 import { git } from './git.ts';
-import { parentEnvFile } from './state.ts';
+import { allRecords, parentEnvFile } from './state.ts';
 import { readIfExists, RuntimeError, writeFileAtomic } from './util.ts';
 
-export const COMMENT_PREFIX = '# neon-agents: ';
+const COMMENT_PREFIX = '# neon-agents: ';
 const HEADER = 'Neon branch of this checkout (written by create-neon-agents)';
 
 export function stripOurComments(text: string): string {
   return text.replace(/^# neon-agents: .*(\r?\n|$)/gm, '');
-}
-
-/** The app's database variables: the one it reads its URL from, the direct one, and DATABASE_URL, de-duplicated. */
-export function dbVars(a: ManifestAnswers): string[] {
-  return [...new Set([a.databaseUrlVar || 'DATABASE_URL', ...(a.directUrlVar ? [a.directUrlVar] : []), 'DATABASE_URL'])];
-}
-
-/** The main URL variable (where a worktree's own URL goes). */
-export function urlVar(a: ManifestAnswers): string {
-  return a.databaseUrlVar || 'DATABASE_URL';
 }
 
 /** The saved state of the main checkout's env file while it visits an agent branch (parent-env.json). */
@@ -57,32 +47,44 @@ export function readSavedParent(commonDir: string): SavedParentEnv | null {
  * (its saved original while it visits an agent branch), plus what Neon told us (`known`: the parent's password,
  * which a new branch inherits).
  */
-export function sharedTarget(commonDir: string, mainRoot: string, answers: ManifestAnswers, known: { passwords?: string[] } = {}): Target {
+export function sharedTarget(commonDir: string, mainRoot: string, answers: ManifestAnswers, known: { passwords?: string[]; endpointIds?: string[] } = {}): Target {
   const saved = readSavedParent(commonDir);
   const text = saved?.original || (readIfExists(envFilePath(mainRoot, answers)) ?? '');
   return targetFromEnv(text, dbVars(answers), known);
 }
 
 /**
- * Replace an env file (mode 0600). When it cannot be replaced (immutable, read-only folder…), remove it so no
- * reader sees what it held; when even that fails, throw an `unsafe-env` error that says so.
+ * What a checkout whose own branch has `ownEndpoint` must not name: the shared database, every other agent branch
+ * of this clone (and `endpointIds`, e.g. this worktree's previous branch), and the parent's `passwords`.
  */
+export function targetFor(commonDir: string, mainRoot: string, answers: ManifestAnswers, ownEndpoint: string | null, known: { passwords?: string[]; endpointIds?: (string | null)[] } = {}): Target {
+  const endpointIds = [...(known.endpointIds ?? []), ...allRecords(commonDir).map((r) => r.endpointId)].filter((ep): ep is string => Boolean(ep) && ep !== ownEndpoint);
+  return sharedTarget(commonDir, mainRoot, answers, { passwords: known.passwords, endpointIds });
+}
+
+/**
+ * A file that must not keep what it holds (the main checkout's values) but cannot be written: delete it, and say so;
+ * when even that fails, the error says it STILL HOLDS them (`unsafe-env`: the worktree is refused).
+ */
+function deleteOrUnsafe(file: string, label: string, why: string): never {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    /* judged below */
+  }
+  if (!fs.existsSync(file)) throw new RuntimeError(`could not write ${label} (${why}), so it was deleted: this worktree has no env file now; fix that, then run ensure`, 'env-write');
+  throw new RuntimeError(
+    `could not rewrite or delete ${label} (${why}): it STILL HOLDS the main checkout's values — do not use this worktree; make the file writable (chmod u+w, chattr -i) and run ensure`,
+    'unsafe-env',
+  );
+}
+
+/** Replace an env file (mode 0600); one that cannot be replaced (immutable, read-only folder…) is deleted. */
 export function replaceEnvFile(file: string, text: string, label = path.basename(file)): void {
   try {
     writeFileAtomic(file, text, 0o600);
-    return;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    try {
-      fs.rmSync(file, { force: true });
-    } catch {
-      /* judged below */
-    }
-    if (!fs.existsSync(file)) throw new RuntimeError(`could not write ${label} (${why}), so it was deleted: this worktree has no env file now`, 'env-write');
-    throw new RuntimeError(
-      `could not rewrite or delete ${label} (${why}): it STILL HOLDS the main checkout's values — do not use this worktree; make the file writable (chmod u+w, chattr -i) and run ensure`,
-      'unsafe-env',
-    );
+    deleteOrUnsafe(file, label, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   }
 }
 
@@ -90,20 +92,12 @@ export function replaceEnvFile(file: string, text: string, label = path.basename
  * Compute a file's new text; when the editor refuses (a value no reader agrees on, a file dotenv and Node read
  * differently), the file is deleted instead — a file we cannot edit safely must not keep the main checkout's values.
  */
-export function editOrDelete<T extends { text: string }>(file: string, label: string, compute: () => T): T | null {
+export function editOrDelete<T>(file: string, label: string, compute: () => T): T {
   try {
     return compute();
   } catch (e) {
     if (e instanceof RuntimeError) throw e;
-    try {
-      fs.rmSync(file, { force: true });
-    } catch {
-      /* judged below */
-    }
-    if (fs.existsSync(file)) {
-      throw new RuntimeError(`could not edit or delete ${label} (${(e as Error).message}): it STILL HOLDS the main checkout's values — do not use this worktree`, 'unsafe-env');
-    }
-    throw new RuntimeError(`could not edit ${label} safely (${(e as Error).message}), so it was deleted: fix that line in the main checkout's file, then run ensure`, 'env-write');
+    return deleteOrUnsafe(file, label, `it cannot be edited safely: ${(e as Error).message}`);
   }
 }
 
@@ -112,7 +106,7 @@ export interface EnvWriteOptions {
   comment?: string;
   /** The main checkout's own env file: its NEON_API_KEY is the management key and stays. */
   keepApiKey?: boolean;
-  /** Also set the app's variables (the main checkout visiting an agent branch keeps its own otherwise). */
+  /** The app's URL variable gets the pooled URL (else the direct one). */
   pooled: boolean;
 }
 
@@ -143,25 +137,18 @@ export function envTextFor(base: string, answers: ManifestAnswers, target: Targe
   return { ...r, text };
 }
 
-/** Env files in a worktree other than the configured one: untracked `.env*` files (ignored or not), not in node_modules. */
+/** Env files in a worktree other than the configured one (see src/shared/env-files.ts), as absolute paths. */
 export function otherEnvFiles(wt: string, configured: string): string[] {
-  const found = new Set<string>();
   let out = '';
   try {
-    // Without --exclude-standard git lists every untracked file, ignored or not, in one process; the pathspec keeps
-    // it to env files (an env file inside a wholly untracked folder counts too) and out of node_modules.
-    out = git(wt, ['ls-files', '-z', '--others', '--', ':(glob)**/.env*', ':(glob)**/.dev.vars', ':(glob,exclude)**/node_modules/**']);
+    out = git(wt, ENV_FILES_LS_ARGS);
   } catch {
     return [];
   }
-  for (const rel of out.split('\0')) {
-    if (!rel || rel.endsWith('/')) continue;
-    if (!/^\.env/.test(path.basename(rel)) && path.basename(rel) !== '.dev.vars') continue;
-    if (rel.split('/').includes('node_modules') || rel.startsWith(`${WORKTREES_DIR}/`)) continue;
-    found.add(rel);
-  }
   const own = path.resolve(configured);
-  return [...found].map((rel) => path.join(wt, rel)).filter((f) => path.resolve(f) !== own && !/\.(example|sample|template)$/.test(f));
+  return envFilesFrom(out)
+    .map((rel) => path.join(wt, rel))
+    .filter((f) => path.resolve(f) !== own);
 }
 
 export interface SyncReport {
@@ -174,27 +161,31 @@ export interface SyncReport {
  * Every other env file of a worktree (`.worktreeinclude` copies, monorepo app folders, files another tool copied):
  * values that reach the shared database now point at `own`, or are removed. Throws the first unsafe file.
  */
-export function syncOtherEnvFiles(wt: string, configured: string, target: Target, own: OwnBranch | null, answers?: ManifestAnswers): SyncReport[] {
+export function syncOtherEnvFiles(wt: string, configured: string, target: Target, own: OwnBranch | null, answers: ManifestAnswers): SyncReport[] {
   const reports: SyncReport[] = [];
+  const ownEndpoint = own ? (parsePgUrl(own.directUrl)?.endpointId ?? null) : null;
+  const ownOf = (k: string) => (!own ? null : k === urlVar(answers) && answers.pooled ? own.pooledUrl : own.directUrl);
   for (const file of otherEnvFiles(wt, configured)) {
     const text = readIfExists(file);
     if (text === null) continue;
+    const label = path.relative(wt, file);
     const env = parseEnv(text);
     const pinned: Record<string, string | null> = env.has('NEON_API_KEY') ? { NEON_API_KEY: null } : {};
     // The app's own variables read the same in every file (Prisma's .env and Next's .env.local agree).
-    if (answers) {
-      const ownOf = (k: string) => (!own ? null : k === urlVar(answers) ? (answers.pooled ? own.pooledUrl : own.directUrl) : own.directUrl);
-      for (const k of dbVars(answers)) {
-        if (k === 'DATABASE_URL' && urlVar(answers) !== 'DATABASE_URL') continue;
-        const value = env.get(k);
-        if (value !== undefined && reachesTarget(k, value, target, own ? (parsePgUrl(own.directUrl)?.endpointId ?? null) : null)) pinned[k] = ownOf(k);
-      }
+    for (const k of dbVars(answers)) {
+      if (k === 'DATABASE_URL' && urlVar(answers) !== 'DATABASE_URL') continue;
+      const value = env.get(k);
+      if (value !== undefined && reachesTarget(k, value, target, ownEndpoint)) pinned[k] = ownOf(k);
     }
-    const r = editOrDelete(file, path.relative(wt, file), () => retargetEnv(stripOurComments(text), target, own, pinned))!;
-    for (const k of Object.keys(pinned)) if (k !== 'NEON_API_KEY') (pinned[k] === null ? r.removed.push({ key: k, why: 'no branch' }) : r.rewritten.push(k));
+    const r = editOrDelete(file, label, () => retargetEnv(stripOurComments(text), target, own, pinned));
     if (r.text === text) continue;
-    replaceEnvFile(file, r.text, path.relative(wt, file));
-    reports.push({ file: path.relative(wt, file), rewritten: r.rewritten, removed: [...r.removed.map((x) => x.key), ...(env.has('NEON_API_KEY') ? ['NEON_API_KEY'] : [])] });
+    replaceEnvFile(file, r.text, label);
+    const pinnedKeys = Object.keys(pinned).filter((k) => k !== 'NEON_API_KEY');
+    reports.push({
+      file: label,
+      rewritten: [...r.rewritten, ...pinnedKeys.filter((k) => pinned[k] !== null)],
+      removed: [...r.removed.map((x) => x.key), ...pinnedKeys.filter((k) => pinned[k] === null), ...(env.has('NEON_API_KEY') ? ['NEON_API_KEY'] : [])],
+    });
   }
   return reports;
 }

@@ -5,9 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NEON_BIN_ENV } from '../shared/claude-hooks.ts';
 
-/** The CLI release line that added `branches create --expires-at` (neonctl PR #373, August 2025). */
-export const MIN_CLI_VERSION = '2.14.0';
-
 export function findNeonBin(searchDirs: string[]): string | null {
   const override = process.env[NEON_BIN_ENV];
   if (override) return override;

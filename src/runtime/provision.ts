@@ -3,15 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
-import { mergeTargets, parsePgUrl, targetFromEnv, type OwnBranch, type Target } from '../shared/db-targets.ts';
-import { RUNTIME_PATH, type ManifestAnswers } from '../shared/manifest.ts';
+import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts';
+import { RUNTIME_PATH, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { gitOk, listWorktrees, type Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
 import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, resetRolePassword, withPassword, type BranchUris, type NeonApi } from './neon-api.ts';
-import { allRecords, cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
-import { editOrDelete, envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, urlVar, type SyncReport } from './env-sync.ts';
+import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
+import { editOrDelete, envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, targetFor, type SyncReport } from './env-sync.ts';
 import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
 
 /** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
@@ -67,7 +67,7 @@ export interface EnvWrite {
 export function writeEnv(co: Checkout, mainRoot: string, envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): { rewritten: string[]; removed: string[] } {
   const target = w.target ?? sharedTarget(co.commonDir, mainRoot, answers);
   const label = path.relative(co.root, envPath) || path.basename(envPath);
-  const r = editOrDelete(envPath, label, () => envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled }))!;
+  const r = editOrDelete(envPath, label, () => envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled }));
   replaceEnvFile(envPath, r.text, label);
   return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
 }
@@ -272,14 +272,10 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
       },
       api.lockWaitMs,
     );
-    // Besides the shared database: this worktree's previous branch (expired, replaced) and every other agent branch
-    // of this clone — values naming them are not this worktree's own either.
+    // Besides the shared database and the other agent branches: this worktree's previous branch (expired, replaced).
     const prior = parseEnv(readIfExists(envPath) ?? '');
-    const others = [
-      ...[urlVar(answers), answers.directUrlVar].map((k) => (k ? endpointOf(prior.get(k)) : null)),
-      ...allRecords(co.commonDir).map((r) => r.endpointId),
-    ].filter((ep): ep is string => Boolean(ep) && ep !== result.own.endpointId);
-    const target = mergeTargets(sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited }), targetFromEnv('', [], { endpointIds: others }));
+    const previous = [urlVar(answers), answers.directUrlVar].map((k) => (k ? endpointOf(prior.get(k)) : null));
+    const target = targetFor(co.commonDir, opts.mainRoot, answers, result.own.endpointId, { passwords: inherited, endpointIds: previous });
     const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
     const synced = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
     ensureIgnored(co.root, envPath);
@@ -301,7 +297,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         const current = readIfExists(envPath);
         const rec = neonName ? readRecord(co.commonDir, neonName) : null;
         const keepOwn = current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
-        const target = sharedTarget(co.commonDir, opts.mainRoot, answers, { passwords: inherited });
+        const target = targetFor(co.commonDir, opts.mainRoot, answers, keepOwn ? rec!.endpointId : null, { passwords: inherited });
         if (!keepOwn) writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment: `no database for this worktree yet (${reason}). Retry: ${hint}`, target });
         syncOtherEnvFiles(co.root, envPath, target, null, answers);
       } catch (e2) {

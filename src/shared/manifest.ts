@@ -72,6 +72,16 @@ export interface Manifest {
   files: Record<string, ManagedFile>;
 }
 
+/** The variable a worktree's own URL goes under: the one the app reads its URL from. */
+export function urlVar(a: Pick<ManifestAnswers, 'databaseUrlVar'>): string {
+  return a.databaseUrlVar || 'DATABASE_URL';
+}
+
+/** The app's database variables: the one it reads its URL from, the direct one, and DATABASE_URL, de-duplicated. */
+export function dbVars(a: Pick<ManifestAnswers, 'databaseUrlVar' | 'directUrlVar'>): string[] {
+  return [...new Set([urlVar(a), ...(a.directUrlVar ? [a.directUrlVar] : []), 'DATABASE_URL'])];
+}
+
 export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   roles: ['feature-developer', 'data-optimizer'],
   permissionMode: 'bypassPermissions',

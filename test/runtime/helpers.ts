@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { beforeAll } from 'vitest';
 import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
 import { claudeSettingsHooks } from '../../src/shared/claude-hooks.ts';
 import { DEFAULT_ANSWERS, type Manifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
@@ -31,6 +32,20 @@ export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<stri
     }),
     mainUrl: () => ln.local.getProject().connectionUri,
   };
+}
+
+/**
+ * useRuntimeNeon() for a whole test file, with what each test reads once the local Neon runs: `suite.env` (the
+ * runtime's environment) and `suite.mainUrl` (the shared database's URL), filled before the first test.
+ */
+export function useRuntimeSuite(): { ln: LocalNeonFixture; env: Record<string, string>; mainUrl: string } {
+  const neon = useRuntimeNeon();
+  const suite = { ln: neon.ln, env: {} as Record<string, string>, mainUrl: '' };
+  beforeAll(() => {
+    suite.env = neon.env();
+    suite.mainUrl = neon.mainUrl();
+  });
+  return suite;
 }
 
 let runtimePromise: Promise<string> | null = null;

@@ -2,18 +2,12 @@
 // as it is (the CLI started once only to refresh it), and every odd answer ends in a working URL or fails closed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/shared/env-file.ts';
-import { makeRepo, readEnv, sh, tmpdir, useRuntimeNeon } from './helpers.ts';
+import { makeRepo, readEnv, sh, tmpdir, useRuntimeSuite } from './helpers.ts';
 
-const neon = useRuntimeNeon();
-const ln = neon.ln;
-let env: Record<string, string>;
-let mainUrl: string;
-beforeAll(() => {
-  env = neon.env();
-  mainUrl = neon.mainUrl();
-});
+const suite = useRuntimeSuite();
+const ln = suite.ln;
 
 /** A `neon` that records each start (and, for `me`, runs `onMe`): it must never run with a key. */
 function recordingNeon(onMe = ''): { bin: string; dir: string; log: string } {
@@ -25,12 +19,12 @@ function recordingNeon(onMe = ''): { bin: string; dir: string; log: string } {
 }
 
 const add = (repo: string, name: string, extra: Record<string, string> = {}) =>
-  sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...env, ...extra });
+  sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...suite.env, ...extra });
 const urlIn = (repo: string, name: string) => parseEnv(readEnv(path.join(repo, `.claude/worktrees/${name}/.env`)) ?? '').get('DATABASE_URL');
 
 describe('the Neon API, directly', () => {
   it('with a key, no Neon CLI process is ever started (a recording neon first on PATH and as NEON_AGENTS_NEON_BIN)', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     const fake = recordingNeon();
     const extra = { PATH: `${fake.dir}:${process.env.PATH}`, NEON_AGENTS_NEON_BIN: fake.bin };
     const before = ln.local.requests.length;
@@ -39,8 +33,8 @@ describe('the Neon API, directly', () => {
     const url = urlIn(repo, 'nocli')!;
     expect((await ln.query(url, 'select 1 as one'))[0].one).toBe(1);
     const wt = path.join(repo, '.claude/worktrees/nocli');
-    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...env, ...extra }).code).toBe(0);
-    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], { ...env, ...extra }).code).toBe(0);
+    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...suite.env, ...extra }).code).toBe(0);
+    expect(sh(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], { ...suite.env, ...extra }).code).toBe(0);
     expect(fs.existsSync(fake.log)).toBe(false);
     // A new worktree cost one request: the create (its answer carries the connection URIs).
     const creates = ln.local.requests.slice(before).filter((q) => q.method === 'POST' && /\/branches$/.test(q.path));
@@ -48,14 +42,14 @@ describe('the Neon API, directly', () => {
   });
 
   it('branch-only credentials: the worktree gets a password of its own; neither password opens the other branch', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\nPGPASSWORD=${new URL(mainUrl).password}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\nPGPASSWORD=${new URL(suite.mainUrl).password}\n` });
     const before = ln.local.requests.length;
     expect(add(repo, 'ownpw').stderr).toMatch(/created Neon branch/);
     const sent = ln.local.requests.slice(before).map((q) => `${q.method} ${q.path.replace(ln.local.projectId, ':p').replace(/br-[a-z0-9-]+/, ':b')}`);
     expect(sent).toEqual(['POST /projects/:p/branches', 'POST /projects/:p/branches/:b/roles/neondb_owner/reset_password']);
     const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/ownpw/.env'))!);
     const agent = new URL(e.get('DATABASE_URL')!);
-    const parent = new URL(mainUrl);
+    const parent = new URL(suite.mainUrl);
     expect(agent.password).not.toBe(parent.password);
     expect(e.get('PGPASSWORD')).toBe(decodeURIComponent(agent.password)); // the split password follows too
     expect((await ln.query(agent.toString(), 'select 1 as one'))[0].one).toBe(1);
@@ -63,18 +57,18 @@ describe('the Neon API, directly', () => {
     const parentPwOnAgent = new URL(agent.toString());
     parentPwOnAgent.password = parent.password;
     await expect(ln.query(parentPwOnAgent.toString(), 'select 1')).rejects.toThrow(/password authentication failed/);
-    const agentPwOnParent = new URL(mainUrl);
+    const agentPwOnParent = new URL(suite.mainUrl);
     agentPwOnParent.password = agent.password;
     await expect(ln.query(agentPwOnParent.toString(), 'select 1')).rejects.toThrow(/password authentication failed/);
-    expect((await ln.query(mainUrl, 'select 1 as one'))[0].one).toBe(1); // the parent keeps its own
+    expect((await ln.query(suite.mainUrl, 'select 1 as one'))[0].one).toBe(1); // the parent keeps its own
   });
 
   it('ownBranchPassword: false keeps the inherited password (one request)', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { ownBranchPassword: false } });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { ownBranchPassword: false } });
     const before = ln.local.requests.length;
     expect(add(repo, 'inherit').stderr).toMatch(/created Neon branch/);
     expect(ln.local.requests.slice(before).map((q) => q.method + ' ' + q.path.split('/').pop())).toEqual(['POST branches']);
-    expect(new URL(urlIn(repo, 'inherit')!).password).toBe(new URL(mainUrl).password);
+    expect(new URL(urlIn(repo, 'inherit')!).password).toBe(new URL(suite.mainUrl).password);
   });
 
   it('several databases: no connection_uris in the answer, so the configured database is asked for; unconfigured, a clear failure', async () => {
@@ -94,7 +88,7 @@ describe('the Neon API, directly', () => {
   });
 
   it('the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon\'s answer', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
     add(repo, 'forms');
     const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/forms/.env'))!);
     expect(e.get('DATABASE_URL')).toMatch(/-pooler/);
@@ -107,7 +101,7 @@ describe('the Neon API, directly', () => {
   });
 
   it('423 storms with and without Retry-After, and 429, end in a working URL', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 423, times: 4 });
     expect(add(repo, 'locked').stderr).toMatch(/created Neon branch/);
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 423, times: 2, retryAfter: '1' });
@@ -120,7 +114,7 @@ describe('the Neon API, directly', () => {
   });
 
   it('a cut-off answer, a lost answer and a hanging request end in a working URL, adopting only our own branch', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 201, rawBody: '{"branch":{"id":"br-cut', times: 1 });
     expect(add(repo, 'cut').stderr).toMatch(/created Neon branch/);
     // The create happens, but its answer never arrives: the retry meets "already exists" and adopts it.
@@ -137,7 +131,7 @@ describe('the Neon API, directly', () => {
 
 describe('no Neon API at all', () => {
   it('offline (nothing listens): a few quick tries, then no database and the cause — not the whole deadline', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     const t0 = Date.now();
     const r = add(repo, 'offline', { NEON_API_HOST: 'http://127.0.0.1:9/api/v2' });
     expect(r.stderr).toMatch(/FAILED .*could not reach the Neon API at http:\/\/127\.0\.0\.1:9\/api\/v2/);
@@ -155,19 +149,19 @@ describe('the Neon CLI login', () => {
   };
 
   it('a stored token works without a key, and no CLI is started', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     const home = tmpdir('na-login-');
     writeLogin(home, Date.now() + 3_600_000);
     const fake = recordingNeon();
     const r = add(repo, 'login', loginEnv(home, fake));
     expect(r.stderr).toMatch(/created Neon branch/);
-    const st = sh(path.join(repo, '.claude/worktrees/login'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...env, ...loginEnv(home, fake) });
+    const st = sh(path.join(repo, '.claude/worktrees/login'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...suite.env, ...loginEnv(home, fake) });
     expect(st.stdout).toMatch(/credentials: +cli-login/);
     expect(fs.existsSync(fake.log)).toBe(false);
   });
 
   it('an expired token is refreshed through exactly one CLI run, then read again; a failed refresh fails closed', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     const home = tmpdir('na-login-');
     writeLogin(home, Date.now() - 1000);
     const file = path.join(home, 'neon', 'credentials.json');
