@@ -160,6 +160,18 @@ describe('the Neon CLI login', () => {
     expect(fs.existsSync(fake.log)).toBe(false);
   });
 
+  it('a credentials file that is not JSON fails closed, naming the file and `neon auth`, and starts no CLI', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const home = tmpdir('na-login-');
+    fs.mkdirSync(path.join(home, 'neon'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'neon', 'credentials.json'), '{"access_token": ', { mode: 0o600 });
+    const fake = recordingNeon();
+    const r = add(repo, 'garbled', loginEnv(home, fake));
+    expect(r.stderr).toMatch(/FAILED .*credentials file .*credentials\.json is not valid JSON: run `neon auth` again/);
+    expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/garbled/.env'))!).has('DATABASE_URL')).toBe(false);
+    expect(fs.existsSync(fake.log)).toBe(false);
+  });
+
   it('an expired token is refreshed through exactly one CLI run, then read again; a failed refresh fails closed', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
     const home = tmpdir('na-login-');
