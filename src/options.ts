@@ -201,7 +201,7 @@ function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
 
 /** Parse argv (without node and script) and the environment. Throws UsageError on bad input. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>>;
   try {
     parsed = parseArgs({
       args: argv,

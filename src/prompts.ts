@@ -9,11 +9,12 @@ import { ROLES, DEFAULT_ROLES } from './roles.ts';
 import { diffComm } from 'node-diff3';
 import { validateApiKey, validateProjectId, validateEnvVarName, MAX_TTL_DAYS, type Options } from './options.ts';
 import { CancelledError } from './errors.ts';
-import type { Detected } from './commands/init.ts';
+import type { Detected } from './detect/index.ts';
 import type { Plan } from './plan/plan.ts';
 import type { WriteOp } from './plan/ops.ts';
 import { cliLoginWorks, verifyProject, type VerifyResult } from './detect/neon-cli.ts';
-import { showPlan, detectionLines, wrap } from './ui.ts';
+import { showPlan, wrap } from './ui.ts';
+import { detectionLines } from './present/detection.ts';
 
 export interface AskInput {
   partial: Partial<ManifestAnswers>;

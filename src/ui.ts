@@ -3,23 +3,11 @@
 import * as p from '@clack/prompts';
 import { exitCancelled, whileSpinning } from './cancel.ts';
 import { bold, cyan, dim, green, red, yellow } from 'kolorist';
-import type { Detected, InitResult } from './commands/init.ts';
+import type { InitResult } from './commands/init.ts';
+import type { Detected } from './detect/index.ts';
+import { neonInstallCommand } from './detect/neon-cli.ts';
 import type { FileOp } from './plan/ops.ts';
-import { equivalentCommand } from './commands/init.ts';
-import type { ProjectInfo } from './detect/project.ts';
-import type { ManifestAnswers } from './shared/manifest.ts';
-
-/** Where the database variables and the env file came from, one line each (flags and recorded answers say so). */
-export function detectionLines(project: ProjectInfo, a: Pick<ManifestAnswers, 'databaseUrlVar' | 'directUrlVar' | 'envFile'>): string[] {
-  const why = (name: string | null, detectedName: string | null | undefined, from: string | null | undefined, fallback: string) =>
-    name === (detectedName ?? null) ? (from ?? fallback) : 'chosen';
-  const lines = [
-    `Database URL variable: ${a.databaseUrlVar} (${why(a.databaseUrlVar, project.databaseUrlVar ?? 'DATABASE_URL', project.databaseUrlFrom, 'the default; nothing in the app names another')})`,
-    `Direct URL variable: ${a.directUrlVar ?? 'none'} (${why(a.directUrlVar, project.directUrlVar, project.directUrlFrom, a.directUrlVar ? 'chosen' : 'the app names none')})`,
-    `Env file: ${a.envFile} (${a.envFile === project.envFile ? project.envFileReason : 'given'})`,
-  ];
-  return lines;
-}
+import { equivalentCommand } from './answers/resolve.ts';
 
 export interface Ui {
   intro(d: Detected): void;
@@ -57,13 +45,19 @@ export function wrap(text: string, width: number): string {
     let line = '';
     for (let word of para.split(/(?<=\S) +/)) {
       while (visible(word) > w) {
-        if (line) out.push(line), (line = '');
+        if (line) {
+          out.push(line);
+          line = '';
+        }
         out.push(word.slice(0, w));
         word = word.slice(w);
       }
       if (!line) line = word;
       else if (visible(line) + 1 + visible(word) <= w) line += ` ${word}`;
-      else out.push(line), (line = word);
+      else {
+        out.push(line);
+        line = word;
+      }
     }
     out.push(line);
   }
@@ -100,13 +94,6 @@ export function formatOps(ops: FileOp[]): string[] {
   });
 }
 
-/** How to install the Neon CLI globally with the package manager the repository uses. */
-export function neonInstallCommand(pm: string): string {
-  if (pm === 'pnpm') return 'pnpm add -g neonctl';
-  if (pm === 'bun') return 'bun add -g neonctl';
-  return 'npm i -g neonctl'; // npm, and yarn (Yarn 2+ has no global installs)
-}
-
 /** What to do after a successful run, tailored to what was detected and written. */
 export function nextSteps(r: InitResult): string[] {
   const { detected: d, answers: a } = r;
@@ -126,7 +113,10 @@ export function nextSteps(r: InitResult): string[] {
       `Then push it: git push — Claude Code starts its worktrees from origin/HEAD, so until the setup is pushed they lack it. Or have them start from your current HEAD instead: "worktree": {"baseRef": "head"} in .claude/settings.json`,
     );
   }
-  if (!r.neonCli) steps.push(`Install the Neon CLI (the worktree hooks run it): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
+  // With an API key the runtime calls the Neon API itself; without one it authenticates through the CLI's login.
+  if (!r.neonCli && !r.apiKeyGiven) {
+    steps.push(`Install the Neon CLI for its login (no API key was given): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
+  }
   // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
   if (!r.apiKeyGiven && !r.verify?.ok && !r.cliLogin) {
     steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);

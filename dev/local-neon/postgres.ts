@@ -278,7 +278,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const timer = setTimeout(() => resolve(false), 15_000);
       child.stderr!.on('data', (d: Buffer) => {
         const text = d.toString('utf8');
-        for (const line of text.split('\n')) if (line) log.push(line), opts.onLog?.(line);
+        for (const line of text.split('\n')) {
+          if (!line) continue;
+          log.push(line);
+          opts.onLog?.(line);
+        }
         if (log.length > 200) log.splice(0, log.length - 200);
         if (text.includes('ready to accept connections')) {
           clearTimeout(timer);

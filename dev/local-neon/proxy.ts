@@ -63,7 +63,10 @@ class Reader {
 
   private fail(e: Error) {
     this.failed = e;
-    if (this.want) this.want.reject(e), (this.want = undefined);
+    if (this.want) {
+      this.want.reject(e);
+      this.want = undefined;
+    }
   }
 
   private pump() {

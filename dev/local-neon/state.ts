@@ -167,7 +167,7 @@ export class Emulator {
 
   branch(project: Project, branchId: string): Branch {
     const b = project.branches.get(branchId);
-    if (!b || b.state !== 'ready') throw new ApiError(404, 'branch not found');
+    if (b?.state !== 'ready') throw new ApiError(404, 'branch not found');
     return b;
   }
 
@@ -385,7 +385,7 @@ export class Emulator {
       throw new ApiError(400, 'branch name must be between 1 and 256 characters');
     }
     const parent = req.parent_id ? project.branches.get(req.parent_id) : this.defaultBranch(project);
-    if (!parent || parent.state !== 'ready') throw new ApiError(404, 'parent branch not found');
+    if (parent?.state !== 'ready') throw new ApiError(404, 'parent branch not found');
     const expiresAt = this.parseExpiry(req.expires_at);
     if (req.name !== undefined) {
       for (const b of project.branches.values()) {
@@ -487,7 +487,7 @@ export class Emulator {
 
   async deleteBranch(project: Project, branchId: string, o: { expired?: boolean } = {}): Promise<{ branch: Branch; operations: Operation[] } | undefined> {
     const branch = project.branches.get(branchId);
-    if (!branch || branch.state !== 'ready') return undefined;
+    if (branch?.state !== 'ready') return undefined;
     if (!o.expired) {
       if (branch.isDefault) throw new ApiError(400, 'cannot delete the default branch');
       if (branch.isProtected) throw new ApiError(400, 'cannot delete a protected branch');

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bold, dim, green, red, yellow } from 'kolorist';
 import type { Options } from '../options.ts';
-import { detect } from './init.ts';
+import { detect } from '../detect/index.ts';
 import { dbVars, MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
 import { readText, fileMode, readJson } from '../detect/fs.ts';
@@ -13,7 +13,8 @@ import { cleanGitEnv, gitStatus } from '../git.ts';
 import { listWorktrees } from '../runtime/git.ts';
 import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/settings.ts';
 import { validateAgentFile } from '../validate/agent.ts';
-import { verifyProject, NEON_CLI_INSTALL } from '../detect/neon-cli.ts';
+import { verifyProject } from '../detect/neon-cli.ts';
+import { NEON_CLI_INSTALL, NEON_CLI_MIN_VERSION, versionAtLeast } from '../shared/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
 import { BLOCK_START, huskyDir, declaredHuskyDir, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
 import { excludeLines, upsertExcludeBlock, hasExcludeBlock, removeExcludeBlock, ignoredBy, EXCLUDE_DISPLAY } from '../edits/exclude.ts';
@@ -49,17 +50,6 @@ export interface DoctorContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
   version: string;
-}
-
-const MIN_NEON_CLI = [2, 0, 0];
-
-function versionAtLeast(v: string, min: number[]): boolean {
-  const parts = v.split(/[.-]/).map((x) => Number.parseInt(x, 10));
-  for (let i = 0; i < min.length; i++) {
-    if ((parts[i] ?? 0) > min[i]) return true;
-    if ((parts[i] ?? 0) < min[i]) return false;
-  }
-  return true;
 }
 
 /**
@@ -114,7 +104,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   const findings: Finding[] = [];
   const add = (check: string, level: Level, message: string, fix?: string) => findings.push({ check, level, message, ...(fix ? { fix } : {}) });
 
-  let d;
+  let d: ReturnType<typeof detect>;
   try {
     d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   } catch (e) {
@@ -152,7 +142,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     // husky in package.json, but no install ran in this clone yet (core.hooksPath unset): our block waits in its folder.
     const declared = husky || repo.coreHooksPath ? null : declaredHuskyDir(repo.root, readText(path.join(repo.root, 'package.json')));
     const declaredScript = declared ? readText(path.join(declared, 'post-checkout')) : null;
-    const calls = (t: string | null | undefined) => Boolean(t && t.includes('neon-worktree.mjs'));
+    const calls = (t: string | null | undefined) => Boolean(t?.includes('neon-worktree.mjs'));
     const lefthook = LEFTHOOK_FILES.map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
     const pkg = readJson<Record<string, unknown>>(path.join(repo.root, 'package.json'));
     const sgh = pkg?.['simple-git-hooks'] as Record<string, string> | undefined;
@@ -253,9 +243,9 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   const cli = d.neonCli;
   if (!cli) {
     if (key) add('neon-cli', 'ok', 'the Neon CLI is not installed, and not needed: with an API key the runtime calls the Neon API directly (install it only for `neon auth` logins)');
-    else add('neon-cli', 'problem', 'the Neon CLI (neon or neonctl) is not on PATH, and there is no API key: the runtime has no way to authenticate', `${NEON_CLI_INSTALL.join('  or  ')}, then neon auth; or add NEON_API_KEY to ${envRel}`);
-  } else if (cli.version && !versionAtLeast(cli.version, MIN_NEON_CLI)) {
-    add('neon-cli', key ? 'warn' : 'problem', `${cli.name} ${cli.version} is too old (need ${MIN_NEON_CLI.join('.')} or newer)${key ? '; only its login would use it' : ''}`, 'npm i -g neonctl@latest');
+    else add('neon-cli', 'problem', 'the Neon CLI (neon or neonctl) is not installed (PATH or node_modules/.bin), and there is no API key: the runtime has no way to authenticate', `${NEON_CLI_INSTALL.join('  or  ')}, then neon auth; or add NEON_API_KEY to ${envRel}`);
+  } else if (cli.version && !versionAtLeast(cli.version, NEON_CLI_MIN_VERSION)) {
+    add('neon-cli', key ? 'warn' : 'problem', `${cli.name} ${cli.version} is too old (need ${NEON_CLI_MIN_VERSION} or newer)${key ? '; only its login would use it' : ''}`, `${NEON_CLI_INSTALL[0]}@latest`);
   } else add('neon-cli', 'ok', `${cli.name} ${cli.version ?? '(version unknown)'} at ${cli.bin}`);
 
   const projectId = ctx.env.NEON_PROJECT_ID || envValues.get('NEON_PROJECT_ID') || a.projectId;

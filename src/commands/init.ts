@@ -3,20 +3,20 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
 import { PROJECT_ID_HINT } from '../options.ts';
-import { DEFAULT_ANSWERS, MANIFEST_PATH, parseManifest, type Manifest, type ManifestAnswers } from '../shared/manifest.ts';
-import { detectRepo, type RepoInfo } from '../detect/repo.ts';
-import { detectPackageManager, type PackageManager } from '../detect/package-manager.ts';
-import { detectProject, bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
-import { findNeonCli, verifyProject, NEON_CLI_INSTALL, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
+import { MANIFEST_PATH, type ManifestAnswers } from '../shared/manifest.ts';
+import { bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
+import { verifyProject, NEON_CLI_INSTALL, neonInstallCommand, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
+import { detect, type Detected } from '../detect/index.ts';
+import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
+import { detectionLines } from '../present/detection.ts';
 import { readText, fileMode } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
 import { plan as makePlan, isNoop, NOT_OURS, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
-import { neonInstallCommand, detectionLines, type Ui } from '../ui.ts';
+import type { Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
-import { parseEnv } from '../shared/env-file.ts';
 import { EXCLUDE_END, EXCLUDE_START } from '../edits/exclude.ts';
 
 export interface InitContext {
@@ -30,64 +30,6 @@ export interface InitContext {
   runtimeSource: string;
   /** Print the equivalent non-interactive command as the first line (for CI and agents). */
   announceEquivalent?: boolean;
-}
-
-export interface Detected {
-  repo: RepoInfo;
-  pm: PackageManager;
-  project: ProjectInfo;
-  manifest: Manifest | null;
-  neonCli: NeonCli | null;
-  /** Values already in the main checkout's env file (an earlier run, or the user's own). */
-  envValues: Map<string, string>;
-}
-
-export function detect(dir: string, env: NodeJS.ProcessEnv): Detected {
-  const repo = detectRepo(dir);
-  const manifestText = readText(path.join(repo.root, MANIFEST_PATH));
-  const manifest = manifestText === null ? null : parseManifest(manifestText);
-  const pm = detectPackageManager([repo.root, repo.mainRoot], env.npm_config_user_agent);
-  const project = detectProject(repo.root, pm);
-  const envFile = manifest?.answers.envFile ?? project.envFile;
-  const envText = readText(path.join(repo.mainRoot, envFile));
-  return {
-    repo,
-    pm,
-    project,
-    manifest,
-    neonCli: findNeonCli(env),
-    envValues: envText ? parseEnv(envText) : new Map(),
-  };
-}
-
-/** Flags override recorded answers, which override detected defaults. */
-export function resolveAnswers(o: Options, d: Detected): { answers: Partial<ManifestAnswers>; missing: string[] } {
-  const rec = d.manifest?.answers;
-  const answers: Partial<ManifestAnswers> = {
-    ...DEFAULT_ANSWERS,
-    envFile: d.project.envFile,
-    databaseUrlVar: d.project.databaseUrlVar ?? DEFAULT_ANSWERS.databaseUrlVar,
-    directUrlVar: d.project.directUrlVar,
-    ...(rec ?? {}),
-  };
-  const projectId = o.projectId ?? (rec?.projectId || undefined) ?? d.envValues.get('NEON_PROJECT_ID') ?? undefined;
-  if (projectId) answers.projectId = projectId;
-  else delete answers.projectId;
-  if (o.roles) answers.roles = o.roles;
-  if (o.permissionMode) answers.permissionMode = o.permissionMode;
-  if (o.parentBranch !== undefined) answers.parentBranch = o.parentBranch || null;
-  if (o.branchTtl !== undefined) answers.branchTtlDays = o.branchTtl;
-  if (o.envFile) answers.envFile = o.envFile;
-  if (o.databaseUrlVar) answers.databaseUrlVar = o.databaseUrlVar;
-  if (o.directUrlVar !== undefined) answers.directUrlVar = o.directUrlVar;
-  // The same name for both would make the runtime write two URLs into one variable: the direct one goes.
-  if (answers.directUrlVar && answers.directUrlVar === answers.databaseUrlVar) answers.directUrlVar = null;
-  if (o.pooled !== undefined) answers.pooled = o.pooled;
-  if (o.gitHook !== undefined) answers.gitHook = o.gitHook;
-  if (o.claudeHooks !== undefined) answers.claudeHooks = o.claudeHooks;
-  const missing: string[] = [];
-  if (!answers.projectId) missing.push('--project-id');
-  return { answers, missing };
 }
 
 /** Warnings about the app's database setup for these answers: hard-coded URLs, env files the ORM will not read, scripts that bring their own secrets. */
@@ -110,25 +52,6 @@ export function detectionWarnings(project: ProjectInfo, a: Pick<ManifestAnswers,
     );
   }
   return out;
-}
-
-/** The complete non-interactive command equivalent to a run (secrets left out: they come from the env). */
-export function equivalentCommand(a: Partial<ManifestAnswers>, dir: string | undefined): string {
-  const parts = ['npx create-neon-agents@latest'];
-  if (dir) parts.push(JSON.stringify(dir));
-  parts.push('--yes', `--project-id ${a.projectId ?? '<project-id>'}`);
-  if (a.roles) parts.push(`--roles ${a.roles.join(',')}`);
-  if (a.permissionMode) parts.push(`--permission-mode ${a.permissionMode}`);
-  if (a.branchTtlDays !== undefined) parts.push(`--branch-ttl ${a.branchTtlDays}`);
-  if (a.parentBranch) parts.push(`--parent-branch ${a.parentBranch}`);
-  // --env-path, not --env-file: Node 20 itself consumes --env-file anywhere on its command line.
-  if (a.envFile) parts.push(`--env-path ${a.envFile}`);
-  if (a.databaseUrlVar) parts.push(`--database-url-var ${a.databaseUrlVar}`);
-  if (a.directUrlVar !== undefined) parts.push(`--direct-url-var ${a.directUrlVar ?? 'none'}`);
-  if (a.pooled === false) parts.push('--no-pooled');
-  if (a.gitHook === false) parts.push('--no-git-hook');
-  if (a.claudeHooks === false) parts.push('--no-claude-hooks');
-  return parts.join(' ');
 }
 
 function snapshot(root: string): Snapshot {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import * as p from '@clack/prompts';
 import type { Options } from '../options.ts';
-import { detect } from './init.ts';
+import { detect } from '../detect/index.ts';
 import { MANIFEST_PATH, type Manifest } from '../shared/manifest.ts';
 import type { RepoInfo } from '../detect/repo.ts';
 import { readText } from '../detect/fs.ts';

@@ -1,30 +1,25 @@
-// Finding the Neon CLI without spawning it: walk PATH, then read the version from the npm package the binary
-// belongs to. Spawning `neon --version` costs ~0.5 s; we only do it when reading the package fails.
+// The Neon CLI as the initializer and doctor see it: found by the same search as the runtime (src/shared/neon-cli.ts),
+// its version read from the npm package the binary belongs to (spawning `neon --version` costs ~0.5 s).
 import path from 'node:path';
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { readJson } from './fs.ts';
+import { findNeonBin, NEON_CLI_INSTALL, type NeonCliName } from '../shared/neon-cli.ts';
 
 export interface NeonCli {
-  bin: string; // absolute path found on PATH
-  name: 'neon' | 'neonctl';
+  /** Absolute path: on PATH, in the repo's node_modules/.bin, or $NEON_AGENTS_NEON_BIN. */
+  bin: string;
+  name: NeonCliName;
   version: string | null;
 }
 
-export const NEON_CLI_INSTALL = ['npm i -g neonctl', 'brew install neonctl'];
+export { NEON_CLI_INSTALL };
 
-function onPath(name: string, envPath: string): string | null {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
+/** How to install the Neon CLI globally with the package manager the repository uses. */
+export function neonInstallCommand(pm: string): string {
+  if (pm === 'pnpm') return 'pnpm add -g neonctl';
+  if (pm === 'bun') return 'bun add -g neonctl';
+  return 'npm i -g neonctl'; // npm, and yarn (Yarn 2+ has no global installs)
 }
 
 function versionFromPackage(bin: string): string | null {
@@ -41,13 +36,13 @@ function versionFromPackage(bin: string): string | null {
   return null;
 }
 
-export function findNeonCli(env: NodeJS.ProcessEnv): NeonCli | null {
-  const envPath = env.PATH ?? '';
-  for (const name of ['neon', 'neonctl'] as const) {
-    const bin = onPath(name, envPath);
-    if (bin) return { bin, name, version: versionFromPackage(bin) };
-  }
-  return null;
+/**
+ * The Neon CLI the runtime would use (the same search: $NEON_AGENTS_NEON_BIN, PATH, then the repo's
+ * node_modules/.bin, so a devDependency counts), and its version from its npm package.
+ */
+export function findNeonCli(env: NodeJS.ProcessEnv, searchDirs: string[] = []): NeonCli | null {
+  const found = findNeonBin(searchDirs, env);
+  return found ? { ...found, version: versionFromPackage(found.bin) } : null;
 }
 
 interface RunResult {

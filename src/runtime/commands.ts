@@ -6,7 +6,7 @@ import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
 import { MANIFEST_PATH, RUNTIME_PATH, urlVar } from '../shared/manifest.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
 import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
-import { addWorktree, branchExists, checkoutAt, git, gitOk, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
+import { addWorktree, branchExists, checkoutAt, git, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
 import { branchUris, deleteBranch, getBranch, listBranches, NeonApiError } from './neon-api.ts';
 import { branchLabel, endpointOf, neonNameFor, ownBranch, provision, retryHint, writeEnv } from './provision.ts';
 import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, targetFor, type SavedParentEnv } from './env-sync.ts';
@@ -36,6 +36,7 @@ function projectDir(input: Record<string, unknown>): string {
   return d;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: settings files of any shape; each field is checked where it is read
 function readJsonFile(p: string): Record<string, any> | null {
   const t = readIfExists(p);
   if (!t) return null;
@@ -312,7 +313,7 @@ export async function worktreeRemove(): Promise<number> {
   say(`removed worktree ${target}`);
   // Like Claude Code, drop the worktree-<name> branch it made when nothing was committed on it; never another
   // branch (a user's own branch checked out in a worktree may hold history that exists nowhere else).
-  if (entry.branch && entry.branch.startsWith('worktree-') && commits === 0) {
+  if (entry.branch?.startsWith('worktree-') && commits === 0) {
     try {
       git(mainRoot, ['branch', '-D', entry.branch]);
     } catch {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
 import { MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../shared/manifest.ts';
 import { WORKTREE_CREATE_TIMEOUT } from '../shared/claude-hooks.ts';
-import { findNeonBin } from './neon.ts';
+import { findNeonBin, NEON_CLI_INSTALL } from '../shared/neon-cli.ts';
 import { makeApi, type NeonApi } from './neon-api.ts';
 import { readIfExists, run, RuntimeError } from './util.ts';
 
@@ -109,8 +109,8 @@ function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: numbe
   const file = creds.loginFile!;
   const now = tokenIn(file);
   if (now) return now;
-  const bin = findNeonBin(searchDirs);
-  if (!bin) throw new RuntimeError('the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (npm i -g neon) and run `neon auth`, or set NEON_API_KEY', 'auth');
+  const bin = findNeonBin(searchDirs)?.bin;
+  if (!bin) throw new RuntimeError(`the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (${NEON_CLI_INSTALL[0]}) and run \`neon auth\`, or set NEON_API_KEY`, 'auth');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
   delete env.NEON_API_KEY; // the login is what must be refreshed
   const r = run(bin, ['me', '--output', 'json', '--no-analytics'], {

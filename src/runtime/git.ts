@@ -65,7 +65,7 @@ export function checkoutAt(cwd: string): Checkout {
   const out = git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']).split('\n');
   const [root, gitDir, commonDir, head] = out;
   if (!root || !gitDir || !commonDir) throw new RuntimeError(`not inside a git work tree: ${cwd}`);
-  const branch = head && head.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
+  const branch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
   return {
     root: realpathOr(root),
     gitDir: realpathOr(gitDir),

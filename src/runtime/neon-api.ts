@@ -92,6 +92,7 @@ function outOfTime(api: NeonApi, what: string, last: string): never {
  * One API call, retried while Neon says "later" (423, 429, 5xx, a dropped connection, a cut-off answer) until the
  * deadline. Returns the parsed JSON body (null for an empty one).
  */
+// biome-ignore lint/suspicious/noExplicitAny: Neon's JSON; each caller checks the fields it uses
 export async function request<T = any>(api: NeonApi, method: string, path: string, body?: unknown, what = `${method} ${path.split('?')[0]}`): Promise<T> {
   const base = Number(process.env.NEON_AGENTS_RETRY_BASE_MS ?? 250);
   let last = '';
@@ -129,6 +130,7 @@ export async function request<T = any>(api: NeonApi, method: string, path: strin
       await pause(api, what, last, attempt, base, null);
       continue;
     }
+    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON, checked by the caller
     let data: any = null;
     let parsed = true;
     if (text) {
@@ -268,6 +270,7 @@ export async function createBranch(api: NeonApi, name: string, parent: string | 
   const branch: Record<string, unknown> = { name };
   if (pid) branch.parent_id = pid;
   if (expiresAt) branch.expires_at = expiresAt;
+  // biome-ignore lint/suspicious/noExplicitAny: checked field by field below
   const data = await request<Record<string, any>>(api, 'POST', `${P(api)}/branches`, { branch, endpoints: [{ type: 'read_write' }] }, 'create branch');
   const b = data?.branch as BranchInfo | undefined;
   if (!b || typeof b.id !== 'string' || typeof b.name !== 'string') unexpected('create branch', data);

@@ -1,27 +1,5 @@
-// The Neon CLI, which the runtime starts only to refresh an expired CLI login (see config.ts): `neon` (else
-// `neonctl`) on PATH, the repo's node_modules/.bin, or $NEON_AGENTS_NEON_BIN. Every API call goes through
-// neon-api.ts.
-import fs from 'node:fs';
-import path from 'node:path';
-import { NEON_BIN_ENV } from '../shared/claude-hooks.ts';
-
-export function findNeonBin(searchDirs: string[]): string | null {
-  const override = process.env[NEON_BIN_ENV];
-  if (override) return override;
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...searchDirs.map((d) => path.join(d, 'node_modules', '.bin'))];
-  for (const name of ['neon', 'neonctl']) {
-    for (const d of dirs) {
-      const p = path.join(d, name);
-      try {
-        fs.accessSync(p, fs.constants.X_OK);
-        if (fs.statSync(p).isFile()) return p;
-      } catch {
-        /* next */
-      }
-    }
-  }
-  return null;
-}
+// URIs derived without asking Neon (a fallback). Finding the Neon CLI, which the runtime starts only to refresh an
+// expired CLI login (config.ts), is src/shared/neon-cli.ts; every API call goes through neon-api.ts.
 
 /**
  * Fallback only (an env file we wrote earlier names one form and the other is needed without asking Neon): pooled

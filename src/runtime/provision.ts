@@ -236,7 +236,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
         const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === api.projectId;
         writeRecord(co.commonDir, { ...base, pending: true });
-        let created;
+        let created: Awaited<ReturnType<typeof createBranch>>;
         try {
           created = await createBranch(api, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
         } catch (e) {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { forgetWorktrees, neonAgentsDir } from './git.ts';
-import { readIfExists, RuntimeError, sleepMs, writeFileAtomic } from './util.ts';
+import { readIfExists, RuntimeError, writeFileAtomic } from './util.ts';
 
 export interface BranchRecord {
   neonBranch: string;

@@ -17,8 +17,6 @@ export function claudeSettingsHooks() {
 
 /** Env var that makes our git hook (and the runtime's post-checkout) do nothing; set around our own `git worktree add`. */
 export const SKIP_HOOK_ENV = 'NEON_AGENTS_SKIP_HOOK';
-/** Env var naming the Neon CLI binary to use (tests, unusual installs). */
-export const NEON_BIN_ENV = 'NEON_AGENTS_NEON_BIN';
 
 /**
  * The runtime as a shell word that works from any worktree, also one whose base commit predates the setup (Claude's

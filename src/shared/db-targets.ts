@@ -229,7 +229,7 @@ export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinn
   // Every assignment counts (a key assigned twice: either line may be the one a reader keeps).
   const seen = new Set<string>();
   for (const e of tokenizeEnv(text)) {
-    if (e.key === undefined || e.value === undefined || Object.prototype.hasOwnProperty.call(pinned, e.key)) continue;
+    if (e.key === undefined || e.value === undefined || Object.hasOwn(pinned, e.key)) continue;
     const key = e.key;
     const value = e.value;
     const why = reachesTarget(key, value, t, ownEndpoint);

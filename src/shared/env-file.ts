@@ -149,7 +149,7 @@ function dotenvAssignments(text: string): Assign[] {
       valueEnd: end,
       quote: /^(['"`])[\s\S]*\1$/.test(trimmed) && trimmed.length >= 2 ? maybeQuote : undefined,
       lineStart: lineStartOf(text, keyStart),
-      lineEnd: lineEndAfter(text, end - 1 < keyStart ? keyStart : end - 1),
+      lineEnd: lineEndAfter(text, Math.max(end - 1 , keyStart)),
     });
   }
   return out;
@@ -161,7 +161,7 @@ interface Group {
   assigns: Assign[];
 }
 
-function groupsOf(text: string, assigns: Assign[]): Group[] {
+function groupsOf(assigns: Assign[]): Group[] {
   const groups: Group[] = [];
   for (const a of assigns) {
     const last = groups[groups.length - 1];
@@ -175,7 +175,7 @@ function groupsOf(text: string, assigns: Assign[]): Group[] {
 
 /** Split `text` into contiguous entries: one per assignment (possibly several lines) or other line. */
 export function tokenizeEnv(text: string): EnvEntry[] {
-  const groups = groupsOf(text, dotenvAssignments(text));
+  const groups = groupsOf(dotenvAssignments(text));
   const entries: EnvEntry[] = [];
   let pos = 0;
   const plainLines = (to: number) => {
@@ -355,7 +355,7 @@ function removeKey(text: string, key: string): string {
   const before = readAll(text);
   if (!before.dotenv.has(key) && !before.node?.has(key)) return text;
   const want = new Map<string, string | null>([[key, null]]);
-  const groups = groupsOf(text, dotenvAssignments(text)).filter((g) => g.assigns.some((a) => a.key === key));
+  const groups = groupsOf(dotenvAssignments(text)).filter((g) => g.assigns.some((a) => a.key === key));
   let out = splice(text, groups.map((g) => ({ start: g.start, end: g.end, text: '' })));
   if (!faithful(before, readAll(out), want)) out = splice(out, nodeKeyLines(out, key));
   if (!faithful(before, readAll(out), want)) throw cannotEdit(key, DISAGREE, true);
@@ -365,7 +365,7 @@ function removeKey(text: string, key: string): string {
 /** Replace the first assignment of `key` (dotenv's view) by `value`, removing later ones. */
 function replaceKey(text: string, key: string, value: string, eol: '\n' | '\r\n'): string {
   const before = readAll(text);
-  const groups = groupsOf(text, dotenvAssignments(text)).filter((g) => g.assigns.some((a) => a.key === key));
+  const groups = groupsOf(dotenvAssignments(text)).filter((g) => g.assigns.some((a) => a.key === key));
   const first = groups[0]!;
   const a = first.assigns.find((x) => x.key === key)!;
   const rest = groups.slice(1).map((g) => ({ start: g.start, end: g.end, text: '' }));

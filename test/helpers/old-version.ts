@@ -2,7 +2,7 @@
 // apply it exactly as the CLI would. Upgrade tests then run today's built CLI over the result.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { detect } from '../../src/commands/init.ts';
+import { detect } from '../../src/detect/index.ts';
 import { plan } from '../../src/plan/plan.ts';
 import { apply } from '../../src/apply.ts';
 import { AGENT_TEMPLATES } from '../../src/plan/render.ts';

@@ -225,7 +225,7 @@ export async function checkPromise(c: PromiseCheck): Promise<PromiseResult> {
       if (!value) continue;
       const isUrl = PG_URL.test(value.trim());
       const ep = isUrl ? endpointOfUrl(value) : null;
-      const onOwn = ep !== null && own !== null && own.endpointIds.includes(ep);
+      const onOwn = ep && own?.endpointIds.includes(ep);
       if (isUrl) {
         const r = await databaseOf(ln, value.trim());
         if ('db' in r && parent.pgNames.has(r.db)) violations.push(`${where(rel, key)}: (a) connects to the PARENT branch (current_database() = ${r.db}): ${redact(value)}`);

@@ -89,7 +89,7 @@ for (const name of names) {
       return r;
     };
     const needSetup = () => {
-      if (!init || init.code !== 0) throw new Error(`${name}: the initializer failed (exit ${init?.code}):\n${init ? out(init) : 'not run'}`);
+      if (init?.code !== 0) throw new Error(`${name}: the initializer failed (exit ${init?.code}):\n${init ? out(init) : 'not run'}`);
     };
 
     beforeAll(() => {

@@ -69,7 +69,7 @@ export function validate(root: Schema, value: unknown): string[] {
       if (typeof s.minItems === 'number' && v.length < s.minItems) out.push(`${at}: fewer than ${s.minItems} items`);
       if (typeof s.maxItems === 'number' && v.length > s.maxItems) out.push(`${at}: more than ${s.maxItems} items`);
       if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) out.push(`${at}: items are not unique`);
-      if (s.items) v.forEach((x, i) => check(s.items as Schema, x, `${at}[${i}]`, out));
+      if (s.items) for (const [i, x] of v.entries()) check(s.items as Schema, x, `${at}[${i}]`, out);
     }
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;

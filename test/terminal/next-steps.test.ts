@@ -30,17 +30,17 @@ describe('next steps', () => {
       'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
     });
     const s = await steps(repo, ['--no-verify']);
-    expect(s).toContain('Install the Neon CLI (the worktree hooks run it): pnpm add -g neonctl  (or brew install neonctl)');
+    expect(s).toContain('Install the Neon CLI for its login (no API key was given): pnpm add -g neonctl  (or brew install neonctl)');
     expect(s.join('\n')).toMatch(/Log the Neon CLI in once: neon auth {2}\(or put NEON_API_KEY=… in \.env\)/);
     expect(s.join('\n')).toMatch(/Agents will run Prisma migrations \(pnpm exec prisma migrate \w+\)/);
     expect(s.join('\n')).not.toMatch(/npm i -g/);
   });
 
-  it('plain npm repo with an API key, no Neon CLI: npm install line, no login line, no ORM line', async () => {
+  it('plain npm repo with an API key, no Neon CLI: no install line (nothing needs the CLI), no login line, no ORM line', async () => {
     const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app' }), 'package-lock.json': '{}' });
     const s = await steps(repo, ['--no-verify'], baseEnv({ NEON_API_KEY: 'napi_nextStepsKey' }));
-    expect(s).toContain('Install the Neon CLI (the worktree hooks run it): npm i -g neonctl  (or brew install neonctl)');
-    expect(s.join('\n')).not.toMatch(/Log the Neon CLI in|migrations|pnpm/);
+    expect(s.join('\n')).not.toMatch(/Install the Neon CLI|Log the Neon CLI in|migrations|pnpm/);
+    expect(s.join('\n')).toContain('Start Claude Code');
   });
 
   it('Neon CLI installed: no install line; unverified and no key: log in with the CLI found', async () => {

@@ -2,9 +2,9 @@
 // back. No Neon CLI on PATH (baseEnv strips node_modules/.bin), so the wizard asks for a key and never spawns neon.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, } from 'node:fs';
 import path from 'node:path';
-import { cleanupTempDirs, makeRepo, mode, read, tempDir, tree } from '../helpers/repo.ts';
+import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
 import { active, colourSgr, termEnv, Terminal, width } from './tmux.ts';
 import { useLocalNeon } from '../fixtures/local-neon.ts';
 
@@ -39,8 +39,14 @@ function leaks(secret: string, screens: string[]): string[] {
 
 /** The prompts in order, with what moves past each one (the defaults, except a typed id and a pasted key). */
 const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = [
-  { prompt: 'Neon project id', answer: (t) => (t.type(PROJECT), t.keys('Enter')) },
-  { prompt: 'Neon API key', answer: (t, key) => (t.paste(key), t.keys('Enter')) },
+  { prompt: 'Neon project id', answer: (t) => {
+    t.type(PROJECT);
+    t.keys('Enter');
+  } },
+  { prompt: 'Neon API key', answer: (t, key) => {
+    t.paste(key);
+    t.keys('Enter');
+  } },
   { prompt: 'Which agent roles?', answer: (t) => t.keys('Enter') },
   { prompt: 'Permission mode for the agents', answer: (t) => t.keys('Enter') },
   { prompt: 'Delete agent branches after how many days?', answer: (t) => t.keys('Enter') },
@@ -55,13 +61,13 @@ describe('the wizard in a real terminal', () => {
     const t = await open(repo);
 
     let s = await t.waitFor(active('Neon project id'));
-    expect(s).toMatch(/^●  repo .* · npm · no ORM detected · first run$/m);
+    expect(s).toMatch(/^● {2}repo .* · npm · no ORM detected · first run$/m);
     t.type(PROJECT);
     t.keys('Enter');
 
     s = await t.waitFor(active('Neon API key'));
     // The question and what an empty answer means fit on one 80-column line (clack does not wrap it with the bar).
-    expect(s).toMatch(/^◆  Neon API key \(saved only in \.env; empty = use the Neon CLI login\)$/m);
+    expect(s).toMatch(/^◆ {2}Neon API key \(saved only in \.env; empty = use the Neon CLI login\)$/m);
     t.paste(key);
     // The mask shows one bullet per character, never the characters.
     await t.waitFor((s) => s.includes('•'.repeat(key.length)));
@@ -99,7 +105,7 @@ describe('the wizard in a real terminal', () => {
     const final = await t.waitFor('Each agent now gets its own worktree and its own Neon branch.');
     expect(final).toMatch(/Wrote \d+ files/);
     expect(final).toContain('Next steps');
-    expect(final).toContain('Install the Neon CLI');
+    expect(final, 'with the pasted key nothing needs the Neon CLI').not.toContain('Install the Neon CLI');
 
     // The files: the chosen roles and nothing else, the answers in the manifest, the key only in .env (0600).
     expect(readdirSync(path.join(repo, '.claude/agents')).sort()).toEqual(['feature-developer.md', 'migration-reviewer.md']);

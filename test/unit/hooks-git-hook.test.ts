@@ -65,7 +65,7 @@ describe('planGitHook', () => {
   it('lefthook: appends a command, or prints instructions when the section exists', () => {
     const p = planGitHook(ctx({ lefthook: { path: '/r/lefthook.yml', text: 'pre-commit:\n  commands: {}\n' } }));
     expect(p.manager).toBe('lefthook');
-    expect(writes(p)[0]!.content).toMatch(/^pre-commit:\n  commands: \{\}\n# >>> create-neon-agents >>>\npost-checkout:\n  commands:\n    neon-agents:\n      run: '/);
+    expect(writes(p)[0]!.content).toMatch(/^pre-commit:\n {2}commands: \{\}\n# >>> create-neon-agents >>>\npost-checkout:\n {2}commands:\n {4}neon-agents:\n {6}run: '/);
     const q = planGitHook(ctx({ lefthook: { path: '/r/lefthook.yml', text: 'post-checkout:\n  commands: {}\n' } }));
     expect(q.ops).toEqual([]);
     expect(q.instructions.join('\n')).toMatch(/run: /);

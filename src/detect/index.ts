@@ -1,0 +1,39 @@
+// Everything a command needs to know about the repository before it decides anything: the repo, package manager,
+// app (ORM, env file, database variables), the manifest of an earlier run, the Neon CLI and the env file's values.
+// Read once per command; doctor, uninstall, --check and init all start here.
+import path from 'node:path';
+import { MANIFEST_PATH, parseManifest, type Manifest } from '../shared/manifest.ts';
+import { parseEnv } from '../shared/env-file.ts';
+import { detectRepo, type RepoInfo } from './repo.ts';
+import { detectPackageManager, type PackageManager } from './package-manager.ts';
+import { detectProject, type ProjectInfo } from './project.ts';
+import { findNeonCli, type NeonCli } from './neon-cli.ts';
+import { readText } from './fs.ts';
+
+export interface Detected {
+  repo: RepoInfo;
+  pm: PackageManager;
+  project: ProjectInfo;
+  manifest: Manifest | null;
+  neonCli: NeonCli | null;
+  /** Values already in the main checkout's env file (an earlier run, or the user's own). */
+  envValues: Map<string, string>;
+}
+
+export function detect(dir: string, env: NodeJS.ProcessEnv): Detected {
+  const repo = detectRepo(dir);
+  const manifestText = readText(path.join(repo.root, MANIFEST_PATH));
+  const manifest = manifestText === null ? null : parseManifest(manifestText);
+  const pm = detectPackageManager([repo.root, repo.mainRoot], env.npm_config_user_agent);
+  const project = detectProject(repo.root, pm);
+  const envFile = manifest?.answers.envFile ?? project.envFile;
+  const envText = readText(path.join(repo.mainRoot, envFile));
+  return {
+    repo,
+    pm,
+    project,
+    manifest,
+    neonCli: findNeonCli(env, [...new Set([repo.root, repo.mainRoot])]),
+    envValues: envText ? parseEnv(envText) : new Map(),
+  };
+}
