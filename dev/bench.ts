@@ -30,7 +30,10 @@ const ROOT = existsSync(path.join(HERE, '../package.json')) ? path.resolve(HERE,
 const CLI = path.join(ROOT, 'dist/cli.mjs');
 const NEON_REAL = path.join(ROOT, 'node_modules/.bin/neon');
 const VITE_DIR = path.join(ROOT, 'node_modules/create-vite');
-const VITE_PKG = JSON.parse(readFileSync(path.join(VITE_DIR, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> | string };
+const VITE_PKG = JSON.parse(readFileSync(path.join(VITE_DIR, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string> | string;
+};
 const VITE_BIN = path.join(VITE_DIR, typeof VITE_PKG.bin === 'string' ? VITE_PKG.bin : VITE_PKG.bin['create-vite']!);
 const OUR_PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const PROJECT_ID = 'winter-sun-12345678';
@@ -58,23 +61,34 @@ interface RunResult {
   ms: number;
 }
 
-function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+function run(
+  cmd: string,
+  args: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd: o.cwd ?? work, env: o.env ?? cleanEnv(), stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: o.cwd ?? work,
+      env: o.env ?? cleanEnv(),
+      stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 }),
+    );
     if (o.input !== undefined) child.stdin!.end(o.input);
   });
 }
 
 async function ok(cmd: string, args: string[], o: Parameters<typeof run>[2] = {}): Promise<RunResult> {
   const r = await run(cmd, args, o);
-  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout}`);
+  if (r.code !== 0)
+    throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout}`);
   return r;
 }
 
@@ -85,7 +99,10 @@ function median(xs: number[]): number {
 }
 
 /** Runs each case n times (after one unrecorded warm-up), interleaved, rotating the order every round. */
-async function interleaved<K extends string>(n: number, cases: Record<K, (i: number) => Promise<number>>): Promise<Record<K, number[]>> {
+async function interleaved<K extends string>(
+  n: number,
+  cases: Record<K, (i: number) => Promise<number>>,
+): Promise<Record<K, number[]>> {
   const keys = Object.keys(cases) as K[];
   const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (const k of keys) await cases[k](-1);
@@ -100,10 +117,19 @@ async function interleaved<K extends string>(n: number, cases: Record<K, (i: num
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(npm_.*|neon_.*|ci|claudecode|claude_code_.*|cursor_agent|codex_sandbox|gemini_cli|aider_model|opencode|agent|https?_proxy|all_proxy)$/i.test(k)) continue;
+    if (
+      v === undefined ||
+      /^(npm_.*|neon_.*|ci|claudecode|claude_code_.*|cursor_agent|codex_sandbox|gemini_cli|aider_model|opencode|agent|https?_proxy|all_proxy)$/i.test(
+        k,
+      )
+    )
+      continue;
     env[k] = v;
   }
-  env.PATH = (process.env.PATH ?? '').split(path.delimiter).filter((d) => !d.includes('node_modules')).join(path.delimiter);
+  env.PATH = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((d) => !d.includes('node_modules'))
+    .join(path.delimiter);
   env.HOME = path.join(work, 'home');
   env.NO_COLOR = '1';
   env.NO_UPDATE_NOTIFIER = '1';
@@ -116,13 +142,17 @@ async function gitRepo(dir: string): Promise<string> {
   const env = cleanEnv();
   await ok('git', ['init', '-q', '-b', 'main', dir], { env });
   writeFileSync(path.join(dir, 'README.md'), '# app\n');
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), private: true }, null, 2) + '\n');
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: path.basename(dir), private: true }, null, 2) + '\n',
+  );
   await ok('git', ['add', '-A'], { cwd: dir, env });
   await ok('git', ['commit', '-q', '-m', 'initial'], { cwd: dir, env });
   return dir;
 }
 
-const ms = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+const ms = (x: number) =>
+  x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`;
 const kb = (x: number) => (x >= 1024 * 1024 ? `${(x / 1024 / 1024).toFixed(2)} MB` : `${(x / 1024).toFixed(1)} kB`);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
@@ -152,33 +182,66 @@ async function startup(): Promise<void> {
     floor: help(['-e', '0']),
   });
   const [o, v, f] = [median(t.ours), median(t.vite), median(t.floor)];
-  rows.push({ n: '1', measure: '`--help` wall time', ours: ms(o), anchor: `create-vite ${ms(v)}`, ratio: ratio(o, v), goal: 'no slower than create-vite (≤ 1.00×)', met: o <= v });
-  rows.push({ n: '1', measure: '`--help` wall time', ours: ms(o), anchor: `\`node -e 0\` ${ms(f)}`, ratio: ratio(o, f), goal: '(the floor: Node start-up)', met: null });
+  rows.push({
+    n: '1',
+    measure: '`--help` wall time',
+    ours: ms(o),
+    anchor: `create-vite ${ms(v)}`,
+    ratio: ratio(o, v),
+    goal: 'no slower than create-vite (≤ 1.00×)',
+    met: o <= v,
+  });
+  rows.push({
+    n: '1',
+    measure: '`--help` wall time',
+    ours: ms(o),
+    anchor: `\`node -e 0\` ${ms(f)}`,
+    ratio: ratio(o, f),
+    goal: '(the floor: Node start-up)',
+    met: null,
+  });
   notes.push(`\`--help\` costs ${ms(o - f)} above Node's own start-up (create-vite: ${ms(v - f)}).`);
 }
 
 // ── 2. scaffold ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 async function scaffold(): Promise<void> {
-  log(`2. scaffold: ${N_SCAFFOLD} fresh repos each (create-neon-agents --yes --no-verify; create-vite vanilla-ts; node -e 0)`);
+  log(
+    `2. scaffold: ${N_SCAFFOLD} fresh repos each (create-neon-agents --yes --no-verify; create-vite vanilla-ts; node -e 0)`,
+  );
   const t = await interleaved(N_SCAFFOLD, {
     ours: async (i) => {
       const repo = await gitRepo(path.join(work, 'scaffold', `ours-${i + 1}`));
       const r = await ok(process.execPath, [CLI, '--yes', '--no-verify', '--project-id', PROJECT_ID], { cwd: repo });
-      if (!existsSync(path.join(repo, '.claude/hooks/neon-worktree.mjs'))) throw new Error('the scaffold wrote no runtime');
+      if (!existsSync(path.join(repo, '.claude/hooks/neon-worktree.mjs')))
+        throw new Error('the scaffold wrote no runtime');
       return r.ms;
     },
     vite: async (i) => {
       const dir = path.join(work, 'scaffold', `vite-${i + 1}`);
       mkdirSync(dir, { recursive: true });
-      const r = await ok(process.execPath, [VITE_BIN, 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], { cwd: dir });
+      const r = await ok(
+        process.execPath,
+        [VITE_BIN, 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'],
+        { cwd: dir },
+      );
       return r.ms;
     },
     floor: async () => (await ok(process.execPath, ['-e', '0'])).ms,
   });
   const [o, v, f] = [median(t.ours), median(t.vite), median(t.floor)];
-  rows.push({ n: '2', measure: 'full scaffold of a fresh git repo (`--yes --no-verify`)', ours: ms(o), anchor: `\`node -e 0\` ${ms(f)}`, ratio: ratio(o, f), goal: '(reported)', met: null });
-  notes.push(`For scale, \`create-vite app --template vanilla-ts --no-interactive\` (copies a template, no git, no detection) took ${ms(v)} in the same runs.`);
+  rows.push({
+    n: '2',
+    measure: 'full scaffold of a fresh git repo (`--yes --no-verify`)',
+    ours: ms(o),
+    anchor: `\`node -e 0\` ${ms(f)}`,
+    ratio: ratio(o, f),
+    goal: '(reported)',
+    met: null,
+  });
+  notes.push(
+    `For scale, \`create-vite app --template vanilla-ts --no-interactive\` (copies a template, no git, no detection) took ${ms(v)} in the same runs.`,
+  );
 }
 
 // ── 3. sizes ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -191,12 +254,16 @@ interface Packed {
 }
 
 function packed(stdout: string, dest: string): Packed {
-  const j = (JSON.parse(stdout) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>)[0]!;
+  const j = (
+    JSON.parse(stdout) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number }>
+  )[0]!;
   return { file: path.join(dest, j.filename), size: j.size, unpacked: j.unpackedSize, files: j.entryCount };
 }
 
 async function packOurs(dest: string): Promise<Packed> {
-  const r = await ok('npm', ['pack', ROOT, '--json', '--ignore-scripts', '--pack-destination', dest], { env: cleanEnv({ npm_config_cache: path.join(work, 'npm-cache'), npm_config_loglevel: 'error' }) });
+  const r = await ok('npm', ['pack', ROOT, '--json', '--ignore-scripts', '--pack-destination', dest], {
+    env: cleanEnv({ npm_config_cache: path.join(work, 'npm-cache'), npm_config_loglevel: 'error' }),
+  });
   return packed(r.stdout, dest);
 }
 
@@ -207,10 +274,13 @@ async function packOurs(dest: string): Promise<Packed> {
 async function packVite(dest: string): Promise<Packed> {
   const registry = (process.env.npm_config_registry || 'https://registry.npmjs.org/').replace(/\/?$/, '/');
   const url = `${registry}create-vite/-/create-vite-${VITE_PKG.version}.tgz`;
-  const cache = process.env.npm_config_cache || spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
+  const cache =
+    process.env.npm_config_cache || spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
   let last = '';
   for (const mode of ['--offline', '--prefer-offline']) {
-    const r = await run('npm', ['pack', url, '--json', '--ignore-scripts', mode, '--pack-destination', dest], { env: cleanEnv({ npm_config_cache: cache, npm_config_loglevel: 'error' }) });
+    const r = await run('npm', ['pack', url, '--json', '--ignore-scripts', mode, '--pack-destination', dest], {
+      env: cleanEnv({ npm_config_cache: cache, npm_config_loglevel: 'error' }),
+    });
     if (r.code === 0) return packed(r.stdout, dest);
     last = r.stderr;
   }
@@ -227,7 +297,12 @@ async function installedSize(tgz: string, name: string): Promise<{ disk: number;
     env: cleanEnv({ npm_config_cache: path.join(work, `npm-cache-${name}`), npm_config_loglevel: 'error' }),
   });
   const du = await ok('du', ['-sk', path.join(project, 'node_modules')]);
-  const deps = (await ok('npm', ['ls', '--all', '--parseable'], { cwd: project, env: cleanEnv({ npm_config_loglevel: 'error' }) })).stdout.trim().split('\n').length - 2;
+  const deps =
+    (
+      await ok('npm', ['ls', '--all', '--parseable'], { cwd: project, env: cleanEnv({ npm_config_loglevel: 'error' }) })
+    ).stdout
+      .trim()
+      .split('\n').length - 2;
   return { disk: Number(du.stdout.split(/\s/)[0]) * 1024, deps };
 }
 
@@ -238,9 +313,27 @@ async function sizes(): Promise<void> {
   const ours = await packOurs(dest);
   const vite = await packVite(dest);
   const [oi, vi] = [await installedSize(ours.file, 'ours'), await installedSize(vite.file, 'vite')];
-  rows.push({ n: '3', measure: 'packed tarball (`npm pack`)', ours: `${kb(ours.size)} (${ours.files} files)`, anchor: `create-vite ${kb(vite.size)} (${vite.files} files)`, ratio: ratio(ours.size, vite.size), goal: '(reported)', met: null });
-  rows.push({ n: '3', measure: 'installed alone (`du` of node_modules)', ours: `${kb(oi.disk)}, ${oi.deps} deps`, anchor: `create-vite ${kb(vi.disk)}, ${vi.deps} deps`, ratio: ratio(oi.disk, vi.disk), goal: 'zero dependencies', met: oi.deps === 0 });
-  notes.push(`Unpacked bytes: ours ${kb(ours.unpacked)} in ${ours.files} files, create-vite ${kb(vite.unpacked)} in ${vite.files} files (mostly its project templates; \`du\` counts whole 4 kB blocks).`);
+  rows.push({
+    n: '3',
+    measure: 'packed tarball (`npm pack`)',
+    ours: `${kb(ours.size)} (${ours.files} files)`,
+    anchor: `create-vite ${kb(vite.size)} (${vite.files} files)`,
+    ratio: ratio(ours.size, vite.size),
+    goal: '(reported)',
+    met: null,
+  });
+  rows.push({
+    n: '3',
+    measure: 'installed alone (`du` of node_modules)',
+    ours: `${kb(oi.disk)}, ${oi.deps} deps`,
+    anchor: `create-vite ${kb(vi.disk)}, ${vi.deps} deps`,
+    ratio: ratio(oi.disk, vi.disk),
+    goal: 'zero dependencies',
+    met: oi.deps === 0,
+  });
+  notes.push(
+    `Unpacked bytes: ours ${kb(ours.unpacked)} in ${ours.files} files, create-vite ${kb(vite.unpacked)} in ${vite.files} files (mostly its project templates; \`du\` counts whole 4 kB blocks).`,
+  );
 }
 
 // ── 4 + 5. provisioning ─────────────────────────────────────────────────────────────────────────────────────────
@@ -278,16 +371,29 @@ async function provisioning(): Promise<void> {
     chmodSync(baselineSh, 0o755);
     let logN = 0;
     const neonEnv = (extra: NodeJS.ProcessEnv = {}) => {
-      const env = cleanEnv({ ...local.env, NEON_CONFIG_DIR: path.join(work, 'home/.config/neon'), NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra });
+      const env = cleanEnv({
+        ...local.env,
+        NEON_CONFIG_DIR: path.join(work, 'home/.config/neon'),
+        NO_PROXY: '127.0.0.1,localhost',
+        no_proxy: '127.0.0.1,localhost',
+        ...extra,
+      });
       env.PATH = `${shimDir}${path.delimiter}${env.PATH}`;
       return env;
     };
-    const spans = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []).map((l) => l.split(' ').map((x) => Number(x) / 1e6) as [number, number]);
+    const spans = (f: string) =>
+      (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []).map(
+        (l) => l.split(' ').map((x) => Number(x) / 1e6) as [number, number],
+      );
     const count = (f: string) => spans(f).length;
 
     // Ours: a repository set up by the built CLI against the local project, committed.
     const repo = await gitRepo(path.join(work, 'prov', 'ours'));
-    await ok(process.execPath, [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'], { cwd: repo, env: neonEnv() });
+    await ok(
+      process.execPath,
+      [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'],
+      { cwd: repo, env: neonEnv() },
+    );
     await ok('git', ['add', '-A'], { cwd: repo, env: neonEnv() });
     await ok('git', ['commit', '-q', '-m', 'Neon branch per agent worktree'], { cwd: repo, env: neonEnv() });
     const runtime = path.join(repo, '.claude/hooks/neon-worktree.mjs');
@@ -321,17 +427,30 @@ async function provisioning(): Promise<void> {
       if (r.code !== 0) throw new Error(`worktree-create ${name} failed (exit ${r.code}):\n${r.stderr}`);
       return r;
     };
-    const measured = async (side: 'ours' | 'baseline', i: number, fn: (logFile: string) => Promise<RunResult>): Promise<number> => {
+    const measured = async (
+      side: 'ours' | 'baseline',
+      i: number,
+      fn: (logFile: string) => Promise<RunResult>,
+    ): Promise<number> => {
       const logFile = path.join(work, `neon-${++logN}.log`);
       const before = local.requests.length;
       const r = await fn(logFile);
       const reqs = local.requests.slice(before);
       if (i >= 0 && side === 'ours') singleCliMs.push(...spans(logFile).map(([a, z]) => z - a));
-      if (i >= 0) samples[side].push({ ms: r.ms, procs: count(logFile), requests: reqs.length, apiMs: reqs.reduce((n, q) => n + q.durationMs, 0), paths: reqs.map((q) => `${q.method} ${q.path.replace(local.projectId, ':project')} → ${q.status}`) });
+      if (i >= 0)
+        samples[side].push({
+          ms: r.ms,
+          procs: count(logFile),
+          requests: reqs.length,
+          apiMs: reqs.reduce((n, q) => n + q.durationMs, 0),
+          paths: reqs.map((q) => `${q.method} ${q.path.replace(local.projectId, ':project')} → ${q.status}`),
+        });
       return r.ms;
     };
 
-    log(`   ${N_PROV} worktrees each, interleaved: the WorktreeCreate hook vs the guide's three-command script (and \`neon --version\`)`);
+    log(
+      `   ${N_PROV} worktrees each, interleaved: the WorktreeCreate hook vs the guide's three-command script (and \`neon --version\`)`,
+    );
     const cli = await interleaved(N_PROV, {
       neon: async () => (await ok(NEON_REAL, ['--version'], { env: neonEnv() })).ms,
       ours: (i) => measured('ours', i, (lf) => oursOne(`one-${i + 2}`, lf)),
@@ -339,30 +458,84 @@ async function provisioning(): Promise<void> {
         measured('baseline', i, async (lf) => {
           const name = `guide-${i + 2}`;
           const dir = path.join(work, 'prov', 'baseline-wt', name);
-          const r = await ok(baselineSh, [name, dir], { cwd: base, env: neonEnv({ BENCH_NEON_LOG: lf, NEON_PROJECT_ID: local.projectId }) });
-          if (!parseEnv(readFileSync(path.join(dir, '.env'), 'utf8')).get('DATABASE_URL')?.startsWith('postgres')) throw new Error(`baseline wrote no DATABASE_URL in ${dir}`);
+          const r = await ok(baselineSh, [name, dir], {
+            cwd: base,
+            env: neonEnv({ BENCH_NEON_LOG: lf, NEON_PROJECT_ID: local.projectId }),
+          });
+          if (
+            !parseEnv(readFileSync(path.join(dir, '.env'), 'utf8'))
+              .get('DATABASE_URL')
+              ?.startsWith('postgres')
+          )
+            throw new Error(`baseline wrote no DATABASE_URL in ${dir}`);
           return r;
         }),
     });
 
-    const med = (side: 'ours' | 'baseline', k: 'ms' | 'procs' | 'requests' | 'apiMs') => median(samples[side].map((s) => s[k]));
+    const med = (side: 'ours' | 'baseline', k: 'ms' | 'procs' | 'requests' | 'apiMs') =>
+      median(samples[side].map((s) => s[k]));
     const [oMs, bMs] = [med('ours', 'ms'), med('baseline', 'ms')];
     const [oP, bP] = [med('ours', 'procs'), med('baseline', 'procs')];
     const [oR, bR] = [med('ours', 'requests'), med('baseline', 'requests')];
     const guide = 'guide script';
-    rows.push({ n: '4', measure: 'one new worktree: Neon CLI processes', ours: String(oP), anchor: `${guide} ${bP}`, ratio: ratio(oP, bP), goal: '0 with an API key', met: oP === 0 });
-    rows.push({ n: '4', measure: 'one new worktree: Neon API requests', ours: String(oR), anchor: `${guide} ${bR}`, ratio: ratio(oR, bR), goal: '≤ 3 with branch-only passwords (≤ 2 without)', met: oR <= 3 });
-    rows.push({ n: '4', measure: 'one new worktree: wall time (zero latency)', ours: ms(oMs), anchor: `${guide} ${ms(bMs)}`, ratio: ratio(oMs, bMs), goal: '≤ 0.10× the guide (the floor: git + one Node start)', met: oMs * 10 <= bMs });
+    rows.push({
+      n: '4',
+      measure: 'one new worktree: Neon CLI processes',
+      ours: String(oP),
+      anchor: `${guide} ${bP}`,
+      ratio: ratio(oP, bP),
+      goal: '0 with an API key',
+      met: oP === 0,
+    });
+    rows.push({
+      n: '4',
+      measure: 'one new worktree: Neon API requests',
+      ours: String(oR),
+      anchor: `${guide} ${bR}`,
+      ratio: ratio(oR, bR),
+      goal: '≤ 3 with branch-only passwords (≤ 2 without)',
+      met: oR <= 3,
+    });
+    rows.push({
+      n: '4',
+      measure: 'one new worktree: wall time (zero latency)',
+      ours: ms(oMs),
+      anchor: `${guide} ${ms(bMs)}`,
+      ratio: ratio(oMs, bMs),
+      goal: '≤ 0.10× the guide (the floor: git + one Node start)',
+      met: oMs * 10 <= bMs,
+    });
     const rtBytes = readFileSync(runtime).length;
-    rows.push({ n: '4', measure: 'runtime file (`.claude/hooks/neon-worktree.mjs`, readable, not minified)', ours: kb(rtBytes), anchor: 'release 0.1.0 58.0 kB', ratio: ratio(rtBytes, 58_000), goal: '(reported; goal: no bigger)', met: rtBytes <= 58_000 });
+    rows.push({
+      n: '4',
+      measure: 'runtime file (`.claude/hooks/neon-worktree.mjs`, readable, not minified)',
+      ours: kb(rtBytes),
+      anchor: 'release 0.1.0 58.0 kB',
+      ratio: ratio(rtBytes, 58_000),
+      goal: '(reported; goal: no bigger)',
+      met: rtBytes <= 58_000,
+    });
     const cliMs = median(cli.neon);
-    notes.push(`The Neon CLI's own start-up (\`neon --version\`, interleaved with the runs above) is ${ms(cliMs)} here: what each of the guide's three CLI processes costs before its first request, and what our runtime no longer pays.`);
-    notes.push(`Time the emulator spent answering (median per provisioning): ours ${ms(med('ours', 'apiMs'))}, the guide script ${ms(med('baseline', 'apiMs'))}.`);
-    notes.push(`Requests of one provisioning — ours: ${samples.ours[0]!.paths.join('; ')}. The guide script: ${samples.baseline[0]!.paths.join('; ')}.`);
+    notes.push(
+      `The Neon CLI's own start-up (\`neon --version\`, interleaved with the runs above) is ${ms(cliMs)} here: what each of the guide's three CLI processes costs before its first request, and what our runtime no longer pays.`,
+    );
+    notes.push(
+      `Time the emulator spent answering (median per provisioning): ours ${ms(med('ours', 'apiMs'))}, the guide script ${ms(med('baseline', 'apiMs'))}.`,
+    );
+    notes.push(
+      `Requests of one provisioning — ours: ${samples.ours[0]!.paths.join('; ')}. The guide script: ${samples.baseline[0]!.paths.join('; ')}.`,
+    );
 
     const oneMs0 = median(samples.ours.map((s) => s.ms));
     const shimLog = path.join(work, 'neon-parallel.log');
-    await parallel(local, (name) => oursTry(name, shimLog), (name) => oursOne(name, shimLog), 'zero latency', oneMs0, null);
+    await parallel(
+      local,
+      (name) => oursTry(name, shimLog),
+      (name) => oursOne(name, shimLog),
+      'zero latency',
+      oneMs0,
+      null,
+    );
     notes.push(`Neon CLI processes in all the batches at once: ${count(shimLog)}.`);
   } finally {
     await local.stop();
@@ -371,7 +544,11 @@ async function provisioning(): Promise<void> {
   // a copy-on-write branch is created in about a second whatever the data size), so each creation takes 1 s.
   for (const model of [
     { label: 'latency model (a creation takes 1 s)', opts: { createLatencyMs: 1000 }, goal: true },
-    { label: "latency model + Neon's 423 for overlapping operations (the platform's floor)", opts: { createLatencyMs: 1000, lockOverlapping: true }, goal: false },
+    {
+      label: "latency model + Neon's 423 for overlapping operations (the platform's floor)",
+      opts: { createLatencyMs: 1000, lockOverlapping: true },
+      goal: false,
+    },
   ]) {
     const l: LocalNeon = await startLocalNeon({ branchLimit: 1000, ...model.opts });
     try {
@@ -388,15 +565,27 @@ async function provisioning(): Promise<void> {
 type Try = (name: string, logFile?: string) => Promise<RunResult & { url?: string }>;
 
 /** A repository set up by the built CLI against a local Neon, committed; and how to call its WorktreeCreate hook. */
-async function prepareOurs(local: LocalNeon, tag: string): Promise<{ oursTry: Try; oursOne: (name: string) => Promise<RunResult> }> {
-  const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ ...local.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra });
+async function prepareOurs(
+  local: LocalNeon,
+  tag: string,
+): Promise<{ oursTry: Try; oursOne: (name: string) => Promise<RunResult> }> {
+  const env = (extra: NodeJS.ProcessEnv = {}) =>
+    cleanEnv({ ...local.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra });
   const repo = await gitRepo(path.join(work, 'prov', `ours-${tag}`));
-  await ok(process.execPath, [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'], { cwd: repo, env: env() });
+  await ok(
+    process.execPath,
+    [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'],
+    { cwd: repo, env: env() },
+  );
   await ok('git', ['add', '-A'], { cwd: repo, env: env() });
   await ok('git', ['commit', '-q', '-m', 'Neon branch per agent worktree'], { cwd: repo, env: env() });
   const runtime = path.join(repo, '.claude/hooks/neon-worktree.mjs');
   const oursTry: Try = async (name) => {
-    const r = await run(process.execPath, [runtime, 'worktree-create'], { cwd: repo, env: env({ CLAUDE_PROJECT_DIR: repo }), input: JSON.stringify({ hook_event_name: 'WorktreeCreate', session_id: 'bench', name, cwd: repo }) });
+    const r = await run(process.execPath, [runtime, 'worktree-create'], {
+      cwd: repo,
+      env: env({ CLAUDE_PROJECT_DIR: repo }),
+      input: JSON.stringify({ hook_event_name: 'WorktreeCreate', session_id: 'bench', name, cwd: repo }),
+    });
     if (r.code !== 0) return r;
     const wt = r.stdout.trim().split('\n').pop()!;
     const url = parseEnv(readIfExists(path.join(wt, '.env'))).get('DATABASE_URL');
@@ -412,7 +601,14 @@ async function prepareOurs(local: LocalNeon, tag: string): Promise<{ oursTry: Tr
 }
 
 /** PARALLEL worktrees at once, N_PARALLEL times, each batch next to a single one: a table row and notes. */
-async function parallel(local: LocalNeon, oursTry: Try, oursOne: (name: string) => Promise<RunResult>, label: string, oneMs0: number, goal: boolean | null): Promise<void> {
+async function parallel(
+  local: LocalNeon,
+  oursTry: Try,
+  oursOne: (name: string) => Promise<RunResult>,
+  label: string,
+  oneMs0: number,
+  goal: boolean | null,
+): Promise<void> {
   log(`5. ${PARALLEL} worktrees at once, ${N_PARALLEL} times (${label})`);
   const single: number[] = [];
   const batch: number[] = [];
@@ -426,7 +622,14 @@ async function parallel(local: LocalNeon, oursTry: Try, oursOne: (name: string) 
     const rs = await Promise.all(Array.from({ length: PARALLEL }, (_, k) => oursTry(`b-${tag}-${b + 1}-${k + 1}`)));
     batch.push(Number(process.hrtime.bigint() - t) / 1e6);
     for (const q of local.requests.slice(before)) statuses.set(q.status, (statuses.get(q.status) ?? 0) + 1);
-    for (const r of rs) if (r.code !== 0) failures.push(r.stderr.trim().split('\n').find((l) => l.trim()) ?? `exit ${r.code}`);
+    for (const r of rs)
+      if (r.code !== 0)
+        failures.push(
+          r.stderr
+            .trim()
+            .split('\n')
+            .find((l) => l.trim()) ?? `exit ${r.code}`,
+        );
     const urls = new Set(rs.filter((r) => r.url).map((r) => r.url));
     if (urls.size !== rs.filter((r) => r.url).length) failures.push('two worktrees got the same DATABASE_URL');
   }
@@ -440,16 +643,31 @@ async function parallel(local: LocalNeon, oursTry: Try, oursOne: (name: string) 
     goal: goal === null ? '(reported)' : goal ? '≤ 1.5× the time of one' : "(reported: Neon's own serialisation)",
     met: goal ? eightMs <= 1.5 * oneMs && failures.length === 0 : null,
   });
-  if (failures.length) notes.push(`**${failures.length} of ${PARALLEL * N_PARALLEL} parallel worktree creations failed (${label})**: ${[...new Set(failures)].map((f) => `\`${f}\``).join('; ')}.`);
-  notes.push(`${label}: answers in the batches of ${PARALLEL}: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${n}× ${st}`).join(', ')}.`);
+  if (failures.length)
+    notes.push(
+      `**${failures.length} of ${PARALLEL * N_PARALLEL} parallel worktree creations failed (${label})**: ${[...new Set(failures)].map((f) => `\`${f}\``).join('; ')}.`,
+    );
+  notes.push(
+    `${label}: answers in the batches of ${PARALLEL}: ${[...statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([st, n]) => `${n}× ${st}`)
+      .join(', ')}.`,
+  );
 }
-
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
 function table(): string {
   const head = ['#', 'measure', 'create-neon-agents', 'anchor (same run)', 'ratio', 'goal', 'met'];
-  const body = rows.map((r) => [r.n, r.measure, r.ours, r.anchor, r.ratio, r.goal, r.met === null ? '—' : r.met ? 'yes' : '**no**']);
+  const body = rows.map((r) => [
+    r.n,
+    r.measure,
+    r.ours,
+    r.anchor,
+    r.ratio,
+    r.goal,
+    r.met === null ? '—' : r.met ? 'yes' : '**no**',
+  ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n');
 }
@@ -462,7 +680,10 @@ function version(cmd: string, args: string[]): string {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/cli.mjs is missing: run `npm run bench` (it builds first)');
   mkdirSync(path.join(work, 'home'), { recursive: true });
-  writeFileSync(path.join(work, 'home/.gitconfig'), '[user]\n\tname = Bench\n\temail = bench@example.com\n[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n');
+  writeFileSync(
+    path.join(work, 'home/.gitconfig'),
+    '[user]\n\tname = Bench\n\temail = bench@example.com\n[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n',
+  );
   if (part('1')) await startup();
   if (part('2')) await scaffold();
   if (part('3')) await sizes();

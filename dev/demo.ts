@@ -22,7 +22,13 @@ const started = Date.now();
 const step = (n: number, text: string) => console.log(`\n${bold(cyan(`${n}.`))} ${bold(text)}`);
 const note = (text: string) => console.log(dim(`   ${text}`));
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -60,7 +66,8 @@ async function describe(url: string | undefined): Promise<{ host: string; apiKey
   try {
     const u = new URL(url);
     const endpoint = (u.searchParams.get('options') ?? '').replace(/^endpoint=/, '') || u.hostname;
-    const hasKeys = (await client.query(`select to_regclass('public.api_keys') is not null as present`)).rows[0].present as boolean;
+    const hasKeys = (await client.query(`select to_regclass('public.api_keys') is not null as present`)).rows[0]
+      .present as boolean;
     const keys = hasKeys ? (await client.query('select count(*)::int as n from api_keys')).rows[0].n : null;
     const users = (await client.query('select count(*)::int as n from users')).rows[0].n as number;
     return {
@@ -89,7 +96,9 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  console.log(bold('create-neon-agents demo') + dim(' — every agent gets its own worktree and its own Neon branch (offline)'));
+  console.log(
+    bold('create-neon-agents demo') + dim(' — every agent gets its own worktree and its own Neon branch (offline)'),
+  );
   const work = mkdtempSync(path.join(os.tmpdir(), 'neon-agents-demo-'));
   let neon: LocalNeon | undefined;
   const cleanup = async () => {
@@ -103,7 +112,9 @@ async function main(): Promise<void> {
     step(1, 'Start a local Neon and make an app repository with a seeded database');
     neon = await startLocalNeon();
     caPem = readFileSync(neon.caFile, 'utf8');
-    note(`Neon API ${neon.apiHost}  ·  project ${neon.projectId}  ·  PostgreSQL behind a TLS proxy on 127.0.0.1:${neon.proxyPort}`);
+    note(
+      `Neon API ${neon.apiHost}  ·  project ${neon.projectId}  ·  PostgreSQL behind a TLS proxy on 127.0.0.1:${neon.proxyPort}`,
+    );
     const home = path.join(work, 'home');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -121,9 +132,17 @@ async function main(): Promise<void> {
     delete env.CI;
     const repo = path.join(work, 'app');
     execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.email=demo@example.com', '-c', 'user.name=Demo', ...args], { cwd: repo, env, encoding: 'utf8' });
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.email=demo@example.com', '-c', 'user.name=Demo', ...args], {
+        cwd: repo,
+        env,
+        encoding: 'utf8',
+      });
     const mainUrl = neon.connectionUri({ pooled: true });
-    writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'demo-app', private: true, dependencies: { pg: '^8' } }, null, 2) + '\n');
+    writeFileSync(
+      path.join(repo, 'package.json'),
+      JSON.stringify({ name: 'demo-app', private: true, dependencies: { pg: '^8' } }, null, 2) + '\n',
+    );
     writeFileSync(
       path.join(repo, 'migrate.cjs'),
       `// The agent's migration: adds an api_keys table to whatever database DATABASE_URL points at.
@@ -144,7 +163,9 @@ const { Client } = require('pg');
     g('commit', '-q', '-m', 'demo app');
     const seed = new pg.Client(pgConfig(mainUrl));
     await seed.connect();
-    await seed.query("create table users (id serial primary key, name text); insert into users (name) values ('ada'), ('grace'), ('linus')");
+    await seed.query(
+      "create table users (id serial primary key, name text); insert into users (name) values ('ada'), ('grace'), ('linus')",
+    );
     await seed.end();
     note(`${repo}  (users: 3 rows on the project's default branch)`);
 
@@ -156,15 +177,23 @@ const { Client } = require('pg');
     g('commit', '-q', '-m', 'Neon branch per agent worktree');
 
     step(3, 'Two agents start at the same time');
-    note('A: as Claude Code does it — the WorktreeCreate hook, with Claude\'s JSON on stdin');
+    note("A: as Claude Code does it — the WorktreeCreate hook, with Claude's JSON on stdin");
     note('B: by hand — git worktree add (the post-checkout hook)');
     const t0 = Date.now();
     const runtime = path.join(repo, '.claude/hooks/neon-worktree.mjs');
     const [a, b] = await Promise.all([
-      run('node', [runtime, 'worktree-create'], repo, { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ hook_event_name: 'WorktreeCreate', name: 'api-keys', cwd: repo, session_id: 'demo' })),
+      run(
+        'node',
+        [runtime, 'worktree-create'],
+        repo,
+        { ...env, CLAUDE_PROJECT_DIR: repo },
+        JSON.stringify({ hook_event_name: 'WorktreeCreate', name: 'api-keys', cwd: repo, session_id: 'demo' }),
+      ),
       run('git', ['worktree', 'add', '-q', '-b', 'feed-speedup', path.join(work, 'feed-speedup')], repo, env),
     ]);
-    console.log(indent(`A  exit ${a.code}, stdout (the path Claude reads): ${a.stdout.trim().split('\n').pop()}\n${a.stderr}`));
+    console.log(
+      indent(`A  exit ${a.code}, stdout (the path Claude reads): ${a.stdout.trim().split('\n').pop()}\n${a.stderr}`),
+    );
     console.log(indent(`B  exit ${b.code}\n${b.stderr}`));
     if (a.code !== 0 || b.code !== 0) throw new Error('creating the worktrees failed');
     note(`both ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -190,23 +219,42 @@ const { Client } = require('pg');
         ['endpoint', ...seen.map((s) => s.host)],
         ['table api_keys', ...seen.map((s) => s.apiKeys)],
         ['users rows', ...seen.map((s) => s.users)],
-        ['NEON_API_KEY in .env', ...places.map(([, f]) => (envOf(f).has('NEON_API_KEY') ? 'yes (main only)' : green('no')))],
+        [
+          'NEON_API_KEY in .env',
+          ...places.map(([, f]) => (envOf(f).has('NEON_API_KEY') ? 'yes (main only)' : green('no'))),
+        ],
         // Each agent branch got a password of its own: the main database's password opens only the main database.
-        ['password', ...places.map(([, f], i) => {
-          const pw = (u: string | undefined) => (u ? new URL(u).password : '');
-          const mine = pw(envOf(f).get('DATABASE_URL'));
-          if (i === 0) return 'its own';
-          return mine && mine !== pw(envOf(places[0][1]).get('DATABASE_URL')) ? green("its own (not main's)") : red("main's");
-        })],
+        [
+          'password',
+          ...places.map(([, f], i) => {
+            const pw = (u: string | undefined) => (u ? new URL(u).password : '');
+            const mine = pw(envOf(f).get('DATABASE_URL'));
+            if (i === 0) return 'its own';
+            return mine && mine !== pw(envOf(places[0][1]).get('DATABASE_URL'))
+              ? green("its own (not main's)")
+              : red("main's");
+          }),
+        ],
       ]),
     );
     console.log(indent(`status in A: ${status[0].stdout.trim() || status[0].stderr.trim()}`));
     console.log(indent(`status in B: ${status[1].stdout.trim() || status[1].stderr.trim()}`));
-    const isolated = seen[1].apiKeys.includes('present') && seen[0].apiKeys.includes('absent') && seen[2].apiKeys.includes('absent');
-    console.log(isolated ? green('\n   ✔ The migration exists only in A\'s branch: B and the main database never saw it.') : red('\n   ✘ isolation check failed'));
+    const isolated =
+      seen[1].apiKeys.includes('present') && seen[0].apiKeys.includes('absent') && seen[2].apiKeys.includes('absent');
+    console.log(
+      isolated
+        ? green("\n   ✔ The migration exists only in A's branch: B and the main database never saw it.")
+        : red('\n   ✘ isolation check failed'),
+    );
 
     step(6, 'Agent A is done: WorktreeRemove (nothing committed, so its branch goes too)');
-    const rm = await run('node', [runtime, 'worktree-remove'], repo, { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ hook_event_name: 'WorktreeRemove', worktree_path: wtA, cwd: repo }));
+    const rm = await run(
+      'node',
+      [runtime, 'worktree-remove'],
+      repo,
+      { ...env, CLAUDE_PROJECT_DIR: repo },
+      JSON.stringify({ hook_event_name: 'WorktreeRemove', worktree_path: wtA, cwd: repo }),
+    );
     console.log(indent(rm.stderr || '(removed)'));
     const branches = await neon.listBranches();
     note(`Neon branches now: ${branches.map((br) => br.name).join(', ')}`);

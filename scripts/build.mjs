@@ -39,7 +39,9 @@ const rawPlugin = {
 const noSourceMapPlugin = {
   name: 'no-source-map',
   setup(b) {
-    b.onResolve({ filter: /^source-map$/ }, (args) => (/[\\/]handlebars[\\/]/.test(args.importer) ? { path: 'source-map', namespace: 'empty' } : undefined));
+    b.onResolve({ filter: /^source-map$/ }, (args) =>
+      /[\\/]handlebars[\\/]/.test(args.importer) ? { path: 'source-map', namespace: 'empty' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };
@@ -70,7 +72,9 @@ if (existsSync(path.join(root, 'src/runtime/main.ts'))) {
     ...common,
     entryPoints: [path.join(root, 'src/runtime/main.ts')],
     outfile: path.join(root, 'dist/runtime/neon-worktree.mjs'),
-    banner: { js: '#!/usr/bin/env node\n// neon-worktree: written by create-neon-agents. Regenerate with `npm create neon-agents@latest`.' },
+    banner: {
+      js: '#!/usr/bin/env node\n// neon-worktree: written by create-neon-agents. Regenerate with `npm create neon-agents@latest`.',
+    },
     metafile: true,
     minify: false,
   });
@@ -104,7 +108,8 @@ const cli = await build({
   const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   for (const [file, out] of Object.entries(cli.metafile.outputs)) {
     for (const imp of out.imports) {
-      if (imp.external && !builtins.has(imp.path)) throw new Error(`${file} imports ${imp.path}: the published CLI must have zero runtime dependencies`);
+      if (imp.external && !builtins.has(imp.path))
+        throw new Error(`${file} imports ${imp.path}: the published CLI must have zero runtime dependencies`);
     }
   }
 }

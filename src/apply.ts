@@ -3,7 +3,19 @@
 // are restored from the plan's `previous` text before we exit.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, existsSync, rmdirSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  existsSync,
+  rmdirSync,
+} from 'node:fs';
 import type { FileOp } from './plan/ops.ts';
 import { CancelledError } from './errors.ts';
 

@@ -31,19 +31,29 @@ async function main(argv: string[]): Promise<number> {
         env,
       });
     if (options.interactive === true && !interactive && !options.json && !options.yes) {
-      process.stderr.write('warning --interactive needs a terminal (stdin and stdout must be TTYs); continuing without prompts\n');
+      process.stderr.write(
+        'warning --interactive needs a terminal (stdin and stdout must be TTYs); continuing without prompts\n',
+      );
     }
     const { HumanUi, JsonUi } = await loadUi();
     ui = options.json ? new JsonUi() : new HumanUi(interactive);
     if (options.command === 'check') {
-      const [{ runCheck }, { RUNTIME_SOURCE }] = await Promise.all([import('./commands/init.ts'), import('./runtime-source.ts')]);
+      const [{ runCheck }, { RUNTIME_SOURCE }] = await Promise.all([
+        import('./commands/init.ts'),
+        import('./runtime-source.ts'),
+      ]);
       const r = runCheck({ options, env, cwd: process.cwd(), version: VERSION, runtimeSource: RUNTIME_SOURCE });
       if (options.json) process.stdout.write(JSON.stringify({ ok: r.ok, stale: r.stale }, null, 2) + '\n');
-      else if (r.ok) process.stdout.write(`Up to date: everything create-neon-agents manages is present and current for ${VERSION}.\n`);
+      else if (r.ok)
+        process.stdout.write(
+          `Up to date: everything create-neon-agents manages is present and current for ${VERSION}.\n`,
+        );
       else {
         // Until the package is on the npm registry, `npm create` finds nothing: also name the copy that ran.
         const self = process.argv[1] ? ` (or, from this copy: \`node ${JSON.stringify(process.argv[1])} --yes\`)` : '';
-        process.stdout.write(`Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\`${self} to upgrade:\n`);
+        process.stdout.write(
+          `Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\`${self} to upgrade:\n`,
+        );
         for (const f of r.stale) process.stdout.write(`  ${f.action.padEnd(8)} ${f.path}  (${f.reason})\n`);
       }
       return r.ok ? 0 : 1;

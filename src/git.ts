@@ -6,7 +6,12 @@ import { cleanGitEnv } from './shared/git-env.ts';
 export { cleanGitEnv };
 
 export function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, env: cleanGitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+  return execFileSync('git', args, {
+    cwd,
+    env: cleanGitEnv(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).replace(/\n$/, '');
 }
 
 export function tryGit(cwd: string, args: string[]): string | null {

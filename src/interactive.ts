@@ -8,7 +8,16 @@ export interface InteractivityInput {
 }
 
 /** Known variables that coding agents set in the shells they drive. */
-const AGENT_ENV_VARS = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT', 'CURSOR_AGENT', 'CODEX_SANDBOX', 'GEMINI_CLI', 'AIDER_MODEL', 'OPENCODE', 'AGENT'];
+const AGENT_ENV_VARS = [
+  'CLAUDECODE',
+  'CLAUDE_CODE_ENTRYPOINT',
+  'CURSOR_AGENT',
+  'CODEX_SANDBOX',
+  'GEMINI_CLI',
+  'AIDER_MODEL',
+  'OPENCODE',
+  'AGENT',
+];
 
 export function isCI(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.CI && env.CI !== '0' && env.CI.toLowerCase() !== 'false');

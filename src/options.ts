@@ -51,13 +51,28 @@ export const OPTION_SPECS: OptionSpec[] = [
     value: 'key',
     env: 'NEON_API_KEY',
     def: 'the Neon CLI login',
-    help: 'Neon API key, stored only in the main checkout\'s env file (never printed)',
+    help: "Neon API key, stored only in the main checkout's env file (never printed)",
   },
-  { flag: 'roles', value: 'list', def: 'feature-developer,data-optimizer', help: `Agent roles to create: ${ROLE_NAMES.join(', ')}` },
+  {
+    flag: 'roles',
+    value: 'list',
+    def: 'feature-developer,data-optimizer',
+    help: `Agent roles to create: ${ROLE_NAMES.join(', ')}`,
+  },
   { flag: 'permission-mode', value: 'mode', def: 'bypassPermissions', help: PERMISSION_MODES.join(' | ') },
-  { flag: 'parent-branch', value: 'name', def: "the project's default branch", help: 'Neon branch that agent branches are created from' },
+  {
+    flag: 'parent-branch',
+    value: 'name',
+    def: "the project's default branch",
+    help: 'Neon branch that agent branches are created from',
+  },
   { flag: 'branch-ttl', value: 'days', def: '14', help: 'Days until an agent branch expires; 0 = never, at most 30' },
-  { flag: 'env-file', value: 'path', def: 'detected (.env, .env.local, apps/web/.env.local…)', help: 'Env file your app reads its database URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)' },
+  {
+    flag: 'env-file',
+    value: 'path',
+    def: 'detected (.env, .env.local, apps/web/.env.local…)',
+    help: 'Env file your app reads its database URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)',
+  },
   {
     flag: 'database-url-var',
     value: 'name',
@@ -72,12 +87,24 @@ export const OPTION_SPECS: OptionSpec[] = [
   },
   { flag: 'no-pooled', def: 'pooled', help: 'Write the direct host instead of the pooled (-pooler) one' },
   { flag: 'no-git-hook', def: 'installed', help: 'Do not install the git post-checkout hook' },
-  { flag: 'no-claude-hooks', def: 'added', help: 'Do not add WorktreeCreate/WorktreeRemove hooks to .claude/settings.json' },
+  {
+    flag: 'no-claude-hooks',
+    def: 'added',
+    help: 'Do not add WorktreeCreate/WorktreeRemove hooks to .claude/settings.json',
+  },
   { flag: 'yes', short: 'y', help: 'Accept defaults for everything not given; never prompt' },
-  { flag: 'interactive', def: 'only when stdin and stdout are terminals and CI is unset', help: 'Force the wizard (--no-interactive: never prompt)' },
+  {
+    flag: 'interactive',
+    def: 'only when stdin and stdout are terminals and CI is unset',
+    help: 'Force the wizard (--no-interactive: never prompt)',
+  },
   { flag: 'dry-run', help: 'Print the plan and write nothing' },
   { flag: 'force', help: 'Overwrite files this tool did not write' },
-  { flag: 'no-verify', def: 'verify when the Neon CLI is installed', help: 'Skip the online checks of the project and credentials' },
+  {
+    flag: 'no-verify',
+    def: 'verify when the Neon CLI is installed',
+    help: 'Skip the online checks of the project and credentials',
+  },
   { flag: 'reconfigure', help: 'Re-run: ask the questions again instead of re-using the recorded answers' },
   { flag: 'restore', help: 'Re-run: recreate managed files you deleted' },
   { flag: 'allow-dirty', help: 'Re-run: upgrade even when managed files have uncommitted changes' },
@@ -89,7 +116,18 @@ export const OPTION_SPECS: OptionSpec[] = [
 
 // `--env-path` is an alias of `--env-file`: Node 20 itself consumes `--env-file` anywhere on its command line
 // (a Node bug fixed in 22), and exits 9 when that file does not exist yet.
-const STRING_FLAGS = ['project-id', 'api-key', 'roles', 'permission-mode', 'parent-branch', 'branch-ttl', 'env-file', 'env-path', 'database-url-var', 'direct-url-var'];
+const STRING_FLAGS = [
+  'project-id',
+  'api-key',
+  'roles',
+  'permission-mode',
+  'parent-branch',
+  'branch-ttl',
+  'env-file',
+  'env-path',
+  'database-url-var',
+  'direct-url-var',
+];
 /** String flags where an empty value means something (`--direct-url-var ''`: none). */
 const MAY_BE_EMPTY = new Set(['direct-url-var']);
 const BOOLEAN_FLAGS = [
@@ -120,7 +158,8 @@ export const MAX_TTL_DAYS = 30;
 const PROJECT_ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
 /** What a project id looks like, for messages. */
-export const PROJECT_ID_HINT = 'a Neon project id looks like "winter-sun-12345678" (Console → Project settings → General)';
+export const PROJECT_ID_HINT =
+  'a Neon project id looks like "winter-sun-12345678" (Console → Project settings → General)';
 
 /**
  * Neon API keys are letters, digits, `_` and `-` (`napi_…`, and older 64-character keys). Anything else — quotes, `\`,
@@ -128,7 +167,12 @@ export const PROJECT_ID_HINT = 'a Neon project id looks like "winter-sun-1234567
  */
 export function validateApiKey(value: string, source = '--api-key'): string | undefined {
   if (/^[A-Za-z0-9_-]{16,512}$/.test(value)) return undefined;
-  const why = value.length < 16 ? 'is too short' : /[^\x21-\x7e]/.test(value) ? 'contains spaces or other non-printing characters' : 'contains characters no Neon API key has (quotes, $, `, \\, …)';
+  const why =
+    value.length < 16
+      ? 'is too short'
+      : /[^\x21-\x7e]/.test(value)
+        ? 'contains spaces or other non-printing characters'
+        : 'contains characters no Neon API key has (quotes, $, `, \\, …)';
   return `${source} ${why}: a Neon API key is letters, digits, _ and - only (Console → Account settings → API keys). Copy it again, without quotes.`;
 }
 
@@ -139,11 +183,21 @@ export function validateProjectId(value: string): string | undefined {
 }
 
 export function parseRoles(value: string): string[] {
-  const roles = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
-  if (roles.length === 0) throw new UsageError(`--roles needs at least one role; valid roles: ${ROLE_NAMES.join(', ')}`);
+  const roles = [
+    ...new Set(
+      value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (roles.length === 0)
+    throw new UsageError(`--roles needs at least one role; valid roles: ${ROLE_NAMES.join(', ')}`);
   const unknown = roles.filter((r) => !ROLE_NAMES.includes(r));
   if (unknown.length) {
-    throw new UsageError(`Unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')}; valid roles: ${ROLE_NAMES.join(', ')}`);
+    throw new UsageError(
+      `Unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')}; valid roles: ${ROLE_NAMES.join(', ')}`,
+    );
   }
   return roles;
 }
@@ -151,7 +205,9 @@ export function parseRoles(value: string): string[] {
 export function parseTtl(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > MAX_TTL_DAYS) {
-    throw new UsageError(`--branch-ttl must be a whole number of days from 0 (never expire) to ${MAX_TTL_DAYS} (Neon's limit), got "${value}"`);
+    throw new UsageError(
+      `--branch-ttl must be a whole number of days from 0 (never expire) to ${MAX_TTL_DAYS} (Neon's limit), got "${value}"`,
+    );
   }
   return n;
 }
@@ -166,7 +222,9 @@ export function parsePermissionMode(value: string): PermissionMode {
 export function validateEnvFile(value: string): string {
   const v = value.replace(/\\/g, '/').replace(/^\.\//, '');
   if (!v || v.startsWith('/') || /^[a-zA-Z]:/.test(v) || v.split('/').includes('..') || /[\0-\x1f]/.test(v)) {
-    throw new UsageError(`--env-file must be a path inside the repository, relative to its root (e.g. .env or apps/web/.env.local), got "${value}"`);
+    throw new UsageError(
+      `--env-file must be a path inside the repository, relative to its root (e.g. .env or apps/web/.env.local), got "${value}"`,
+    );
   }
   return v;
 }
@@ -177,7 +235,8 @@ const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validateEnvVarName(value: string, flag = '--database-url-var'): string | undefined {
   const v = value.trim();
   if (!v) return `${flag} needs a variable name, e.g. DATABASE_URL`;
-  if (!ENV_NAME_RE.test(v)) return `${flag} must be an environment variable name (letters, digits and _, not starting with a digit), e.g. DATABASE_URL or POSTGRES_URL; got "${value}"`;
+  if (!ENV_NAME_RE.test(v))
+    return `${flag} must be an environment variable name (letters, digits and _, not starting with a digit), e.g. DATABASE_URL or POSTGRES_URL; got "${value}"`;
   return undefined;
 }
 
@@ -201,7 +260,14 @@ function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
 
 /** Parse argv (without node and script) and the environment. Throws UsageError on bad input. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: Record<string, { type: 'string' | 'boolean'; short?: string }> }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      args: string[];
+      allowPositionals: true;
+      strict: true;
+      options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+    }>
+  >;
   try {
     parsed = parseArgs({
       args: argv,
@@ -230,13 +296,16 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   // Subcommands: `doctor` and `uninstall` (a directory named like one: pass it as ./doctor).
   const positionals = [...parsed.positionals];
   let sub: 'doctor' | 'uninstall' | null = null;
-  if (positionals[0] === 'doctor' || positionals[0] === 'uninstall') sub = positionals.shift() as 'doctor' | 'uninstall';
+  if (positionals[0] === 'doctor' || positionals[0] === 'uninstall')
+    sub = positionals.shift() as 'doctor' | 'uninstall';
   if (positionals.length > 1) {
     throw new UsageError(`Expected at most one directory, got ${positionals.length}: ${positionals.join(' ')}`);
   }
-  if (v.yes && v.interactive) throw new UsageError('--yes (never prompt) and --interactive (force the wizard) contradict each other; give one');
+  if (v.yes && v.interactive)
+    throw new UsageError('--yes (never prompt) and --interactive (force the wizard) contradict each other; give one');
   for (const k of STRING_FLAGS) {
-    if (!MAY_BE_EMPTY.has(k) && str(k) !== undefined && str(k)!.trim() === '') throw new UsageError(`--${k} needs a value`);
+    if (!MAY_BE_EMPTY.has(k) && str(k) !== undefined && str(k)!.trim() === '')
+      throw new UsageError(`--${k} needs a value`);
   }
 
   const projectId = pick(str('project-id'), env.NEON_PROJECT_ID || undefined)?.trim();
@@ -244,8 +313,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     const err = validateProjectId(projectId);
     if (err) throw new UsageError(err);
   }
-  if (str('database-url-var') !== undefined && str('direct-url-var') !== undefined && str('database-url-var')!.trim() === str('direct-url-var')!.trim()) {
-    throw new UsageError(`--database-url-var and --direct-url-var name the same variable (${str('direct-url-var')!.trim()}); give the direct URL another name, or --direct-url-var none`);
+  if (
+    str('database-url-var') !== undefined &&
+    str('direct-url-var') !== undefined &&
+    str('database-url-var')!.trim() === str('direct-url-var')!.trim()
+  ) {
+    throw new UsageError(
+      `--database-url-var and --direct-url-var name the same variable (${str('direct-url-var')!.trim()}); give the direct URL another name, or --direct-url-var none`,
+    );
   }
   const apiKey = pick(str('api-key'), env.NEON_API_KEY || undefined)?.trim();
   if (apiKey !== undefined) {
@@ -255,14 +330,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
 
   return {
     dir: positionals[0],
-    command: v.help ? 'help' : v.version ? 'version' : sub ?? (v.check ? 'check' : 'init'),
+    command: v.help ? 'help' : v.version ? 'version' : (sub ?? (v.check ? 'check' : 'init')),
     projectId,
     apiKey,
     roles: str('roles') !== undefined ? parseRoles(str('roles')!) : undefined,
     permissionMode: str('permission-mode') !== undefined ? parsePermissionMode(str('permission-mode')!) : undefined,
     parentBranch: str('parent-branch')?.trim(),
     branchTtl: str('branch-ttl') !== undefined ? parseTtl(str('branch-ttl')!) : undefined,
-    envFile: (str('env-file') ?? str('env-path')) !== undefined ? validateEnvFile((str('env-file') ?? str('env-path'))!) : undefined,
+    envFile:
+      (str('env-file') ?? str('env-path')) !== undefined
+        ? validateEnvFile((str('env-file') ?? str('env-path'))!)
+        : undefined,
     databaseUrlVar: str('database-url-var') !== undefined ? parseDatabaseUrlVar(str('database-url-var')!) : undefined,
     directUrlVar: str('direct-url-var') !== undefined ? parseDirectUrlVar(str('direct-url-var')!) : undefined,
     pooled: bool('pooled', 'no-pooled'),
@@ -287,7 +365,10 @@ export const EXAMPLES = [
     'npx create-neon-agents --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer',
   ],
   ['See what would change, write nothing', 'npx create-neon-agents --dry-run --yes --project-id winter-sun-12345678'],
-  ['Upgrade after a new release (re-uses recorded answers, merges your edits)', 'npm create neon-agents@latest -- --yes'],
+  [
+    'Upgrade after a new release (re-uses recorded answers, merges your edits)',
+    'npm create neon-agents@latest -- --yes',
+  ],
   ['CI gate: fail when the setup is missing or stale', 'npx create-neon-agents@latest --check'],
 ];
 

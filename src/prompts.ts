@@ -27,7 +27,9 @@ export interface AskInput {
 
 export interface Wizard {
   /** `verify`: the online check the wizard ran right after the credentials were entered (undefined: not run). */
-  ask(input: AskInput): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean; verify?: VerifyResult }>;
+  ask(
+    input: AskInput,
+  ): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean; verify?: VerifyResult }>;
   confirmPlan(plan: Plan): Promise<void>;
   resolveConflicts(plan: Plan): Promise<boolean>;
   /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
@@ -35,7 +37,8 @@ export interface Wizard {
 }
 
 const PERMISSION_HINTS: Record<PermissionMode, string> = {
-  bypassPermissions: 'no prompts: agents run any command as you (their worktree and branch isolate code and data, not your machine)',
+  bypassPermissions:
+    'no prompts: agents run any command as you (their worktree and branch isolate code and data, not your machine)',
   acceptEdits: 'file edits without asking; shell commands still ask',
   default: 'ask before edits and commands',
   dontAsk: 'never ask; anything not pre-approved is denied',
@@ -63,7 +66,11 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
             message: `Set up before by create-neon-agents ${m.version}`,
             initialValue: false,
             options: [
-              { value: false, label: 'Upgrade with the recorded settings', hint: `${m.answers.roles.join(', ')} · ${m.answers.permissionMode} · ${m.answers.branchTtlDays}d` },
+              {
+                value: false,
+                label: 'Upgrade with the recorded settings',
+                hint: `${m.answers.roles.join(', ')} · ${m.answers.permissionMode} · ${m.answers.branchTtlDays}d`,
+              },
               { value: true, label: 'Change settings', hint: 'ask the questions again' },
             ],
           }),
@@ -112,7 +119,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
                 message: 'How should agents authenticate to Neon?',
                 options: [
                   { value: true, label: 'Use my Neon CLI login', hint: 'nothing stored in the repo' },
-                  { value: false, label: 'Store an API key in the main checkout\'s env file' },
+                  { value: false, label: "Store an API key in the main checkout's env file" },
                 ],
               }),
             );
@@ -138,13 +145,23 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
           }
           s.error(`${title}: ${r.message}`);
           if (r.kind === 'rejected') {
-            p.log.error(wrap('Neon rejected this API key. Create a new one (Console → Account settings → API keys) and paste it again.', cols()));
+            p.log.error(
+              wrap(
+                'Neon rejected this API key. Create a new one (Console → Account settings → API keys) and paste it again.',
+                cols(),
+              ),
+            );
             useLogin = false;
             apiKey = await askKey();
             continue;
           }
           if (r.kind === 'not-found') {
-            p.log.error(wrap(`Neon has no project ${a.projectId} that ${key ? 'this key' : 'the Neon CLI login'} can see. Check the id (Console → Project settings → General) and that the key belongs to the project's organization.`, cols()));
+            p.log.error(
+              wrap(
+                `Neon has no project ${a.projectId} that ${key ? 'this key' : 'the Neon CLI login'} can see. Check the id (Console → Project settings → General) and that the key belongs to the project's organization.`,
+                cols(),
+              ),
+            );
             a.projectId = await askProjectId(a.projectId);
             continue;
           }
@@ -168,13 +185,22 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
 
       // The variables the app reads: show what was found and why; let the user change them.
       if (!reuse) {
-        const lines = detectionLines(detected.project, { databaseUrlVar: a.databaseUrlVar ?? 'DATABASE_URL', directUrlVar: a.directUrlVar ?? null, envFile: a.envFile ?? '.env' }).slice(0, 2);
+        const lines = detectionLines(detected.project, {
+          databaseUrlVar: a.databaseUrlVar ?? 'DATABASE_URL',
+          directUrlVar: a.directUrlVar ?? null,
+          envFile: a.envFile ?? '.env',
+        }).slice(0, 2);
         // Ask only when the app names something other than the convention (DATABASE_URL, no direct URL); the
         // convention is shown, and the flags change it.
         const found = (a.databaseUrlVar ?? 'DATABASE_URL') !== 'DATABASE_URL' || Boolean(a.directUrlVar);
         const byFlags = options.databaseUrlVar !== undefined && options.directUrlVar !== undefined;
         if (!found || byFlags) {
-          p.log.info(wrap(`${lines.join('\n')}${byFlags ? '' : '\n(--database-url-var / --direct-url-var change them)'}`, cols()));
+          p.log.info(
+            wrap(
+              `${lines.join('\n')}${byFlags ? '' : '\n(--database-url-var / --direct-url-var change them)'}`,
+              cols(),
+            ),
+          );
         } else {
           p.note(wrap(lines.join('\n'), cols() - 4), 'Database variables');
           const keep = must(await p.confirm({ message: 'Use these variables?', initialValue: true }));
@@ -196,7 +222,8 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
                   validate: (v) => {
                     const t = (v ?? '').trim();
                     if (!t) return undefined;
-                    if (t === a.databaseUrlVar) return 'Give the direct URL another name than the database URL (or leave it empty)';
+                    if (t === a.databaseUrlVar)
+                      return 'Give the direct URL another name than the database URL (or leave it empty)';
                     return validateEnvVarName(t, 'The name');
                   },
                 }),

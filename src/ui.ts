@@ -108,22 +108,29 @@ export function nextSteps(r: InitResult): string[] {
     ),
   ];
   if (toCommit.length) {
-    steps.push(`Commit the setup so every worktree gets it: git add ${toCommit.join(' ')} && git commit -m "Neon branch per agent worktree"`);
+    steps.push(
+      `Commit the setup so every worktree gets it: git add ${toCommit.join(' ')} && git commit -m "Neon branch per agent worktree"`,
+    );
     steps.push(
       `Then push it: git push — Claude Code starts its worktrees from origin/HEAD, so until the setup is pushed they lack it. Or have them start from your current HEAD instead: "worktree": {"baseRef": "head"} in .claude/settings.json`,
     );
   }
   // With an API key the runtime calls the Neon API itself; without one it authenticates through the CLI's login.
   if (!r.neonCli && !r.apiKeyGiven) {
-    steps.push(`Install the Neon CLI for its login (no API key was given): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`);
+    steps.push(
+      `Install the Neon CLI for its login (no API key was given): ${neonInstallCommand(d.pm.name)}  (or brew install neonctl)`,
+    );
   }
   // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
   if (!r.apiKeyGiven && !r.verify?.ok && !r.cliLogin) {
     steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);
   }
-  if (d.project.orm.name) steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
+  if (d.project.orm.name)
+    steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
   const [r1, r2] = a.roles;
-  const example = r2 ? `"use ${r1} to add API keys, and ${r2} on the activity feed"` : `"use ${r1} to add API keys" (several at once run in parallel)`;
+  const example = r2
+    ? `"use ${r1} to add API keys, and ${r2} on the activity feed"`
+    : `"use ${r1} to add API keys" (several at once run in parallel)`;
   steps.push(`Start Claude Code: claude — then ask for two things at once, e.g. ${example}`);
   steps.push(`Or start an isolated session yourself: claude --worktree my-feature  (its own worktree and Neon branch)`);
   steps.push(`Check a worktree's database: node .claude/hooks/neon-worktree.mjs status`);
@@ -187,14 +194,24 @@ export class HumanUi implements Ui {
       return;
     }
     const changed = r.written.length;
-    const title = changed ? `Wrote ${changed} file${changed === 1 ? '' : 's'}` : 'Already up to date: nothing to change';
+    const title = changed
+      ? `Wrote ${changed} file${changed === 1 ? '' : 's'}`
+      : 'Already up to date: nothing to change';
     const steps = changed ? nextSteps(r) : [];
     if (this.interactive) {
       showPlan(r.plan.ops, title, extra);
       if (steps.length) p.note(steps.map((s, i) => `${i + 1}. ${s}`).join('\n'), 'Next steps');
       // The outro's continuation lines get no guide bar from clack: indent them under the text.
-      const outro = wrap(changed ? 'Each agent now gets its own worktree and its own Neon branch.' : 'Done.', columns() - 3);
-      p.outro(outro.split('\n').map((l) => (changed ? green(l) : l)).join('\n   '));
+      const outro = wrap(
+        changed ? 'Each agent now gets its own worktree and its own Neon branch.' : 'Done.',
+        columns() - 3,
+      );
+      p.outro(
+        outro
+          .split('\n')
+          .map((l) => (changed ? green(l) : l))
+          .join('\n   '),
+      );
     } else {
       this.out.write(`${title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
       if (steps.length) this.out.write(`\nNext steps:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);

@@ -77,7 +77,9 @@ function branchJson(b: Branch): Record<string, unknown> {
   return {
     id: b.id,
     project_id: b.projectId,
-    ...(b.parentId ? { parent_id: b.parentId, parent_lsn: b.parentLsn, parent_timestamp: iso(b.parentTimestamp!) } : {}),
+    ...(b.parentId
+      ? { parent_id: b.parentId, parent_lsn: b.parentLsn, parent_timestamp: iso(b.parentTimestamp!) }
+      : {}),
     name: b.name,
     current_state: 'ready',
     state_changed_at: iso(b.updatedAt),
@@ -131,7 +133,11 @@ function projectJson(p: Project, ctx: ApiContext): Record<string, unknown> {
     region_id: p.regionId,
     name: p.name,
     provisioner: 'k8s-neonvm',
-    default_endpoint_settings: { autoscaling_limit_min_cu: 0.25, autoscaling_limit_max_cu: 2, suspend_timeout_seconds: 0 },
+    default_endpoint_settings: {
+      autoscaling_limit_min_cu: 0.25,
+      autoscaling_limit_max_cu: 2,
+      suspend_timeout_seconds: 0,
+    },
     settings: { allowed_ips: { ips: [], protected_branches_only: false }, enable_logical_replication: false },
     pg_version: 18,
     proxy_host: '127.0.0.1',
@@ -158,11 +164,25 @@ function projectJson(p: Project, ctx: ApiContext): Record<string, unknown> {
 }
 
 function roleJson(branch: Branch, name: string, createdAt: number) {
-  return { branch_id: branch.id, name, protected: false, authentication_method: 'password', created_at: iso(createdAt), updated_at: iso(createdAt) };
+  return {
+    branch_id: branch.id,
+    name,
+    protected: false,
+    authentication_method: 'password',
+    created_at: iso(createdAt),
+    updated_at: iso(createdAt),
+  };
 }
 
 function databaseJson(branch: Branch, d: Branch['databases'][number]) {
-  return { id: d.id, branch_id: branch.id, name: d.name, owner_name: d.ownerName, created_at: iso(d.createdAt), updated_at: iso(d.createdAt) };
+  return {
+    id: d.id,
+    branch_id: branch.id,
+    name: d.name,
+    owner_name: d.ownerName,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.createdAt),
+  };
 }
 
 // ------------------------------------------------------------------ HTTP plumbing
@@ -217,7 +237,15 @@ export function createApiServer(ctx: ApiContext): http.Server {
     const path = url.pathname.replace(/\/+$/, '').replace(/^\/api\/v2(?=\/|$)/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const requestId = uuid();
-    const entry: RequestLogEntry = { method, path, query: url.search, status: 0, time: started, durationMs: 0, injected: false };
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      query: url.search,
+      status: 0,
+      time: started,
+      durationMs: 0,
+      injected: false,
+    };
     ctx.requests.push(entry);
     if (ctx.requests.length > 20_000) ctx.requests.splice(0, 10_000); // a long-running CLI session
     pending.add(res);
@@ -245,7 +273,8 @@ export function createApiServer(ctx: ApiContext): http.Server {
         if (rule.dropAnswer) {
           entry.injected = true;
           const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-          if (auth && ctx.apiKeys.has(auth[1].trim())) await route(ctx, method, path, url.searchParams, req).catch(() => undefined);
+          if (auth && ctx.apiKeys.has(auth[1].trim()))
+            await route(ctx, method, path, url.searchParams, req).catch(() => undefined);
           entry.status = -1;
           res.destroy();
           return;
@@ -255,7 +284,10 @@ export function createApiServer(ctx: ApiContext): http.Server {
           await readBody(req).catch(() => undefined);
           entry.status = rule.status ?? 200;
           res.setHeader('x-neon-ret-request-id', requestId);
-          res.writeHead(entry.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(rule.rawBody) });
+          res.writeHead(entry.status, {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(rule.rawBody),
+          });
           res.end(rule.rawBody);
           return;
         }
@@ -265,7 +297,11 @@ export function createApiServer(ctx: ApiContext): http.Server {
           entry.injected = true;
           // Drain the body so the client sees a clean response.
           await readBody(req).catch(() => undefined);
-          const body = rule.body ?? { code: '', message: DEFAULT_MESSAGES[rule.status] ?? `error ${rule.status}`, request_id: requestId };
+          const body = rule.body ?? {
+            code: '',
+            message: DEFAULT_MESSAGES[rule.status] ?? `error ${rule.status}`,
+            request_id: requestId,
+          };
           finish(rule.status, rule.status === 204 ? undefined : body);
           return;
         }
@@ -280,7 +316,11 @@ export function createApiServer(ctx: ApiContext): http.Server {
         for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
         finish(err.status, { code: err.code, message: err.message, request_id: requestId });
       } else {
-        finish(500, { code: '', message: `internal server error: ${(err as Error)?.message ?? err}`, request_id: requestId });
+        finish(500, {
+          code: '',
+          message: `internal server error: ${(err as Error)?.message ?? err}`,
+          request_id: requestId,
+        });
       }
     });
   });
@@ -295,7 +335,13 @@ export function createApiServer(ctx: ApiContext): http.Server {
 
 type Result = { status: number; body?: unknown };
 
-async function route(ctx: ApiContext, method: string, path: string, q: URLSearchParams, req: http.IncomingMessage): Promise<Result> {
+async function route(
+  ctx: ApiContext,
+  method: string,
+  path: string,
+  q: URLSearchParams,
+  req: http.IncomingMessage,
+): Promise<Result> {
   const e = ctx.emulator;
   const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
 
@@ -316,7 +362,9 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
         branches_limit: e.opts.defaultBranchLimit,
         max_autoscaling_limit: 2,
         active_seconds_limit: 0,
-        auth_accounts: [{ email: ctx.user.email, image: '', login: ctx.user.login, name: ctx.user.name, provider: 'local' }],
+        auth_accounts: [
+          { email: ctx.user.email, image: '', login: ctx.user.login, name: ctx.user.name, provider: 'local' },
+        ],
         plan: 'free',
       },
     };
@@ -325,7 +373,19 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
     const t = iso(Date.UTC(2026, 0, 1));
     return {
       status: 200,
-      body: { organizations: [{ id: ctx.org.id, name: ctx.org.name, handle: ctx.org.id, plan: 'free', managed_by: 'console', created_at: t, updated_at: t }] },
+      body: {
+        organizations: [
+          {
+            id: ctx.org.id,
+            name: ctx.org.name,
+            handle: ctx.org.id,
+            plan: 'free',
+            managed_by: 'console',
+            created_at: t,
+            updated_at: t,
+          },
+        ],
+      },
     };
   }
   if (seg[0] !== 'projects') throw new ApiError(404, 'not found');
@@ -334,12 +394,19 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
     if (method !== 'GET') throw new ApiError(405, 'method not allowed');
     const org = q.get('org_id');
     const search = q.get('search');
-    let list = [...e.projects.values()].filter((p) => (!org || p.orgId === org) && (!search || p.id.includes(search) || p.name.includes(search)));
+    let list = [...e.projects.values()].filter(
+      (p) => (!org || p.orgId === org) && (!search || p.id.includes(search) || p.name.includes(search)),
+    );
     list = list.sort((a, b) => b.createdAt - a.createdAt);
     const { page, next } = paginate(list, q.get('limit'), q.get('cursor'));
     return {
       status: 200,
-      body: { projects: page.map((p) => projectJson(p, ctx)), pagination: { cursor: next ?? '', ...(next ? { next } : {}) }, applications: {}, integrations: {} },
+      body: {
+        projects: page.map((p) => projectJson(p, ctx)),
+        pagination: { cursor: next ?? '', ...(next ? { next } : {}) },
+        applications: {},
+        integrations: {},
+      },
     };
   }
 
@@ -403,7 +470,12 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
         ctx.busyUntil ??= new Map();
         if ((ctx.busyUntil.get(project.id) ?? 0) > Date.now()) {
           await readBody(req).catch(() => undefined);
-          throw new ApiError(423, DEFAULT_MESSAGES[423]!, '', ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined);
+          throw new ApiError(
+            423,
+            DEFAULT_MESSAGES[423]!,
+            '',
+            ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined,
+          );
         }
         ctx.busyUntil.set(project.id, Date.now() + (ctx.createLatencyMs ?? 0) + 50);
       }
@@ -456,7 +528,9 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
     const branch = e.branch(project, branchId);
     if (method === 'GET') return { status: 200, body: { branch: branchJson(branch) } };
     if (method === 'PATCH') {
-      const body = (await readBody(req)) as { branch?: { name?: string; expires_at?: string | null; protected?: boolean } };
+      const body = (await readBody(req)) as {
+        branch?: { name?: string; expires_at?: string | null; protected?: boolean };
+      };
       const operations = e.updateBranch(project, branch, body.branch ?? {});
       return { status: 200, body: { branch: branchJson(branch), operations } };
     }
@@ -476,18 +550,20 @@ async function route(ctx: ApiContext, method: string, path: string, q: URLSearch
     return { status: 200, body: { endpoints: branch.endpoints.map((ep) => endpointJson(e, ep, project)) } };
   }
   if (seg[4] === 'roles') {
-    if (seg.length === 5) return { status: 200, body: { roles: roles.map((r) => roleJson(branch, r.name, r.createdAt)) } };
+    if (seg.length === 5)
+      return { status: 200, body: { roles: roles.map((r) => roleJson(branch, r.name, r.createdAt)) } };
     const role = project.roles.get(seg[5]);
     if (!role) throw new ApiError(404, 'role not found');
     if (seg.length === 6) return { status: 200, body: { role: roleJson(branch, role.name, role.createdAt) } };
-    if (seg.length === 7 && seg[6] === 'reveal_password') return { status: 200, body: { password: e.passwordOf(project, branch, role.name) } };
+    if (seg.length === 7 && seg[6] === 'reveal_password')
+      return { status: 200, body: { password: e.passwordOf(project, branch, role.name) } };
   }
   if (seg[4] === 'databases') {
-    if (seg.length === 5) return { status: 200, body: { databases: branch.databases.map((d) => databaseJson(branch, d)) } };
+    if (seg.length === 5)
+      return { status: 200, body: { databases: branch.databases.map((d) => databaseJson(branch, d)) } };
     const db = branch.databases.find((d) => d.name === seg[5]);
     if (!db) throw new ApiError(404, 'database not found');
     if (seg.length === 6) return { status: 200, body: { database: databaseJson(branch, db) } };
   }
   throw new ApiError(404, 'not found');
 }
-

@@ -31,8 +31,21 @@ export async function generateCertificates(dir: string): Promise<Certificates> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
     await run('openssl', [
-      'req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '30', '-subj', '/CN=local-neon test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      caKey,
+      '-out',
+      caFile,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=local-neon test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
     await run('openssl', ['req', ...ec, '-keyout', keyFile, '-out', csrFile, '-subj', '/CN=localhost']);
     await writeFile(
@@ -41,8 +54,23 @@ export async function generateCertificates(dir: string): Promise<Certificates> {
         'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
     );
     await run('openssl', [
-      'x509', '-req', '-in', csrFile, '-CA', caFile, '-CAkey', caKey, '-out', certFile, '-days', '30', '-sha256',
-      '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-extfile', extFile,
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      caFile,
+      '-CAkey',
+      caKey,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-sha256',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-extfile',
+      extFile,
     ]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };

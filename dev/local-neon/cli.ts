@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     return n;
   };
   const hostStyle = values['host-style'];
-  if (hostStyle !== undefined && hostStyle !== 'options' && hostStyle !== 'sni') throw new Error('--host-style must be options or sni');
+  if (hostStyle !== undefined && hostStyle !== 'options' && hostStyle !== 'sni')
+    throw new Error('--host-style must be options or sni');
   const t0 = Date.now();
   const neon = await startLocalNeon({
     isolate: 'none', // this process does nothing else
@@ -61,7 +62,10 @@ async function main(): Promise<void> {
     defaultProject: values['default-branch'] ? { defaultBranchName: values['default-branch'] } : undefined,
     hostStyle,
     onRequest: values.log
-      ? (r) => process.stderr.write(`[api] ${r.method} ${r.path}${r.query} → ${r.status} (${r.durationMs} ms)${r.injected ? ' [injected]' : ''}\n`)
+      ? (r) =>
+          process.stderr.write(
+            `[api] ${r.method} ${r.path}${r.query} → ${r.status} (${r.durationMs} ms)${r.injected ? ' [injected]' : ''}\n`,
+          )
       : undefined,
   });
   let shown = 0;
@@ -69,7 +73,9 @@ async function main(): Promise<void> {
     ? setInterval(() => {
         for (; shown < neon.connections.length; shown++) {
           const c = neon.connections[shown];
-          process.stderr.write(`[pg] ${c.user}@${c.database} → ${c.branchId} via ${c.endpointId}${c.pooled ? ' (pooled)' : ''}\n`);
+          process.stderr.write(
+            `[pg] ${c.user}@${c.database} → ${c.branchId} via ${c.endpointId}${c.pooled ? ' (pooled)' : ''}\n`,
+          );
         }
       }, 250)
     : undefined;

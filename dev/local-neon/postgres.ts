@@ -69,9 +69,14 @@ async function resolveRunAs(user: string): Promise<RunAs | undefined> {
   const found = await lookup();
   if (found) return found;
   await run('groupadd', ['--system', user]).catch(() => undefined); // may exist, or be racing another process
-  await run('useradd', ['--system', '--gid', user, '--no-create-home', '--shell', '/usr/sbin/nologin', user]).catch(() => undefined);
+  await run('useradd', ['--system', '--gid', user, '--no-create-home', '--shell', '/usr/sbin/nologin', user]).catch(
+    () => undefined,
+  );
   const created = await lookup();
-  if (!created) throw new Error('local-neon: running as root, and could not create the `' + user + '` OS user to run PostgreSQL as');
+  if (!created)
+    throw new Error(
+      'local-neon: running as root, and could not create the `' + user + '` OS user to run PostgreSQL as',
+    );
   return created;
 }
 
@@ -119,7 +124,11 @@ async function ensureTemplate(bin: Binaries, runAs: RunAs | undefined): Promise<
           '--no-sync',
           '--no-instructions',
         ],
-        { ...(runAs ?? {}), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: locale, LC_MESSAGES: locale } },
+        {
+          ...(runAs ?? {}),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, LC_ALL: locale, LC_MESSAGES: locale },
+        },
       );
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -180,7 +189,11 @@ function installExitHook(): void {
 /** Can `runAs` reach (search every folder down to) and run `file`? Checked by mode bits, as the kernel would. */
 export function reachable(file: string, runAs: RunAs): boolean {
   const canSearch = (st: { mode: number; uid: number; gid: number }, bit: number) =>
-    st.uid === runAs.uid ? (st.mode & (bit << 6)) !== 0 : st.gid === runAs.gid ? (st.mode & (bit << 3)) !== 0 : (st.mode & bit) !== 0;
+    st.uid === runAs.uid
+      ? (st.mode & (bit << 6)) !== 0
+      : st.gid === runAs.gid
+        ? (st.mode & (bit << 3)) !== 0
+        : (st.mode & bit) !== 0;
   let dir = path.dirname(file);
   for (;;) {
     if (!canSearch(statSync(dir), 1)) return false;
@@ -209,7 +222,9 @@ async function reachableBinaries(bin: Binaries, runAs: RunAs | undefined): Promi
   }
   const copied = { ...bin, postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') };
   if (!reachable(copied.postgres, runAs)) {
-    throw new Error(`local-neon: the OS user PostgreSQL runs as (uid ${runAs.uid}) cannot reach ${copied.postgres}; make ${os.tmpdir()} searchable by others (chmod o+x)`);
+    throw new Error(
+      `local-neon: the OS user PostgreSQL runs as (uid ${runAs.uid}) cannot reach ${copied.postgres}; make ${os.tmpdir()} searchable by others (chmod o+x)`,
+    );
   }
   return copied;
 }
@@ -253,23 +268,41 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const child = spawn(
       bin.postgres,
       [
-        '-D', dataDir,
-        '-p', String(port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', `unix_socket_directories=${socketDir}`,
-        '-c', 'ssl=on',
-        '-c', `ssl_cert_file=${sslCert}`,
-        '-c', `ssl_key_file=${sslKey}`,
-        '-c', 'password_encryption=scram-sha-256',
-        '-c', 'max_connections=200',
-        '-c', 'shared_buffers=32MB',
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${socketDir}`,
+        '-c',
+        'ssl=on',
+        '-c',
+        `ssl_cert_file=${sslCert}`,
+        '-c',
+        `ssl_key_file=${sslKey}`,
+        '-c',
+        'password_encryption=scram-sha-256',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=32MB',
         // A throw-away cluster: durability buys nothing and costs time.
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'logging_collector=off',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'logging_collector=off',
       ],
-      { ...(runAs ?? {}), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C.UTF-8', LC_MESSAGES: 'C' } },
+      {
+        ...(runAs ?? {}),
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LC_ALL: 'C.UTF-8', LC_MESSAGES: 'C' },
+      },
     );
     LIVE.add(child);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

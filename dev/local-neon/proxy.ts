@@ -110,7 +110,13 @@ class Reader {
 
 function errorResponse(message: string, code: string, severity = 'ERROR'): Buffer {
   const field = (t: string, v: string) => Buffer.concat([Buffer.from(t), Buffer.from(v, 'utf8'), Buffer.from([0])]);
-  const body = Buffer.concat([field('S', severity), field('V', severity), field('C', code), field('M', message), Buffer.from([0])]);
+  const body = Buffer.concat([
+    field('S', severity),
+    field('V', severity),
+    field('C', code),
+    field('M', message),
+    Buffer.from([0]),
+  ]);
   const head = Buffer.alloc(5);
   head.write('E', 0);
   head.writeInt32BE(body.length + 4, 1);

@@ -122,7 +122,13 @@ export interface LocalNeon {
   postgresLog(): string;
   listBranches(projectId?: string): Promise<BranchInfo[]>;
   /** Connection URI for a branch (name or id) as `neon connection-string` would print it. */
-  connectionUri(o?: { projectId?: string; branch?: string; database?: string; role?: string; pooled?: boolean }): string;
+  connectionUri(o?: {
+    projectId?: string;
+    branch?: string;
+    database?: string;
+    role?: string;
+    pooled?: boolean;
+  }): string;
   /** Make the next matching request(s) fail, be delayed, or hang. */
   failNext(rule: FailRule): void;
   clearFailures(): void;
@@ -151,7 +157,12 @@ async function sweepStaleInstances(): Promise<void> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // ESRCH: owner gone. ENOENT: no pid file (half-created): only reap if old.
-      if (code === 'ESRCH' || (code === 'ENOENT' && existsSync(dir) && Date.now() - (await import('node:fs')).statSync(dir).mtimeMs > 3_600_000)) {
+      if (
+        code === 'ESRCH' ||
+        (code === 'ENOENT' &&
+          existsSync(dir) &&
+          Date.now() - (await import('node:fs')).statSync(dir).mtimeMs > 3_600_000)
+      ) {
         const pidFile = path.join(dir, 'pgdata', 'postmaster.pid');
         try {
           const pgPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -175,7 +186,13 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
   let server: http.Server | undefined;
   try {
     const certs = await generateCertificates(baseDir);
-    cluster = await startCluster({ baseDir, certFile: certs.certFile, keyFile: certs.keyFile, onLog: options.onPostgresLog, osUser: options.postgresOsUser });
+    cluster = await startCluster({
+      baseDir,
+      certFile: certs.certFile,
+      keyFile: certs.keyFile,
+      onLog: options.onPostgresLog,
+      osUser: options.postgresOsUser,
+    });
     const c = cluster;
     let proxyPortValue = 0;
     const orgId = 'org-local-neon-12345678';
@@ -206,7 +223,8 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
           const db = found.branch.databases.find((d) => d.name === r.database);
           if (!db) return { ok: false, code: '3D000', message: `database "${r.database}" does not exist` };
           const role = found.project.roles.get(r.user);
-          if (!role) return { ok: false, code: '28P01', message: `password authentication failed for user '${r.user}'` };
+          if (!role)
+            return { ok: false, code: '28P01', message: `password authentication failed for user '${r.user}'` };
           await emulator.waitForGate(db.pgName); // the parent is being copied right now: hold this session a moment
           // A role with a password of this branch's own logs in as its per-branch PostgreSQL role.
           const pgUser = emulator.pgRoleOf(found.project, found.branch, r.user) ?? role.pgName;
@@ -251,7 +269,9 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
     const apiPort = (srv.address() as { port: number }).port;
 
     const defaultProjectOpts: ProjectOptions | false =
-      options.defaultProject === false ? false : { id: DEFAULT_PROJECT_ID, name: 'local-project', ...(options.defaultProject ?? {}) };
+      options.defaultProject === false
+        ? false
+        : { id: DEFAULT_PROJECT_ID, name: 'local-project', ...(options.defaultProject ?? {}) };
     const defaultProject = defaultProjectOpts ? await emulator.createProject(defaultProjectOpts) : undefined;
 
     const projectInfo = (p: Project): ProjectInfo => {

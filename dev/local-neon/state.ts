@@ -179,7 +179,9 @@ export class Emulator {
   endpointHost(ep: Endpoint): string {
     const port = this.opts.proxyPort();
     // See README: `new URL('postgresql://' + host)` in the CLI keeps this query, so printed URLs carry the route.
-    return this.opts.hostStyle === 'sni' ? `${ep.id}.localhost:${port}` : `127.0.0.1:${port}?options=endpoint%3D${ep.id}`;
+    return this.opts.hostStyle === 'sni'
+      ? `${ep.id}.localhost:${port}`
+      : `127.0.0.1:${port}?options=endpoint%3D${ep.id}`;
   }
 
   connectionUri(project: Project, branch: Branch, dbName: string, roleName: string, pooled: boolean): string {
@@ -210,7 +212,11 @@ export class Emulator {
   }
 
   /** `POST …/roles/{role}/reset_password`: a new password for the role on this branch only. */
-  async resetRolePassword(project: Project, branch: Branch, roleName: string): Promise<{ password: string; operations: Operation[] }> {
+  async resetRolePassword(
+    project: Project,
+    branch: Branch,
+    roleName: string,
+  ): Promise<{ password: string; operations: Operation[] }> {
     const role = project.roles.get(roleName);
     if (!role) throw new ApiError(404, 'role not found');
     const password = rolePassword();
@@ -219,7 +225,9 @@ export class Emulator {
       await this.q(`ALTER ROLE ${ident(mine.pgName)} PASSWORD ${literal(password)}`);
     } else {
       const pgName = `${role.pgName.slice(0, 30)}__${branch.id.replace(/[^a-z0-9]/g, '').slice(-24)}`;
-      await this.q(`CREATE ROLE ${ident(pgName)} LOGIN INHERIT PASSWORD ${literal(password)} IN ROLE ${ident(role.pgName)}`);
+      await this.q(
+        `CREATE ROLE ${ident(pgName)} LOGIN INHERIT PASSWORD ${literal(password)} IN ROLE ${ident(role.pgName)}`,
+      );
       branch.rolePasswords ??= new Map();
       branch.rolePasswords.set(roleName, { pgName, password, own: true });
     }
@@ -237,7 +245,8 @@ export class Emulator {
     const dbs = (o.databases?.length ? o.databases : ['neondb']).map((d) =>
       typeof d === 'string' ? { name: d, owner: roleNames[0] } : { name: d.name, owner: d.owner ?? roleNames[0] },
     );
-    for (const d of dbs) if (!roleNames.includes(d.owner)) throw new Error(`database ${d.name}: unknown owner ${d.owner}`);
+    for (const d of dbs)
+      if (!roleNames.includes(d.owner)) throw new Error(`database ${d.name}: unknown owner ${d.owner}`);
     const t = this.now();
     const project: Project = {
       id,
@@ -253,9 +262,7 @@ export class Emulator {
     };
     this.projects.set(id, project);
     try {
-      const taken = new Set(
-        (await this.q('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname as string),
-      );
+      const taken = new Set((await this.q('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname as string));
       for (const name of roleNames) {
         // Keep the real name when we can (SQL that says `TO neondb_owner` keeps working); namespace on collision.
         let pgName = name;
@@ -281,7 +288,9 @@ export class Emulator {
       };
       for (const d of dbs) {
         const pgName = this.pgDbName(d.name, branch.id);
-        await this.q(`CREATE DATABASE ${ident(pgName)} OWNER ${ident(project.roles.get(d.owner)!.pgName)} TEMPLATE template1`);
+        await this.q(
+          `CREATE DATABASE ${ident(pgName)} OWNER ${ident(project.roles.get(d.owner)!.pgName)} TEMPLATE template1`,
+        );
         branch.databases.push({ id: ++this.dbSeq, name: d.name, ownerName: d.owner, pgName, createdAt: t });
       }
       branch.endpoints.push(this.newEndpoint(project, branch, 'read_write', t));
@@ -308,7 +317,16 @@ export class Emulator {
   }
 
   private newEndpoint(project: Project, branch: Branch, type: 'read_write' | 'read_only', t: number): Endpoint {
-    return { id: neonId('ep'), projectId: project.id, branchId: branch.id, type, createdAt: t, minCu: 0.25, maxCu: 2, suspendTimeout: 0 };
+    return {
+      id: neonId('ep'),
+      projectId: project.id,
+      branchId: branch.id,
+      type,
+      createdAt: t,
+      minCu: 0.25,
+      maxCu: 2,
+      suspendTimeout: 0,
+    };
   }
 
   operation(project: Project, action: string, branchId?: string, endpointId?: string): Operation {
@@ -378,7 +396,12 @@ export class Emulator {
       protected?: boolean;
       init_source?: string;
     },
-    endpoints: Array<{ type?: string; autoscaling_limit_min_cu?: number; autoscaling_limit_max_cu?: number; suspend_timeout_seconds?: number }>,
+    endpoints: Array<{
+      type?: string;
+      autoscaling_limit_min_cu?: number;
+      autoscaling_limit_max_cu?: number;
+      suspend_timeout_seconds?: number;
+    }>,
   ): Promise<{ branch: Branch; endpoints: Endpoint[]; operations: Operation[] }> {
     // Everything up to the first await runs atomically: the name and the allowance are reserved synchronously.
     if (req.name !== undefined && (typeof req.name !== 'string' || req.name.length < 1 || req.name.length > 256)) {
@@ -413,14 +436,17 @@ export class Emulator {
       endpoints: [],
       seq: ++this.seq,
       // A child inherits its parent's passwords, the parent's own ones included (same login role until reset).
-      rolePasswords: parent.rolePasswords ? new Map([...parent.rolePasswords].map(([k, v]) => [k, { ...v, own: false }])) : undefined,
+      rolePasswords: parent.rolePasswords
+        ? new Map([...parent.rolePasswords].map(([k, v]) => [k, { ...v, own: false }]))
+        : undefined,
     };
     project.branches.set(id, branch);
     try {
       await this.cloneDatabases(project, parent, branch);
     } catch (err) {
       project.branches.delete(id);
-      for (const d of branch.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`).catch(() => undefined);
+      for (const d of branch.databases)
+        await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`).catch(() => undefined);
       throw err;
     }
     for (const e of endpoints) {
@@ -454,9 +480,10 @@ export class Emulator {
         // an operation holds the project: the CLI retries create/delete on 423.
         const deadline = Date.now() + this.opts.lockWaitMs;
         for (;;) {
-          const { rows } = await this.q('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-            src.pgName,
-          ]);
+          const { rows } = await this.q(
+            'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [src.pgName],
+          );
           if (rows.length === 0) break;
           if (this.opts.busyParent === 'terminate') {
             await this.q('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [src.pgName]);
@@ -474,7 +501,13 @@ export class Emulator {
           if ((err as { code?: string }).code === '55006') throw new ApiError(423, MSG_LOCKED, 'LOCKED'); // object_in_use
           throw err;
         }
-        branch.databases.push({ id: ++this.dbSeq, name: src.name, ownerName: src.ownerName, pgName, createdAt: branch.createdAt });
+        branch.databases.push({
+          id: ++this.dbSeq,
+          name: src.name,
+          ownerName: src.ownerName,
+          pgName,
+          createdAt: branch.createdAt,
+        });
       } finally {
         this.gates.delete(src.pgName);
         release();
@@ -485,7 +518,11 @@ export class Emulator {
     }
   }
 
-  async deleteBranch(project: Project, branchId: string, o: { expired?: boolean } = {}): Promise<{ branch: Branch; operations: Operation[] } | undefined> {
+  async deleteBranch(
+    project: Project,
+    branchId: string,
+    o: { expired?: boolean } = {},
+  ): Promise<{ branch: Branch; operations: Operation[] } | undefined> {
     const branch = project.branches.get(branchId);
     if (branch?.state !== 'ready') return undefined;
     if (!o.expired) {
@@ -495,14 +532,19 @@ export class Emulator {
     }
     project.branches.delete(branchId);
     for (const d of branch.databases) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`);
-    for (const r of branch.rolePasswords?.values() ?? []) if (r.own) await this.q(`DROP ROLE IF EXISTS ${ident(r.pgName)}`).catch(() => undefined);
+    for (const r of branch.rolePasswords?.values() ?? [])
+      if (r.own) await this.q(`DROP ROLE IF EXISTS ${ident(r.pgName)}`).catch(() => undefined);
     const ops = branch.endpoints.map((ep) => this.operation(project, 'suspend_compute', branchId, ep.id));
     ops.push(this.operation(project, 'delete_timeline', branchId));
     project.updatedAt = Date.now();
     return { branch, operations: ops };
   }
 
-  updateBranch(project: Project, branch: Branch, patch: { name?: string; expires_at?: string | null; protected?: boolean }): Operation[] {
+  updateBranch(
+    project: Project,
+    branch: Branch,
+    patch: { name?: string; expires_at?: string | null; protected?: boolean },
+  ): Operation[] {
     if (patch.name !== undefined && patch.name !== branch.name) {
       if (typeof patch.name !== 'string' || patch.name.length < 1 || patch.name.length > 256) {
         throw new ApiError(400, 'branch name must be between 1 and 256 characters');

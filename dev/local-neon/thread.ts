@@ -15,7 +15,10 @@ const here = fileURLToPath(import.meta.url);
 
 function workerSource(): string {
   // Next to this file when run from source; from a bundle in dist/dev/, back in the repository's dev/local-neon/.
-  const candidates = [path.join(path.dirname(here), 'worker.ts'), path.resolve(path.dirname(here), '../../dev/local-neon/worker.ts')];
+  const candidates = [
+    path.join(path.dirname(here), 'worker.ts'),
+    path.resolve(path.dirname(here), '../../dev/local-neon/worker.ts'),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`local-neon: cannot find worker.ts (looked in ${candidates.join(', ')})`);
   return found;
@@ -99,7 +102,8 @@ export async function startInThread(options: LocalNeonOptions): Promise<LocalNeo
     if (stopped) throw new Error('local-neon: already stopped');
     Atomics.store(flag, 0, 0);
     calls.port1.postMessage({ op, args });
-    if (Atomics.wait(flag, 0, 0, 120_000) === 'timed-out') throw new Error(`local-neon: ${op} did not answer within 120 s`);
+    if (Atomics.wait(flag, 0, 0, 120_000) === 'timed-out')
+      throw new Error(`local-neon: ${op} did not answer within 120 s`);
     const m = receiveMessageOnPort(calls.port1);
     if (!m) throw new Error(`local-neon: no answer to ${op}`);
     const r = m.message as { ok: boolean; value?: T; message?: string; stack?: string };

@@ -56,26 +56,53 @@ data.calls.on('message', async ({ op, args }: { op: string; args: unknown[] }) =
   try {
     let value: unknown;
     switch (op) {
-      case 'requests': value = neon.requests; break;
-      case 'connections': value = neon.connections; break;
-      case 'connectionCount': value = neon.connectionCount; break;
-      case 'projectId': value = neon.projectId; break;
-      case 'createProject': value = await neon.createProject(args[0] as never); break;
-      case 'getProject': value = neon.getProject(args[0] as never); break;
-      case 'postgresLog': value = neon.postgresLog(); break;
-      case 'listBranches': value = await neon.listBranches(args[0] as never); break;
-      case 'connectionUri': value = neon.connectionUri(args[0] as never); break;
-      case 'failNext': neon.failNext(args[0] as never); break;
-      case 'clearFailures': neon.clearFailures(); break;
-      case 'addApiKey': neon.addApiKey(args[0] as string); break;
-      case 'reset': await neon.reset(); break;
+      case 'requests':
+        value = neon.requests;
+        break;
+      case 'connections':
+        value = neon.connections;
+        break;
+      case 'connectionCount':
+        value = neon.connectionCount;
+        break;
+      case 'projectId':
+        value = neon.projectId;
+        break;
+      case 'createProject':
+        value = await neon.createProject(args[0] as never);
+        break;
+      case 'getProject':
+        value = neon.getProject(args[0] as never);
+        break;
+      case 'postgresLog':
+        value = neon.postgresLog();
+        break;
+      case 'listBranches':
+        value = await neon.listBranches(args[0] as never);
+        break;
+      case 'connectionUri':
+        value = neon.connectionUri(args[0] as never);
+        break;
+      case 'failNext':
+        neon.failNext(args[0] as never);
+        break;
+      case 'clearFailures':
+        neon.clearFailures();
+        break;
+      case 'addApiKey':
+        neon.addApiKey(args[0] as string);
+        break;
+      case 'reset':
+        await neon.reset();
+        break;
       case 'stop':
         await neon.stop();
         reply({ ok: true });
         data.calls.close();
         data.events.close();
         return;
-      default: throw new Error(`unknown call ${op}`);
+      default:
+        throw new Error(`unknown call ${op}`);
     }
     reply({ ok: true, value });
   } catch (err) {

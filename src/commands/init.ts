@@ -5,7 +5,13 @@ import type { Options } from '../options.ts';
 import { PROJECT_ID_HINT } from '../options.ts';
 import { MANIFEST_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
-import { verifyProject, NEON_CLI_INSTALL, neonInstallCommand, type NeonCli, type VerifyResult } from '../detect/neon-cli.ts';
+import {
+  verifyProject,
+  NEON_CLI_INSTALL,
+  neonInstallCommand,
+  type NeonCli,
+  type VerifyResult,
+} from '../detect/neon-cli.ts';
 import { detect, type Detected } from '../detect/index.ts';
 import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
 import { detectionLines } from '../present/detection.ts';
@@ -33,7 +39,10 @@ export interface InitContext {
 }
 
 /** Warnings about the app's database setup for these answers: hard-coded URLs, env files the ORM will not read, scripts that bring their own secrets. */
-export function detectionWarnings(project: ProjectInfo, a: Pick<ManifestAnswers, 'envFile' | 'databaseUrlVar'>): string[] {
+export function detectionWarnings(
+  project: ProjectInfo,
+  a: Pick<ManifestAnswers, 'envFile' | 'databaseUrlVar'>,
+): string[] {
   const out = [...(project.warnings ?? [])];
   const prisma = prismaEnvWarning(project, a.envFile);
   if (prisma) out.push(prisma);
@@ -61,7 +70,12 @@ function snapshot(root: string): Snapshot {
     blob: (id) => {
       if (!/^[0-9a-f]{40}$/.test(id)) return null;
       try {
-        return execFileSync('git', ['cat-file', 'blob', id], { cwd: root, env: cleanGitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        return execFileSync('git', ['cat-file', 'blob', id], {
+          cwd: root,
+          env: cleanGitEnv(),
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
       } catch {
         return null;
       }
@@ -75,23 +89,48 @@ function snapshot(root: string): Snapshot {
  */
 export function dirtyManagedFiles(root: string, p: Plan): string[] {
   const candidates = p.ops.filter(
-    (o): o is WriteOp => o.type === 'write' && (o.action === 'update' || o.action === 'conflict') && o.previous !== null && !path.relative(root, o.path).startsWith('..'),
+    (o): o is WriteOp =>
+      o.type === 'write' &&
+      (o.action === 'update' || o.action === 'conflict') &&
+      o.previous !== null &&
+      !path.relative(root, o.path).startsWith('..'),
   );
   if (!candidates.length) return [];
   let porcelain = '';
   try {
-    porcelain = execFileSync('git', ['status', '--porcelain', '-z', '--untracked-files=all', '--', ...candidates.map((o) => path.relative(root, o.path))], {
-      cwd: root,
-      env: cleanGitEnv(),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    porcelain = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '-z',
+        '--untracked-files=all',
+        '--',
+        ...candidates.map((o) => path.relative(root, o.path)),
+      ],
+      {
+        cwd: root,
+        env: cleanGitEnv(),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   } catch (e) {
     // Not knowing is not "clean": the upgrade could write over edits git cannot give back.
-    const why = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n').pop();
-    throw new FailureError(`could not ask git which managed files have uncommitted changes (${why}); fix that, or pass --allow-dirty to upgrade anyway`);
+    const why = String((e as { stderr?: string }).stderr ?? (e as Error).message)
+      .trim()
+      .split('\n')
+      .pop();
+    throw new FailureError(
+      `could not ask git which managed files have uncommitted changes (${why}); fix that, or pass --allow-dirty to upgrade anyway`,
+    );
   }
-  const dirty = new Set(porcelain.split('\0').filter(Boolean).map((l) => l.slice(3)));
+  const dirty = new Set(
+    porcelain
+      .split('\0')
+      .filter(Boolean)
+      .map((l) => l.slice(3)),
+  );
   return candidates
     .filter((o) => dirty.has(path.relative(root, o.path).split(path.sep).join('/')))
     .filter((o) => !(o.managed === 'file' && o.reason === 'new version'))
@@ -179,7 +218,8 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   let apiKey = o.apiKey ?? detected.envValues.get('NEON_API_KEY') ?? undefined;
   const apiKeyFromFlag = o.apiKey !== undefined;
 
-  if (ctx.announceEquivalent) process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(partial, o.dir)}\n`);
+  if (ctx.announceEquivalent)
+    process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(partial, o.dir)}\n`);
   ui.intro(detected);
 
   let answers: ManifestAnswers;
@@ -187,7 +227,13 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   /** The wizard already checked the project and credentials (right after they were entered). */
   let wizardVerify: VerifyResult | null | undefined;
   if (ctx.interactive && ctx.wizard) {
-    const got = await ctx.wizard.ask({ partial, options: o, detected, apiKey, reuse: Boolean(detected.manifest) && !o.reconfigure });
+    const got = await ctx.wizard.ask({
+      partial,
+      options: o,
+      detected,
+      apiKey,
+      reuse: Boolean(detected.manifest) && !o.reconfigure,
+    });
     answers = got.answers;
     apiKey = got.apiKey;
     cliLogin = got.cliLogin;
@@ -211,8 +257,14 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   const neonCli = detected.neonCli;
   if (!neonCli) {
     const install = `${neonInstallCommand(detected.pm.name)}  or  ${NEON_CLI_INSTALL[1]}`;
-    if (apiKey) ui.info(`The Neon CLI (neon or neonctl) is not installed; with an API key nothing needs it (the runtime calls the Neon API directly). For \`neon auth\` logins instead of a key: ${install}`);
-    else ui.warn(`The Neon CLI (neon or neonctl) is not on PATH, and no API key was given: worktrees get no database until you either log in with the CLI (${install}, then neon auth) or put NEON_API_KEY in ${answers.envFile}.`);
+    if (apiKey)
+      ui.info(
+        `The Neon CLI (neon or neonctl) is not installed; with an API key nothing needs it (the runtime calls the Neon API directly). For \`neon auth\` logins instead of a key: ${install}`,
+      );
+    else
+      ui.warn(
+        `The Neon CLI (neon or neonctl) is not on PATH, and no API key was given: worktrees get no database until you either log in with the CLI (${install}, then neon auth) or put NEON_API_KEY in ${answers.envFile}.`,
+      );
   }
   let verify: VerifyResult | null = null;
   if (o.verify && (neonCli || apiKey)) {
@@ -223,24 +275,34 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
       ));
     if (!verify.ok) {
       if (verify.kind === 'rejected') {
-        throw new FailureError(`API key rejected by Neon. Create a new key (Console → Account settings → API keys) and pass it with --api-key or NEON_API_KEY; or use --no-verify to skip this check.`);
+        throw new FailureError(
+          `API key rejected by Neon. Create a new key (Console → Account settings → API keys) and pass it with --api-key or NEON_API_KEY; or use --no-verify to skip this check.`,
+        );
       }
       if (verify.kind === 'not-found') {
-        throw new FailureError(`Neon project not found: ${answers.projectId}. Check the id (Console → Project settings → General) and that the key belongs to its organization; or use --no-verify.`);
+        throw new FailureError(
+          `Neon project not found: ${answers.projectId}. Check the id (Console → Project settings → General) and that the key belongs to its organization; or use --no-verify.`,
+        );
       }
-      ui.warn(`Could not verify the Neon project (${verify.message}); continuing. Re-run with a working connection to check, or pass --no-verify to skip.`);
+      ui.warn(
+        `Could not verify the Neon project (${verify.message}); continuing. Re-run with a working connection to check, or pass --no-verify to skip.`,
+      );
     }
   }
 
   const base = planBase(ctx, detected, answers);
-  const planApiKey = apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
-  const envFileTracked = gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0;
+  const planApiKey =
+    apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
+  const envFileTracked =
+    gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0;
   const planFor = (overwrite: ReadonlySet<string>) =>
     makePlan({ ...base, apiKey: planApiKey, envFileTracked, force: o.force, restore: o.restore, overwrite });
   let p = planFor(new Set());
   // The wizard asks about each file of the user's that a template would replace (overwrite / skip / show diff);
   // the plan is then made again, so the manifest records exactly what will be written.
-  const foreign = p.ops.filter((op): op is WriteOp => op.type === 'write' && op.action === 'skip' && op.reason.startsWith(NOT_OURS));
+  const foreign = p.ops.filter(
+    (op): op is WriteOp => op.type === 'write' && op.action === 'skip' && op.reason.startsWith(NOT_OURS),
+  );
   if (foreign.length && ctx.interactive && ctx.wizard && !o.dryRun) {
     const chosen = await ctx.wizard.chooseOverwrites(foreign);
     if (chosen.size) p = planFor(chosen);
@@ -300,11 +362,18 @@ export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'ver
     throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
   }
   const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
-  const p = makePlan({ ...planBase(ctx, detected, answers as ManifestAnswers), apiKey: undefined, envFileTracked: false, force: false });
+  const p = makePlan({
+    ...planBase(ctx, detected, answers as ManifestAnswers),
+    apiKey: undefined,
+    envFileTracked: false,
+    force: false,
+  });
   const stale = p.ops
     .filter((op) => isCommittedManaged(op, answers.envFile!))
     .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
-    .filter((op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)))
+    .filter(
+      (op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)),
+    )
     .map((op) => ({ path: op.display, action: op.action === 'create' ? 'missing' : 'stale', reason: op.reason }));
   return { ok: stale.length === 0, stale };
 }

@@ -30,10 +30,14 @@ export interface UninstallContext {
   interactive: boolean;
 }
 
-const ENV_HEADERS = [/^# Neon \(create-neon-agents\).*$/m, /^# Neon database branches per git worktree \(create-neon-agents\).*$/m];
+const ENV_HEADERS = [
+  /^# Neon \(create-neon-agents\).*$/m,
+  /^# Neon database branches per git worktree \(create-neon-agents\).*$/m,
+];
 
 function absPath(repo: RepoInfo, display: string): string {
-  if (display.startsWith('$GIT_COMMON_DIR/')) return path.join(repo.commonDir, display.slice('$GIT_COMMON_DIR/'.length));
+  if (display.startsWith('$GIT_COMMON_DIR/'))
+    return path.join(repo.commonDir, display.slice('$GIT_COMMON_DIR/'.length));
   return path.isAbsolute(display) ? display : path.join(repo.root, display);
 }
 
@@ -74,20 +78,40 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
       continue;
     }
 
-    if (display.endsWith('/post-checkout') || display === '.husky/post-checkout' || /(^|\/)\.?lefthook\.ya?ml$/.test(display)) {
+    if (
+      display.endsWith('/post-checkout') ||
+      display === '.husky/post-checkout' ||
+      /(^|\/)\.?lefthook\.ya?ml$/.test(display)
+    ) {
       const r = removeGitHook(text);
       const chained = `${abs}${CHAINED_SUFFIX}`;
       if (r.content === null) {
         ops.push(del(abs, display, text, 'held only our hook'));
         if (r.restoreChained && existsSync(chained)) {
-          ops.push({ type: 'rename', from: chained, to: abs, display: `post-checkout${CHAINED_SUFFIX} → ${display}`, action: 'create', reason: 'put your hook back' });
+          ops.push({
+            type: 'rename',
+            from: chained,
+            to: abs,
+            display: `post-checkout${CHAINED_SUFFIX} → ${display}`,
+            action: 'create',
+            reason: 'put your hook back',
+          });
         }
-      } else if (r.content !== text) ops.push(write(abs, display, text, r.content, 'removed our block; the rest is yours'));
+      } else if (r.content !== text)
+        ops.push(write(abs, display, text, r.content, 'removed our block; the rest is yours'));
       continue;
     }
 
     if (entry.kind === 'file') {
-      if (sha256(text) === entry.sha256 || force) ops.push(del(abs, display, text, sha256(text) === entry.sha256 ? 'written by create-neon-agents' : 'you changed it; removed (--force)'));
+      if (sha256(text) === entry.sha256 || force)
+        ops.push(
+          del(
+            abs,
+            display,
+            text,
+            sha256(text) === entry.sha256 ? 'written by create-neon-agents' : 'you changed it; removed (--force)',
+          ),
+        );
       else ops.push(keep(abs, display, text, 'you changed it; kept (--force removes it)'));
       continue;
     }
@@ -96,14 +120,16 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
       const next = removeOurHooks(text, ['WorktreeCreate', 'WorktreeRemove']);
       const empty = JSON.stringify(parseSettings(next)) === '{}';
       if (empty && entry.created) ops.push(del(abs, display, text, 'held only our hooks'));
-      else if (next !== text) ops.push(write(abs, display, text, next, 'removed our two hooks; your settings are kept'));
+      else if (next !== text)
+        ops.push(write(abs, display, text, next, 'removed our two hooks; your settings are kept'));
       continue;
     }
 
     // kind 'lines': env files, .env.example, .gitignore
     if (display === '.gitignore') continue; // after the env file: its line may have to stay
     if (display.endsWith('.env.example')) {
-      if (entry.created && (text === entry.base || force)) ops.push(del(abs, display, text, 'written by create-neon-agents'));
+      if (entry.created && (text === entry.base || force))
+        ops.push(del(abs, display, text, 'written by create-neon-agents'));
       else if (entry.created) ops.push(keep(abs, display, text, 'you changed it; kept (--force removes it)'));
       else {
         const ours = parseEnv(entry.base ?? '');
@@ -112,7 +138,8 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
         const stripped = stripEnvHeaders(setEnvValues(text, values));
         // Our keys went at the end: when adding them also added the file's final newline, that goes too.
         const next = stripped !== text ? restoreFinalNewline(stripped, entry.base) : text;
-        if (next !== text) ops.push(write(abs, display, text, next, `removed the keys we added (${[...ours.keys()].join(', ')})`));
+        if (next !== text)
+          ops.push(write(abs, display, text, next, `removed the keys we added (${[...ours.keys()].join(', ')})`));
       }
       continue;
     }
@@ -120,9 +147,13 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
     const values: Record<string, null> = { NEON_PROJECT_ID: null };
     const hasKey = parseEnv(text).has('NEON_API_KEY');
     if (force) values.NEON_API_KEY = null;
-    else if (hasKey) notes.push(`Kept NEON_API_KEY in ${display}: it is a secret you may still need (delete the line yourself, or re-run with --force).`);
+    else if (hasKey)
+      notes.push(
+        `Kept NEON_API_KEY in ${display}: it is a secret you may still need (delete the line yourself, or re-run with --force).`,
+      );
     const next = stripEnvHeaders(setEnvValues(text, values));
-    if (next.trim() === '' && entry.created) ops.push(del(abs, display, text, 'held only what create-neon-agents wrote'));
+    if (next.trim() === '' && entry.created)
+      ops.push(del(abs, display, text, 'held only what create-neon-agents wrote'));
     else {
       envFileStays = true;
       if (next !== text) ops.push(write(abs, display, text, next, 'removed NEON_PROJECT_ID; your lines are kept'));
@@ -144,17 +175,22 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
     // Drop the blank separator we added before our block.
     while (out.length > 1 && out[out.length - 1] === '' && out[out.length - 2] === '') out = out.slice(0, -1);
     let next = out.join(eol);
-    if (gi.created && next.trim() === '') ops.push(del(path.join(repo.root, '.gitignore'), '.gitignore', giText, 'held only our lines'));
+    if (gi.created && next.trim() === '')
+      ops.push(del(path.join(repo.root, '.gitignore'), '.gitignore', giText, 'held only our lines'));
     else {
       if (!giText.endsWith('\n')) next = next.replace(/\r?\n$/, '');
       else if (next !== giText && !keepEnvLine) next = restoreFinalNewline(next, gi.base);
-      if (next !== giText) ops.push(write(path.join(repo.root, '.gitignore'), '.gitignore', giText, next, 'removed our lines; yours are kept'));
+      if (next !== giText)
+        ops.push(
+          write(path.join(repo.root, '.gitignore'), '.gitignore', giText, next, 'removed our lines; yours are kept'),
+        );
     }
     if (keepEnvLine) notes.push(`Kept /${a.envFile} in .gitignore because ${a.envFile} still exists.`);
   }
 
   const manifestText = readText(path.join(repo.root, MANIFEST_PATH));
-  if (manifestText !== null) ops.push(del(path.join(repo.root, MANIFEST_PATH), MANIFEST_PATH, manifestText, 'the record of this setup'));
+  if (manifestText !== null)
+    ops.push(del(path.join(repo.root, MANIFEST_PATH), MANIFEST_PATH, manifestText, 'the record of this setup'));
   return { ops, notes };
 }
 
@@ -164,7 +200,14 @@ export function planUninstall(repo: RepoInfo, manifest: Manifest, force: boolean
  */
 function removeEmptyDirs(repo: RepoInfo, ops: FileOp[]): void {
   const hookDirs = ops
-    .filter((o) => o.type === 'delete' && o.action === 'delete' && o.display.endsWith('/post-checkout') && !o.display.startsWith('$GIT_COMMON_DIR/') && !path.isAbsolute(o.display))
+    .filter(
+      (o) =>
+        o.type === 'delete' &&
+        o.action === 'delete' &&
+        o.display.endsWith('/post-checkout') &&
+        !o.display.startsWith('$GIT_COMMON_DIR/') &&
+        !path.isAbsolute(o.display),
+    )
     .map((o) => path.posix.dirname(o.display));
   for (const rel of [...hookDirs, '.claude/agents', '.claude/hooks', '.claude']) {
     const abs = path.join(repo.root, rel);
@@ -184,7 +227,10 @@ export async function runUninstall(ctx: UninstallContext): Promise<number> {
   const lines = formatOps(ops);
   if (ctx.options.json) {
     // reported after applying (below)
-  } else process.stdout.write(`${ctx.options.dryRun ? 'Plan (dry run: nothing removed)' : 'Uninstall'}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  } else
+    process.stdout.write(
+      `${ctx.options.dryRun ? 'Plan (dry run: nothing removed)' : 'Uninstall'}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+    );
   if (ctx.options.dryRun) return 0;
   if (ctx.interactive) {
     const ok = await p.confirm({ message: 'Remove these?', initialValue: false });
@@ -195,7 +241,18 @@ export async function runUninstall(ctx: UninstallContext): Promise<number> {
   const { written } = apply(ops);
   removeEmptyDirs(d.repo, ops);
   if (ctx.options.json) {
-    process.stdout.write(JSON.stringify({ ok: true, files: ops.map((o) => ({ path: o.display, action: o.action, reason: o.reason })), changed: written, notes }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ok: true,
+          files: ops.map((o) => ({ path: o.display, action: o.action, reason: o.reason })),
+          changed: written,
+          notes,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
     process.stdout.write(`Removed create-neon-agents from ${d.repo.root}.\n`);
@@ -203,7 +260,9 @@ export async function runUninstall(ctx: UninstallContext): Promise<number> {
       process.stdout.write(
         `Neon branches this clone created still exist (uninstall does not touch Neon):\n${branches
           .map((b) => `  ${b.neonBranch}  ${b.expiresAt ? `expires ${b.expiresAt}` : 'never expires'}`)
-          .join('\n')}\nDelete the ones you no longer need in the Neon Console (or, before uninstalling, with \`node .claude/hooks/neon-worktree.mjs prune --yes\`).\n`,
+          .join(
+            '\n',
+          )}\nDelete the ones you no longer need in the Neon Console (or, before uninstalling, with \`node .claude/hooks/neon-worktree.mjs prune --yes\`).\n`,
       );
     }
   }

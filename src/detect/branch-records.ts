@@ -23,5 +23,10 @@ export function readBranchRecords(commonDir: string): BranchRecordSummary[] {
   return names
     .map((n) => readJson<Partial<BranchRecordSummary>>(path.join(dir, n)))
     .filter((r): r is Partial<BranchRecordSummary> & { neonBranch: string } => typeof r?.neonBranch === 'string')
-    .map((r) => ({ neonBranch: r.neonBranch, worktreePath: r.worktreePath ?? '', expiresAt: r.expiresAt ?? null, endpointId: r.endpointId ?? null }));
+    .map((r) => ({
+      neonBranch: r.neonBranch,
+      worktreePath: r.worktreePath ?? '',
+      expiresAt: r.expiresAt ?? null,
+      endpointId: r.endpointId ?? null,
+    }));
 }

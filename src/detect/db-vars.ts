@@ -32,7 +32,8 @@ export interface DbVars {
 export const DIRECT_NAME_RE = /DIRECT|UNPOOLED|NON_?POOL|NO_?POOL/i;
 const SHADOW_NAME_RE = /SHADOW/i;
 /** Names that look like a Postgres connection URL (for evidence found outside the ORM config). */
-const URL_NAME = /^(?:.*(?:DATABASE|POSTGRES|PG|DB|NEON|SUPABASE).*(?:URL|URI|DSN|CONNECTION(?:_STRING)?)|.*CONNECTION_STRING.*)$/i;
+const URL_NAME =
+  /^(?:.*(?:DATABASE|POSTGRES|PG|DB|NEON|SUPABASE).*(?:URL|URI|DSN|CONNECTION(?:_STRING)?)|.*CONNECTION_STRING.*)$/i;
 const OTHER_DB = /MONGO|REDIS|MYSQL|MARIA|SQLITE|TURSO|LIBSQL|UPSTASH|^KV_|CLICKHOUSE|^NEXT_PUBLIC_/i;
 const URL_NAME_RE = { test: (n: string) => URL_NAME.test(n) && !OTHER_DB.test(n) };
 
@@ -108,7 +109,12 @@ export function configEnvLoads(text: string, file: string, pkgDir: string): stri
     const abs = path.resolve(base, p);
     if (!out.includes(abs)) out.push(abs);
   };
-  if (/(?:import\s+['"]dotenv\/config['"]|require\(\s*['"]dotenv\/config['"]\s*\)|import\s+['"]dotenv-flow\/config['"])/.test(text)) add('.env', pkgDir);
+  if (
+    /(?:import\s+['"]dotenv\/config['"]|require\(\s*['"]dotenv\/config['"]\s*\)|import\s+['"]dotenv-flow\/config['"])/.test(
+      text,
+    )
+  )
+    add('.env', pkgDir);
   // dotenv's config({ path }) / loadEnv({ path }) / dotenv.config({ path: [...] }), and Node's process.loadEnvFile(p).
   for (const m of text.matchAll(/\b(?:config|loadEnv|dotenvConfig|configDotenv)\s*\(\s*(\{[^)]*\})?\s*\)/g)) {
     const args = m[1] ?? '';
@@ -149,13 +155,32 @@ function prismaSchemaFiles(appAbs: string, configured: string | null): string[] 
     }
   }
   if (!files.length) {
-    for (const f of [path.join(appAbs, 'prisma', 'schema.prisma'), path.join(appAbs, 'schema.prisma')]) if (readText(f) !== null) files.push(f);
+    for (const f of [path.join(appAbs, 'prisma', 'schema.prisma'), path.join(appAbs, 'schema.prisma')])
+      if (readText(f) !== null) files.push(f);
   }
   if (!files.length) addDir(path.join(appAbs, 'prisma', 'schema'));
   return files.filter((f) => readText(f) !== null);
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.turbo', '.vercel', 'coverage', 'out', '.claude', 'public', '.output', '.svelte-kit', '.nuxt', 'generated', '.cache', 'migrations']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  '.next',
+  '.turbo',
+  '.vercel',
+  'coverage',
+  'out',
+  '.claude',
+  'public',
+  '.output',
+  '.svelte-kit',
+  '.nuxt',
+  'generated',
+  '.cache',
+  'migrations',
+]);
 const CODE_EXT = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
 /** Source files of the app worth reading for connection code (bounded: big repos must not slow the initializer). */
@@ -173,14 +198,24 @@ function codeFiles(appAbs: string, limit = 1500): string[] {
       if (out.length >= limit) return;
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
-      } else if (e.isFile() && CODE_EXT.test(e.name) && !/\.(?:d|test|spec)\.[cm]?[jt]sx?$/.test(e.name) && !/^(?:drizzle|prisma)\.config\./.test(e.name)) {
+      } else if (
+        e.isFile() &&
+        CODE_EXT.test(e.name) &&
+        !/\.(?:d|test|spec)\.[cm]?[jt]sx?$/.test(e.name) &&
+        !/^(?:drizzle|prisma)\.config\./.test(e.name)
+      ) {
         out.push(path.join(dir, e.name));
       }
     }
   };
   walk(appAbs, 0);
   // Files named like the database module first (db.ts, client.ts, prisma.ts…), so their variable wins.
-  const rank = (f: string) => (/(?:^|[/\\])(?:db|database|client|prisma|drizzle|postgres|pg|kysely|data-source|datasource|env)(?:\/index)?\.[cm]?[jt]sx?$/i.test(f) ? 0 : 1);
+  const rank = (f: string) =>
+    /(?:^|[/\\])(?:db|database|client|prisma|drizzle|postgres|pg|kysely|data-source|datasource|env)(?:\/index)?\.[cm]?[jt]sx?$/i.test(
+      f,
+    )
+      ? 0
+      : 1;
   return out.sort((a, b) => rank(a) - rank(b));
 }
 
@@ -188,7 +223,11 @@ function codeFiles(appAbs: string, limit = 1500): string[] {
 const CONNECT_RE =
   /(?:\b(?:connectionString|connection|datasourceUrl|databaseUrl|url)\s*:\s*|\b(?:postgres|neon|drizzle|createPool|createClient|Pool|Client|Sql|SQL|PrismaPg|PrismaNeon|NeonDialect|PostgresDialect)\s*\(\s*)/g;
 
-export function detectDbVars(root: string, appDir: string, opts: { deps: Set<string>; packageJson?: { prisma?: { schema?: string } } | null }): DbVars {
+export function detectDbVars(
+  root: string,
+  appDir: string,
+  opts: { deps: Set<string>; packageJson?: { prisma?: { schema?: string } } | null },
+): DbVars {
   const appAbs = path.join(root, appDir);
   const refs: Ref[] = [];
   const warnings: string[] = [];
@@ -214,7 +253,15 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
         if (!m) continue;
         const at = open + m.index + m[0].length;
         const names = resolveExpr(text, exprAt(text, at));
-        if (names.length) refs.push({ name: names[0], file: r, line: lineOf(text, at), how: `datasource.${key}`, strong: true, directRole: key === 'directUrl' });
+        if (names.length)
+          refs.push({
+            name: names[0],
+            file: r,
+            line: lineOf(text, at),
+            how: `datasource.${key}`,
+            strong: true,
+            directRole: key === 'directUrl',
+          });
       }
     }
   }
@@ -226,9 +273,19 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
     const block = /datasource\s+\w+\s*\{([^}]*)\}/.exec(text);
     if (!block) continue;
     const start = block.index + block[0].indexOf('{') + 1;
-    for (const m of block[1].matchAll(/^\s*(url|directUrl)\s*=\s*(?:env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)|"([^"]*)")/gm)) {
+    for (const m of block[1].matchAll(
+      /^\s*(url|directUrl)\s*=\s*(?:env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)|"([^"]*)")/gm,
+    )) {
       const line = lineOf(text, start + m.index! + m[0].length);
-      if (m[2]) refs.push({ name: m[2], file: r, line, how: `datasource ${m[1]} = env("${m[2]}")`, strong: true, directRole: m[1] === 'directUrl' });
+      if (m[2])
+        refs.push({
+          name: m[2],
+          file: r,
+          line,
+          how: `datasource ${m[1]} = env("${m[2]}")`,
+          strong: true,
+          directRole: m[1] === 'directUrl',
+        });
       else if (m[3] !== undefined) {
         warnings.push(
           `${r}:${line} hard-codes the database URL (${m[1]} = "…"), so every agent's worktree would use that database (the shared one), not its own branch. Read it from the environment instead: ${m[1]} = env("${m[1] === 'url' ? 'DATABASE_URL' : 'DIRECT_URL'}").`,
@@ -274,15 +331,30 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
     const text = readText(f);
     if (!text || text.length > 256 * 1024) continue;
     const r = rel(root, f);
-    if (/['"]dotenv(?:\/config)?['"]/.test(text)) for (const l of configEnvLoads(text, f, appAbs)) codeLoads.push({ file: rel(root, l), from: r });
+    if (/['"]dotenv(?:\/config)?['"]/.test(text))
+      for (const l of configEnvLoads(text, f, appAbs)) codeLoads.push({ file: rel(root, l), from: r });
     for (const m of text.matchAll(CONNECT_RE)) {
       const at = m.index! + m[0].length;
       const names = resolveExpr(text, exprAt(text, at)).filter((n) => URL_NAME_RE.test(n));
-      if (names.length) codeRefs.push({ name: names[0], file: r, line: lineOf(text, at), how: m[0].replace(/\s+/g, '').replace(/\($/, '(…)'), strong: false });
+      if (names.length)
+        codeRefs.push({
+          name: names[0],
+          file: r,
+          line: lineOf(text, at),
+          how: m[0].replace(/\s+/g, '').replace(/\($/, '(…)'),
+          strong: false,
+        });
     }
     if (/\bcreateEnv\s*\(/.test(text)) {
       for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:\s*z\s*\./gm)) {
-        if (URL_NAME_RE.test(m[1])) schemaRefs.push({ name: m[1], file: r, line: lineOf(text, m.index! + m[0].indexOf(m[1])), how: 'createEnv schema', strong: false });
+        if (URL_NAME_RE.test(m[1]))
+          schemaRefs.push({
+            name: m[1],
+            file: r,
+            line: lineOf(text, m.index! + m[0].indexOf(m[1])),
+            how: 'createEnv schema',
+            strong: false,
+          });
       }
     }
     if (codeRefs.length > 20) break;
@@ -290,7 +362,13 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
   refs.push(...codeRefs);
   // @vercel/postgres (create-t3-turbo's client) reads POSTGRES_URL by itself.
   if (opts.deps.has('@vercel/postgres') && !refs.some((x) => x.name === 'POSTGRES_URL')) {
-    refs.push({ name: 'POSTGRES_URL', file: rel(root, path.join(appAbs, 'package.json')), line: 1, how: '@vercel/postgres reads it', strong: false });
+    refs.push({
+      name: 'POSTGRES_URL',
+      file: rel(root, path.join(appAbs, 'package.json')),
+      line: 1,
+      how: '@vercel/postgres reads it',
+      strong: false,
+    });
   }
   refs.push(...schemaRefs);
 
@@ -299,10 +377,22 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
     for (const name of ['.env.example', '.env', '.env.local', '.env.development', '.env.sample', '.env.template']) {
       const text = readText(path.join(dir, name));
       if (!text) continue;
-      for (const m of text.matchAll(/^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*['"]?([^\r\n'"#]*)/gm)) {
+      for (const m of text.matchAll(
+        /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*['"]?([^\r\n'"#]*)/gm,
+      )) {
         const [, key, value] = m;
-        if (/^postgres(?:ql)?:\/\//.test(value.trim()) || (DIRECT_NAME_RE.test(key) && URL_NAME_RE.test(key)) || key === 'DATABASE_URL') {
-          refs.push({ name: key, file: rel(root, path.join(dir, name)), line: lineOf(text, m.index!), how: 'in the env file', strong: false });
+        if (
+          /^postgres(?:ql)?:\/\//.test(value.trim()) ||
+          (DIRECT_NAME_RE.test(key) && URL_NAME_RE.test(key)) ||
+          key === 'DATABASE_URL'
+        ) {
+          refs.push({
+            name: key,
+            file: rel(root, path.join(dir, name)),
+            line: lineOf(text, m.index!),
+            how: 'in the env file',
+            strong: false,
+          });
         }
       }
     }
@@ -312,8 +402,17 @@ export function detectDbVars(root: string, appDir: string, opts: { deps: Set<str
   const isDirect = (x: Ref) => x.directRole || DIRECT_NAME_RE.test(x.name);
   const strip = ({ strong: _s, directRole: _d, ...v }: Ref): VarFinding => v;
   const main = usable.find((x) => !isDirect(x) && x.strong) ?? usable.find((x) => !isDirect(x));
-  const direct = usable.find((x) => isDirect(x) && x.strong && x.name !== main?.name) ?? usable.find((x) => isDirect(x) && x.name !== main?.name);
-  return { databaseUrl: main ? strip(main) : null, directUrl: direct ? strip(direct) : null, warnings, prismaConfig, configLoads, codeLoads };
+  const direct =
+    usable.find((x) => isDirect(x) && x.strong && x.name !== main?.name) ??
+    usable.find((x) => isDirect(x) && x.name !== main?.name);
+  return {
+    databaseUrl: main ? strip(main) : null,
+    directUrl: direct ? strip(direct) : null,
+    warnings,
+    prismaConfig,
+    configLoads,
+    codeLoads,
+  };
 }
 
 /** How a finding reads in the summary: `POSTGRES_URL (packages/db/drizzle.config.ts:9, dbCredentials.url)`. */

@@ -68,16 +68,21 @@ function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: 
     reaperInstalled = true;
   }
   return new Promise((resolve) => {
-    const child = execFile(bin, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-      running.delete(child);
-      resolve({
-        exitCode: e ? (typeof e.code === 'number' ? e.code : child.exitCode ?? 1) : 0,
-        stdout: String(stdout),
-        stderr: e && typeof e.code === 'string' ? `${stderr}${e.message}` : String(stderr),
-        timedOut: Boolean(e?.killed),
-      });
-    });
+    const child = execFile(
+      bin,
+      args,
+      { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+        running.delete(child);
+        resolve({
+          exitCode: e ? (typeof e.code === 'number' ? e.code : (child.exitCode ?? 1)) : 0,
+          stdout: String(stdout),
+          stderr: e && typeof e.code === 'string' ? `${stderr}${e.message}` : String(stderr),
+          timedOut: Boolean(e?.killed),
+        });
+      },
+    );
     running.add(child);
     child.stdin?.end();
   });
@@ -101,11 +106,17 @@ export async function verifyProject(
   timeoutMs = 20_000,
 ): Promise<VerifyResult> {
   if (apiKey) return verifyByApi(projectId, apiKey, env, timeoutMs);
-  if (!cli) return { ok: false, kind: 'no-login', message: 'no API key, and the Neon CLI (for its login) is not installed' };
+  if (!cli)
+    return { ok: false, kind: 'no-login', message: 'no API key, and the Neon CLI (for its login) is not installed' };
   return verifyByCli(cli, projectId, env, timeoutMs);
 }
 
-async function verifyByApi(projectId: string, apiKey: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VerifyResult> {
+async function verifyByApi(
+  projectId: string,
+  apiKey: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<VerifyResult> {
   const base = (env.NEON_API_HOST || 'https://console.neon.tech/api/v2').replace(/\/+$/, '');
   let res: Response;
   try {
@@ -115,7 +126,14 @@ async function verifyByApi(projectId: string, apiKey: string, env: NodeJS.Proces
     });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    return { ok: false, kind: 'unreachable', message: err.name === 'TimeoutError' ? `no answer from Neon within ${timeoutMs / 1000}s` : `could not reach the Neon API (${err.cause?.code ?? err.message})` };
+    return {
+      ok: false,
+      kind: 'unreachable',
+      message:
+        err.name === 'TimeoutError'
+          ? `no answer from Neon within ${timeoutMs / 1000}s`
+          : `could not reach the Neon API (${err.cause?.code ?? err.message})`,
+    };
   }
   const body = (await res.json().catch(() => null)) as { project?: { name?: string }; message?: string } | null;
   if (res.ok) return { ok: true, projectName: body?.project?.name ?? null };
@@ -124,12 +142,23 @@ async function verifyByApi(projectId: string, apiKey: string, env: NodeJS.Proces
   return { ok: false, kind: 'error', message: `HTTP ${res.status}${body?.message ? ` ${body.message}` : ''}` };
 }
 
-async function verifyByCli(cli: NeonCli, projectId: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VerifyResult> {
+async function verifyByCli(
+  cli: NeonCli,
+  projectId: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<VerifyResult> {
   const childEnv: NodeJS.ProcessEnv = { ...env, NO_UPDATE_NOTIFIER: '1', CI: env.CI ?? '1' };
   delete childEnv.NEON_API_KEY;
   try {
-    const r = await runCli(cli.bin, ['projects', 'get', projectId, '--output', 'json', '--no-analytics'], childEnv, timeoutMs);
-    if (r.timedOut) return { ok: false, kind: 'unreachable', message: `no answer from Neon within ${timeoutMs / 1000}s` };
+    const r = await runCli(
+      cli.bin,
+      ['projects', 'get', projectId, '--output', 'json', '--no-analytics'],
+      childEnv,
+      timeoutMs,
+    );
+    if (r.timedOut)
+      return { ok: false, kind: 'unreachable', message: `no answer from Neon within ${timeoutMs / 1000}s` };
     if (r.exitCode === 0) {
       let name: string | null = null;
       try {
@@ -140,11 +169,23 @@ async function verifyByCli(cli: NeonCli, projectId: string, env: NodeJS.ProcessE
       return { ok: true, projectName: name };
     }
     const err = `${r.stderr}`.trim();
-    if (/Authentication failed|rejected the API key|401/i.test(err)) return { ok: false, kind: 'rejected', message: 'the Neon CLI login was rejected' };
-    if (/project not found|404/i.test(err)) return { ok: false, kind: 'not-found', message: `project not found: ${projectId}` };
-    if (/Could not reach|ECONNREFUSED|ENOTFOUND|timed out/i.test(err)) return { ok: false, kind: 'unreachable', message: 'could not reach the Neon API' };
-    if (/interactive auth|auth/i.test(err)) return { ok: false, kind: 'no-login', message: 'no API key and the Neon CLI is not logged in' };
-    return { ok: false, kind: 'error', message: err.split('\n').pop()?.replace(/^ERROR:\s*/, '') || `neon exited ${r.exitCode}` };
+    if (/Authentication failed|rejected the API key|401/i.test(err))
+      return { ok: false, kind: 'rejected', message: 'the Neon CLI login was rejected' };
+    if (/project not found|404/i.test(err))
+      return { ok: false, kind: 'not-found', message: `project not found: ${projectId}` };
+    if (/Could not reach|ECONNREFUSED|ENOTFOUND|timed out/i.test(err))
+      return { ok: false, kind: 'unreachable', message: 'could not reach the Neon API' };
+    if (/interactive auth|auth/i.test(err))
+      return { ok: false, kind: 'no-login', message: 'no API key and the Neon CLI is not logged in' };
+    return {
+      ok: false,
+      kind: 'error',
+      message:
+        err
+          .split('\n')
+          .pop()
+          ?.replace(/^ERROR:\s*/, '') || `neon exited ${r.exitCode}`,
+    };
   } catch (e) {
     return { ok: false, kind: 'error', message: (e as Error).message };
   }

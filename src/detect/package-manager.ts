@@ -50,13 +50,15 @@ export function detectPackageManager(dirs: string[], userAgent: string | undefin
   for (const dir of dirs) {
     let declared: string | undefined;
     try {
-      declared = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { packageManager?: string }).packageManager;
+      declared = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { packageManager?: string })
+        .packageManager;
     } catch {
       /* none or unreadable */
     }
     const name = /^(npm|pnpm|yarn|bun)@/.exec(declared ?? '')?.[1] as PackageManagerName | undefined;
     if (name) return { name, source: 'package.json', ...commandsFor(name) };
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return { name: 'pnpm', source: 'package.json', ...commandsFor('pnpm') };
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml')))
+      return { name: 'pnpm', source: 'package.json', ...commandsFor('pnpm') };
   }
   const ua = (userAgent ?? '').split(' ')[0]?.split('/')[0];
   if (ua === 'pnpm' || ua === 'yarn' || ua === 'bun' || ua === 'npm') {

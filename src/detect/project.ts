@@ -123,22 +123,41 @@ function purposes(orm: OrmName | null, x: string): { purpose: Purpose; names: st
     );
   } else if (orm === 'Prisma') {
     list.push(
-      { purpose: 'generate', names: ['db:migrate:dev', 'migrate:dev'], fallback: `${x} prisma migrate dev --name <change>` },
+      {
+        purpose: 'generate',
+        names: ['db:migrate:dev', 'migrate:dev'],
+        fallback: `${x} prisma migrate dev --name <change>`,
+      },
       { purpose: 'migrate', names: ['db:migrate', 'migrate', 'db:deploy'], fallback: `${x} prisma migrate deploy` },
       { purpose: 'push', names: ['db:push'], fallback: `${x} prisma db push` },
     );
   } else if (orm === 'Kysely') {
     list.push(
-      { purpose: 'generate', names: ['db:migrate:make', 'migrate:make'], fallback: `${x} kysely migrate:make <change>` },
+      {
+        purpose: 'generate',
+        names: ['db:migrate:make', 'migrate:make'],
+        fallback: `${x} kysely migrate:make <change>`,
+      },
       { purpose: 'migrate', names: ['db:migrate', 'migrate'], fallback: `${x} kysely migrate:latest` },
     );
   } else if (orm === 'TypeORM') {
     list.push(
-      { purpose: 'generate', names: ['migration:generate', 'db:generate'], fallback: `${x} typeorm migration:generate -d <data-source> <path>` },
-      { purpose: 'migrate', names: ['migration:run', 'db:migrate', 'migrate'], fallback: `${x} typeorm migration:run -d <data-source>` },
+      {
+        purpose: 'generate',
+        names: ['migration:generate', 'db:generate'],
+        fallback: `${x} typeorm migration:generate -d <data-source> <path>`,
+      },
+      {
+        purpose: 'migrate',
+        names: ['migration:run', 'db:migrate', 'migrate'],
+        fallback: `${x} typeorm migration:run -d <data-source>`,
+      },
     );
   }
-  list.push({ purpose: 'seed', names: ['db:seed', 'seed'], fallback: null }, { purpose: 'test', names: ['test'], fallback: null });
+  list.push(
+    { purpose: 'seed', names: ['db:seed', 'seed'], fallback: null },
+    { purpose: 'test', names: ['test'], fallback: null },
+  );
   return list;
 }
 
@@ -154,9 +173,18 @@ export function detectProject(root: string, pm: PackageManager): ProjectInfo {
   // that uses an ORM (root first); else the root.
   const withOrm = pkgs.filter((p) => ormOf(deps(p.pkg)));
   const ownsOrmFiles = (dir: string) =>
-    ['prisma/schema.prisma', 'schema.prisma', 'prisma/schema', 'prisma.config.ts', 'prisma.config.js', 'prisma.config.mjs', 'drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs'].some((f) =>
-      existsSync(path.join(root, dir, f)),
-    );
+    [
+      'prisma/schema.prisma',
+      'schema.prisma',
+      'prisma/schema',
+      'prisma.config.ts',
+      'prisma.config.js',
+      'prisma.config.mjs',
+      'drizzle.config.ts',
+      'drizzle.config.js',
+      'drizzle.config.mjs',
+      'drizzle.config.cjs',
+    ].some((f) => existsSync(path.join(root, dir, f)));
   const app = withOrm.find((p) => ownsOrmFiles(p.dir)) ?? withOrm[0] ?? pkgs[0];
   const appDeps = deps(app.pkg);
   const orm = ormOf(appDeps);
@@ -179,9 +207,22 @@ export function detectProject(root: string, pm: PackageManager): ProjectInfo {
     const env = scriptEnv(body, appAbs);
     if (!env.tool) continue;
     const rest = env.rest ? (RUNNERS.test(env.rest) ? env.rest : `${x} ${env.rest}`) : fallback;
-    roleScripts.push({ purpose, script: name, body, tool: env.tool, secret: env.secret, loads: env.files.map((f) => rel(root, f)), plain: rest });
+    roleScripts.push({
+      purpose,
+      script: name,
+      body,
+      tool: env.tool,
+      secret: env.secret,
+      loads: env.files.map((f) => rel(root, f)),
+      plain: rest,
+    });
   }
-  const ormCommands: OrmCommands = { name: orm, generate: chosen.generate ?? null, migrate: chosen.migrate ?? null, push: chosen.push ?? null };
+  const ormCommands: OrmCommands = {
+    name: orm,
+    generate: chosen.generate ?? null,
+    migrate: chosen.migrate ?? null,
+    push: chosen.push ?? null,
+  };
   const secretScripts: { dir: string; script: string; tool: WrapperTool }[] = [];
   for (const p of pkgs.filter((q) => q.dir === '' || q.dir === app.dir)) {
     for (const name of Object.keys(p.pkg?.scripts ?? {})) {
@@ -203,12 +244,15 @@ export function detectProject(root: string, pm: PackageManager): ProjectInfo {
   };
   const where = app.dir || 'the root package';
   // 1. What the scripts load: the role scripts first, then any other script of the app (with-env wrappers), then the root's.
-  for (const s of roleScripts) for (const f of s.loads) add(f, `${where}'s "${s.script}" script loads it (${scriptEnv(s.body, appAbs).snippet})`, 1);
+  for (const s of roleScripts)
+    for (const f of s.loads)
+      add(f, `${where}'s "${s.script}" script loads it (${scriptEnv(s.body, appAbs).snippet})`, 1);
   for (const p of [app, ...(app.dir ? [pkgs[0]] : [])]) {
     const abs = path.join(root, p.dir);
     for (const [name, body] of Object.entries(p.pkg?.scripts ?? {})) {
       const env = scriptEnv(body, abs);
-      for (const f of env.files) add(rel(root, f), `${p.dir || 'the root package'}'s "${name}" script loads it (${env.snippet})`, 1);
+      for (const f of env.files)
+        add(rel(root, f), `${p.dir || 'the root package'}'s "${name}" script loads it (${env.snippet})`, 1);
     }
   }
   // 2. What the ORM config loads (dotenv), or what the ORM reads by itself.
@@ -219,7 +263,8 @@ export function detectProject(root: string, pm: PackageManager): ProjectInfo {
   if (orm === 'Prisma' && !vars.prismaConfig) add(inAppDir('.env'), 'Prisma reads only .env', 2);
   // 3. Conventions: Next.js (and Vite) apps keep local secrets in `.env.local`.
   const usesLocal = appDeps.has('next') || appDeps.has('vite') || appDeps.has('@sveltejs/kit') || appDeps.has('nuxt');
-  if (usesLocal && (has('.env.local') || !has('.env'))) add(inAppDir('.env.local'), appDeps.has('next') ? 'Next.js reads .env.local first' : 'the app loads .env.local', 3);
+  if (usesLocal && (has('.env.local') || !has('.env')))
+    add(inAppDir('.env.local'), appDeps.has('next') ? 'Next.js reads .env.local first' : 'the app loads .env.local', 3);
   else if (has('.env')) add(inAppDir('.env'), 'it already exists', 3);
   if (!candidates.length) add(inAppDir('.env'), 'the default', 3);
   candidates.sort((a, b) => a.strength - b.strength);
@@ -242,7 +287,13 @@ export function detectProject(root: string, pm: PackageManager): ProjectInfo {
     warnings: vars.warnings,
     roleScripts,
     secretScripts,
-    prisma: orm === 'Prisma' ? { config: vars.prismaConfig, loads: vars.configLoads.filter((l) => l.from === vars.prismaConfig).map((l) => l.file) } : null,
+    prisma:
+      orm === 'Prisma'
+        ? {
+            config: vars.prismaConfig,
+            loads: vars.configLoads.filter((l) => l.from === vars.prismaConfig).map((l) => l.file),
+          }
+        : null,
   };
 }
 
@@ -312,10 +363,18 @@ export function prismaEnvWarning(project: ProjectInfo, envFile: string): string 
  * For doctor: the scripts the roles call that bring their own secrets or load another env file than `envFile`
  * (default: the detected one). `command` is the script's body.
  */
-export function secretManagerScripts(root: string, envFile?: string): { script: string; command: string; tool: WrapperTool; reason: string }[] {
+export function secretManagerScripts(
+  root: string,
+  envFile?: string,
+): { script: string; command: string; tool: WrapperTool; reason: string }[] {
   const project = detectProject(root, { name: 'npm', source: 'default', ...commandsFor('npm') });
   const file = envFile ?? project.envFile;
-  const roles = bypassingScripts(project, file).map((s) => ({ script: s.script, command: s.body, tool: s.tool!, reason: bypassReason(s, file, project.databaseUrlVar) }));
+  const roles = bypassingScripts(project, file).map((s) => ({
+    script: s.script,
+    command: s.body,
+    tool: s.tool!,
+    reason: bypassReason(s, file, project.databaseUrlVar),
+  }));
   const others = (project.secretScripts ?? []).map((s) => ({
     script: s.dir ? `${s.dir}: ${s.script}` : s.script,
     command: s.script,

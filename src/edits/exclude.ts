@@ -12,7 +12,8 @@ import { anchored } from './gitignore.ts';
 export const EXCLUDE_DISPLAY = '$GIT_COMMON_DIR/info/exclude';
 export const EXCLUDE_START = '# >>> create-neon-agents >>>';
 export const EXCLUDE_END = '# <<< create-neon-agents <<<';
-export const EXCLUDE_NOTE = '# Env files of worktrees hold database passwords; local to this clone (the committed .gitignore may not be in every worktree yet).';
+export const EXCLUDE_NOTE =
+  '# Env files of worktrees hold database passwords; local to this clone (the committed .gitignore may not be in every worktree yet).';
 
 interface Pattern {
   re: RegExp;
@@ -39,7 +40,8 @@ export function compilePattern(line: string): Pattern | null {
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
     if (c === '*' && p[i + 1] === '*' && (i === 0 || p[i - 1] === '/') && (i + 2 === p.length || p[i + 2] === '/')) {
-      if (i + 2 === p.length) re += '.*'; // trailing `**`: everything inside
+      if (i + 2 === p.length)
+        re += '.*'; // trailing `**`: everything inside
       else re += '(?:[^/]*/)*'; // `**/`: zero or more folders
       i += 2;
       continue;
@@ -109,7 +111,8 @@ export function excludeLines(text: string | null, envFile: string, worktreesDir:
   const user = removeExcludeBlock(text ?? '').split(/\r?\n/);
   const out: string[] = [];
   if (!ignoredBy(user, '.env')) out.push('.env');
-  if (!ignoredBy(user, '.env.local') || !ignoredBy(user, '.env.development')) out.push('.env.*', '!.env*.example', '!.env*.sample', '!.env*.template');
+  if (!ignoredBy(user, '.env.local') || !ignoredBy(user, '.env.development'))
+    out.push('.env.*', '!.env*.example', '!.env*.sample', '!.env*.template');
   if (!ignoredBy(user, envFile)) out.push(anchored(envFile));
   const dir = worktreesDir.endsWith('/') ? worktreesDir : `${worktreesDir}/`;
   if (!ignoredBy(user, dir)) out.push(anchored(dir));

@@ -4,9 +4,19 @@
 export const NO_FINAL_NEWLINE = '# create-neon-agents: this file had no final newline';
 
 /** Our record of the lines we own, with the note when this edit (or an earlier one) added the final newline. */
-export function noteFinalNewline(owned: string, previous: string | null, content: string, earlierRecord: string | null | undefined): string {
+export function noteFinalNewline(
+  owned: string,
+  previous: string | null,
+  content: string,
+  earlierRecord: string | null | undefined,
+): string {
   const earlier = (earlierRecord ?? '').split(/\r?\n/).includes(NO_FINAL_NEWLINE);
-  const now = previous !== null && previous.length > 0 && !previous.endsWith('\n') && content !== previous && content.startsWith(previous);
+  const now =
+    previous !== null &&
+    previous.length > 0 &&
+    !previous.endsWith('\n') &&
+    content !== previous &&
+    content.startsWith(previous);
   return earlier || now ? `${owned}${owned && !owned.endsWith('\n') ? '\n' : ''}${NO_FINAL_NEWLINE}` : owned;
 }
 

@@ -25,7 +25,9 @@ export function parseSettings(text: string, file = '.claude/settings.json'): Set
   if (errors.length) {
     const e = errors[0];
     const line = text.slice(0, e.offset).split('\n').length;
-    throw new FailureError(`${file} is not valid JSON (${printParseErrorCode(e.error)} at line ${line}); fix it, then run create-neon-agents again`);
+    throw new FailureError(
+      `${file} is not valid JSON (${printParseErrorCode(e.error)} at line ${line}); fix it, then run create-neon-agents again`,
+    );
   }
   if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
     throw new FailureError(`${file} must hold a JSON object; fix it, then run create-neon-agents again`);
@@ -66,7 +68,8 @@ export function upsertHooks(text: string | null, wanted: Record<string, HookComm
     if (idx >= 0 && JSON.stringify(groups[idx]) === JSON.stringify(ourGroup)) continue;
     const root = parseTree(content)!;
     if (!settings.hooks) content = insertProperty(content, root, 'hooks', { [event]: [ourGroup] });
-    else if (!settings.hooks[event]) content = insertProperty(content, findNodeAtLocation(root, ['hooks'])!, event, [ourGroup]);
+    else if (!settings.hooks[event])
+      content = insertProperty(content, findNodeAtLocation(root, ['hooks'])!, event, [ourGroup]);
     else if (idx >= 0) content = replaceNode(content, findNodeAtLocation(root, ['hooks', event, idx])!, ourGroup);
     else content = appendElement(content, findNodeAtLocation(root, ['hooks', event])!, ourGroup);
   }
@@ -87,7 +90,9 @@ function eolOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 function stringify(value: unknown, indent: string, unit: string, eol: string): string {
-  return JSON.stringify(value, null, unit).split('\n').join(eol + indent);
+  return JSON.stringify(value, null, unit)
+    .split('\n')
+    .join(eol + indent);
 }
 
 function insertProperty(text: string, obj: Node, key: string, value: unknown): string {
@@ -98,7 +103,11 @@ function insertProperty(text: string, obj: Node, key: string, value: unknown): s
     const last = children[children.length - 1];
     const indent = lineIndent(text, last.offset);
     const at = last.offset + last.length;
-    return text.slice(0, at) + `,${eol}${indent}${JSON.stringify(key)}: ${stringify(value, indent, unit, eol)}` + text.slice(at);
+    return (
+      text.slice(0, at) +
+      `,${eol}${indent}${JSON.stringify(key)}: ${stringify(value, indent, unit, eol)}` +
+      text.slice(at)
+    );
   }
   const closeIndent = lineIndent(text, obj.offset + obj.length - 1);
   const indent = closeIndent + unit;
@@ -118,7 +127,11 @@ function appendElement(text: string, arr: Node, value: unknown): string {
   if (!children.length) {
     const closeIndent = lineIndent(text, arr.offset);
     const indent = closeIndent + unit;
-    return text.slice(0, arr.offset) + `[${eol}${indent}${stringify(value, indent, unit, eol)}${eol}${closeIndent}]` + text.slice(arr.offset + arr.length);
+    return (
+      text.slice(0, arr.offset) +
+      `[${eol}${indent}${stringify(value, indent, unit, eol)}${eol}${closeIndent}]` +
+      text.slice(arr.offset + arr.length)
+    );
   }
   const last = children[children.length - 1];
   const indent = lineIndent(text, last.offset);
@@ -128,7 +141,11 @@ function appendElement(text: string, arr: Node, value: unknown): string {
 
 function replaceNode(text: string, node: Node, value: unknown): string {
   const indent = lineIndent(text, node.offset);
-  return text.slice(0, node.offset) + stringify(value, indent, unitOf(text), eolOf(text)) + text.slice(node.offset + node.length);
+  return (
+    text.slice(0, node.offset) +
+    stringify(value, indent, unitOf(text), eolOf(text)) +
+    text.slice(node.offset + node.length)
+  );
 }
 
 /** Remove our groups (for uninstall), as text: the exact inverse of upsertHooks' insertions. */
@@ -141,7 +158,10 @@ export function removeOurHooks(text: string, events: string[]): string {
       const idx = groups.findIndex(isOurs);
       if (idx < 0) break;
       const root = parseTree(content)!;
-      const node = groups.length === 1 ? findNodeAtLocation(root, ['hooks', event])!.parent! : findNodeAtLocation(root, ['hooks', event, idx])!;
+      const node =
+        groups.length === 1
+          ? findNodeAtLocation(root, ['hooks', event])!.parent!
+          : findNodeAtLocation(root, ['hooks', event, idx])!;
       content = removeNodeText(content, node);
     }
   }

@@ -115,7 +115,16 @@ export function removeBlock(text: string): string {
   return replaceBlock(text, '');
 }
 
-function write(p: string, display: string, content: string, previous: string | null, reason: string, managed: WriteOp['managed'], owned: string, mode?: number): WriteOp {
+function write(
+  p: string,
+  display: string,
+  content: string,
+  previous: string | null,
+  reason: string,
+  managed: WriteOp['managed'],
+  owned: string,
+  mode?: number,
+): WriteOp {
   return {
     type: 'write',
     path: p,
@@ -132,7 +141,11 @@ function write(p: string, display: string, content: string, previous: string | n
 
 function hookDisplay(ctx: GitHookContext, name: string): string {
   const rel = path.relative(ctx.repoRoot, path.join(ctx.hooksDir, name));
-  return rel.startsWith('..') || path.isAbsolute(rel) ? path.join(ctx.hooksDir, name) : rel.startsWith('.git/') ? `$GIT_COMMON_DIR/${rel.slice(5)}` : rel;
+  return rel.startsWith('..') || path.isAbsolute(rel)
+    ? path.join(ctx.hooksDir, name)
+    : rel.startsWith('.git/')
+      ? `$GIT_COMMON_DIR/${rel.slice(5)}`
+      : rel;
 }
 
 /**
@@ -157,7 +170,11 @@ export function huskyDir(repoRoot: string, coreHooksPath: string | null, hasRunn
  */
 export function declaredHuskyDir(repoRoot: string, packageJson: string | null): string | null {
   if (!packageJson) return null;
-  let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
+  let pkg: {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    scripts?: Record<string, string>;
+  };
   try {
     pkg = JSON.parse(packageJson);
   } catch {
@@ -196,7 +213,9 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
         `husky is declared in package.json but not installed in this clone yet, so our block went into ${rel}: it takes effect after \`npm install\` (husky's prepare script points git at it). Until then \`git worktree add\` gets no Neon branch here; worktrees made by Claude Code use the WorktreeCreate hook instead.`,
       );
     } else {
-      instructions.push(`husky runs ${rel} only where \`npm install\` has run (its _ folder is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.`);
+      instructions.push(
+        `husky runs ${rel} only where \`npm install\` has run (its _ folder is gitignored); worktrees made by Claude Code use the WorktreeCreate hook instead.`,
+      );
     }
     return {
       manager: 'husky',
@@ -206,7 +225,11 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
           rel,
           content,
           prev,
-          prev === null ? (declared ? 'husky hook for new worktrees (runs once husky is installed)' : 'husky hook for new worktrees') : 'add our block to your husky hook',
+          prev === null
+            ? declared
+              ? 'husky hook for new worktrees (runs once husky is installed)'
+              : 'husky hook for new worktrees'
+            : 'add our block to your husky hook',
           'block',
           block,
           declared ? 0o755 : undefined,
@@ -230,10 +253,34 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
       return { manager: 'lefthook', ops: [], instructions };
     }
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
-    const add = [BLOCK_START, 'post-checkout:', '  commands:', '    neon-agents:', `      run: '${managerCommand('{1} {2} {3}').replace(/'/g, "''")}'`, BLOCK_END, ''].join(eol);
+    const add = [
+      BLOCK_START,
+      'post-checkout:',
+      '  commands:',
+      '    neon-agents:',
+      `      run: '${managerCommand('{1} {2} {3}').replace(/'/g, "''")}'`,
+      BLOCK_END,
+      '',
+    ].join(eol);
     const content = text + (text && !text.endsWith('\n') ? eol : '') + add;
-    instructions.push('Commit lefthook.yml and run `npx lefthook install` (lefthook reads the config from each new worktree).');
-    return { manager: 'lefthook', ops: [write(f.lefthook.path, path.relative(ctx.repoRoot, f.lefthook.path), content, text, 'lefthook post-checkout command', 'block', add)], instructions };
+    instructions.push(
+      'Commit lefthook.yml and run `npx lefthook install` (lefthook reads the config from each new worktree).',
+    );
+    return {
+      manager: 'lefthook',
+      ops: [
+        write(
+          f.lefthook.path,
+          path.relative(ctx.repoRoot, f.lefthook.path),
+          content,
+          text,
+          'lefthook post-checkout command',
+          'block',
+          add,
+        ),
+      ],
+      instructions,
+    };
   }
 
   let sgh = false;
@@ -279,32 +326,87 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
   const display = hookDisplay(ctx, 'post-checkout');
   if (existing === null) {
     const content = `#!/bin/sh\n${block}`;
-    return { manager: 'plain', ops: [write(hookPath, display, content, null, 'git hook for new worktrees', 'file', content, 0o755)], instructions };
+    return {
+      manager: 'plain',
+      ops: [write(hookPath, display, content, null, 'git hook for new worktrees', 'file', content, 0o755)],
+      instructions,
+    };
   }
   if (hasBlock(existing)) {
     const content = replaceBlock(existing, block);
-    return { manager: NEON_GIT_SYNC.test(existing) ? 'neonctl' : 'plain', ops: [write(hookPath, display, content, existing, 'update our block', 'block', block, 0o755)], instructions };
+    return {
+      manager: NEON_GIT_SYNC.test(existing) ? 'neonctl' : 'plain',
+      ops: [write(hookPath, display, content, existing, 'update our block', 'block', block, 0o755)],
+      instructions,
+    };
   }
   if (NEON_GIT_SYNC.test(existing)) {
     instructions.push(
       '`neon git install` owns this hook: our block runs before its `neon git sync`. Running `neon git install` again rewrites the file and drops our block; re-run create-neon-agents then.',
       'Note: `neon git sync` pulls env vars on branch switches and may rewrite DATABASE_URL in the main checkout.',
     );
-    return { manager: 'neonctl', ops: [write(hookPath, display, insertBlock(existing, block), existing, 'chain with neonctl git-sync hook', 'block', block, 0o755)], instructions };
+    return {
+      manager: 'neonctl',
+      ops: [
+        write(
+          hookPath,
+          display,
+          insertBlock(existing, block),
+          existing,
+          'chain with neonctl git-sync hook',
+          'block',
+          block,
+          0o755,
+        ),
+      ],
+      instructions,
+    };
   }
   if (isShellScript(existing)) {
-    if (/git lfs post-checkout/.test(existing)) instructions.push('git-lfs: its post-checkout lines still run after ours; `git lfs install` will now report "Hook already exists" (use `git lfs update --manual`).');
-    return { manager: 'plain', ops: [write(hookPath, display, insertBlock(existing, block), existing, 'add our block to your post-checkout hook (it keeps running)', 'block', block, 0o755)], instructions };
+    if (/git lfs post-checkout/.test(existing))
+      instructions.push(
+        'git-lfs: its post-checkout lines still run after ours; `git lfs install` will now report "Hook already exists" (use `git lfs update --manual`).',
+      );
+    return {
+      manager: 'plain',
+      ops: [
+        write(
+          hookPath,
+          display,
+          insertBlock(existing, block),
+          existing,
+          'add our block to your post-checkout hook (it keeps running)',
+          'block',
+          block,
+          0o755,
+        ),
+      ],
+      instructions,
+    };
   }
   // A foreign non-sh hook: move it aside and exec it from ours.
   const chained = path.join(ctx.hooksDir, `post-checkout${CHAINED_SUFFIX}`);
   if (f.chainedPrev != null) {
-    instructions.push(`${display} is not a shell script and ${hookDisplay(ctx, `post-checkout${CHAINED_SUFFIX}`)} already exists; add this block to your hook by hand:`, block);
+    instructions.push(
+      `${display} is not a shell script and ${hookDisplay(ctx, `post-checkout${CHAINED_SUFFIX}`)} already exists; add this block to your hook by hand:`,
+      block,
+    );
     return { manager: 'plain', ops: [], instructions };
   }
   const content = `#!/bin/sh\n${block}exec "$(dirname "$0")/post-checkout${CHAINED_SUFFIX}" "$@"\n`;
-  const rename: RenameOp = { type: 'rename', from: hookPath, to: chained, display: `${display} → post-checkout${CHAINED_SUFFIX}`, action: 'create', reason: 'keep your hook running: ours execs it' };
-  return { manager: 'plain', ops: [rename, write(hookPath, display, content, null, 'our hook, chaining yours', 'file', content, 0o755)], instructions };
+  const rename: RenameOp = {
+    type: 'rename',
+    from: hookPath,
+    to: chained,
+    display: `${display} → post-checkout${CHAINED_SUFFIX}`,
+    action: 'create',
+    reason: 'keep your hook running: ours execs it',
+  };
+  return {
+    manager: 'plain',
+    ops: [rename, write(hookPath, display, content, null, 'our hook, chaining yours', 'file', content, 0o755)],
+    instructions,
+  };
 }
 
 /**

@@ -9,7 +9,12 @@ export interface MergeResult {
   conflicts: number;
 }
 
-export function threeWayMerge(base: string, ours: string, theirs: string, labels: { ours: string; base: string; theirs: string }): MergeResult {
+export function threeWayMerge(
+  base: string,
+  ours: string,
+  theirs: string,
+  labels: { ours: string; base: string; theirs: string },
+): MergeResult {
   const split = (s: string) => s.split('\n');
   const regions = diff3Merge(split(ours), split(base), split(theirs), { excludeFalseConflicts: true });
   const out: string[] = [];
@@ -25,7 +30,15 @@ export function threeWayMerge(base: string, ours: string, theirs: string, labels
       continue;
     }
     conflicts++;
-    out.push(`<<<<<<< ${labels.ours}`, ...c.a, `||||||| ${labels.base}`, ...c.o, '=======', ...c.b, `>>>>>>> ${labels.theirs}`);
+    out.push(
+      `<<<<<<< ${labels.ours}`,
+      ...c.a,
+      `||||||| ${labels.base}`,
+      ...c.o,
+      '=======',
+      ...c.b,
+      `>>>>>>> ${labels.theirs}`,
+    );
   }
   return { clean: conflicts === 0, text: out.join('\n'), conflicts };
 }

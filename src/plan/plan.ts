@@ -20,7 +20,13 @@ import { FailureError } from '../errors.ts';
 import { threeWayMerge, gitBlobId } from './merge.ts';
 import type { Action, FileOp, WriteOp } from './ops.ts';
 import { planGitHookOps, type GitHookPlanInput } from './git-hook.ts';
-import { WORKTREE_CREATE_COMMAND, WORKTREE_CREATE_TIMEOUT, WORKTREE_REMOVE_COMMAND, WORKTREE_REMOVE_TIMEOUT, RUNTIME_ANYWHERE } from '../shared/claude-hooks.ts';
+import {
+  WORKTREE_CREATE_COMMAND,
+  WORKTREE_CREATE_TIMEOUT,
+  WORKTREE_REMOVE_COMMAND,
+  WORKTREE_REMOVE_TIMEOUT,
+  RUNTIME_ANYWHERE,
+} from '../shared/claude-hooks.ts';
 import { roleCommands } from '../detect/project.ts';
 
 export interface Snapshot {
@@ -104,7 +110,13 @@ const MAX_STORED_BASE = 16 * 1024;
  * both changed → three-way merge (clean → applied; conflict → markers); deleted by the user → stays deleted
  * (--restore brings it back); a file we never wrote → left alone (--force overwrites).
  */
-function ownedFile(input: PlanInput, rel: string, content: string, mode: number | undefined, required = false): WriteOp {
+function ownedFile(
+  input: PlanInput,
+  rel: string,
+  content: string,
+  mode: number | undefined,
+  required = false,
+): WriteOp {
   const abs = path.join(input.repo.root, rel);
   const previous = input.files.read(abs);
   const entry = input.manifest?.files[rel];
@@ -123,22 +135,33 @@ function ownedFile(input: PlanInput, rel: string, content: string, mode: number 
   if (previous === null) {
     // A file the other managed files call (the runtime) is never "deleted on purpose": nothing works without it.
     if (entry && !input.restore && !input.force && !required) {
-      return op({ action: 'skip', content: '', owned: entry.base ?? content, reason: 'you deleted it; kept deleted (--restore brings it back)' });
+      return op({
+        action: 'skip',
+        content: '',
+        owned: entry.base ?? content,
+        reason: 'you deleted it; kept deleted (--restore brings it back)',
+      });
     }
     return op({ action: 'create', reason: entry ? (required ? 'restored: the hooks call it' : 'restored') : 'new' });
   }
   if (previous === content) {
-    if (mode !== undefined && currentMode !== null && currentMode !== mode) return op({ action: 'update', reason: 'fix file mode' });
+    if (mode !== undefined && currentMode !== null && currentMode !== mode)
+      return op({ action: 'update', reason: 'fix file mode' });
     return op({ action: 'unchanged', reason: 'up to date' });
   }
   if (!entry) {
     if (input.force) return op({ action: 'update', reason: 'not written by this tool; overwritten (--force)' });
-    if (input.overwrite?.has(rel)) return op({ action: 'update', reason: 'not written by this tool; overwritten (you chose it)' });
+    if (input.overwrite?.has(rel))
+      return op({ action: 'update', reason: 'not written by this tool; overwritten (you chose it)' });
     return op({ action: 'skip', reason: `${NOT_OURS} (--force to overwrite)` });
   }
   if (CONFLICT_MARKERS.test(previous)) {
     // Left by an earlier upgrade and not resolved yet: never "keep" or merge over them.
-    return op({ action: 'conflict', content: previous, reason: 'conflict markers from an earlier upgrade are not resolved yet' });
+    return op({
+      action: 'conflict',
+      content: previous,
+      reason: 'conflict markers from an earlier upgrade are not resolved yet',
+    });
   }
   if (sha256(previous) === entry.sha256) return op({ action: 'update', reason: 'new version' });
   // The user edited the file since our last render.
@@ -153,11 +176,15 @@ function ownedFile(input: PlanInput, rel: string, content: string, mode: number 
     theirs: `create-neon-agents ${input.version}`,
   };
   const merged = threeWayMerge(base ?? '', previous, content, labels);
-  if (merged.clean && base !== null) return op({ action: 'update', content: merged.text, reason: 'merged your edits into the new version' });
+  if (merged.clean && base !== null)
+    return op({ action: 'update', content: merged.text, reason: 'merged your edits into the new version' });
   return op({
     action: 'conflict',
     content: merged.text,
-    reason: base === null ? 'you edited it and its earlier version is unknown: conflict markers' : `your edits and the new version overlap (${merged.conflicts} conflict${merged.conflicts === 1 ? '' : 's'})`,
+    reason:
+      base === null
+        ? 'you edited it and its earlier version is unknown: conflict markers'
+        : `your edits and the new version overlap (${merged.conflicts} conflict${merged.conflicts === 1 ? '' : 's'})`,
     conflictTheirs: content,
   });
 }
@@ -177,7 +204,13 @@ function editedFile(
   const currentMode = input.files.mode(abs);
   let action: Action = previous === null ? 'create' : previous === content ? 'unchanged' : 'update';
   let reason = previous === null ? 'new' : previous === content ? 'up to date' : 'add our entries; the rest is kept';
-  if (action === 'unchanged' && mode !== undefined && currentMode !== null && (currentMode & 0o077) !== 0 && mode === 0o600) {
+  if (
+    action === 'unchanged' &&
+    mode !== undefined &&
+    currentMode !== null &&
+    (currentMode & 0o077) !== 0 &&
+    mode === 0o600
+  ) {
     action = 'update';
     reason = 'restrict permissions to 0600 (it holds credentials)';
   }
@@ -192,7 +225,9 @@ export function plan(input: PlanInput): Plan {
   const templates = input.agentTemplates ?? AGENT_TEMPLATES;
 
   if (!repo.hasCommits) {
-    warnings.push('This repository has no commit yet, and git can only make worktrees from one: commit (e.g. git add -A && git commit -m init) before starting agents.');
+    warnings.push(
+      'This repository has no commit yet, and git can only make worktrees from one: commit (e.g. git add -A && git commit -m init) before starting agents.',
+    );
   }
 
   // 1. Agent files, validated before anything is written (Claude Code drops bad ones silently).
@@ -200,7 +235,8 @@ export function plan(input: PlanInput): Plan {
     const rel = `${AGENT_DIR}/${role}.md`;
     const text = renderAgent(role, agentContext(input, role), templates);
     const check = validateAgentFile(text);
-    if (!check.ok) throw new FailureError(`internal error: the generated ${rel} is invalid: ${check.errors.join('; ')}`);
+    if (!check.ok)
+      throw new FailureError(`internal error: the generated ${rel} is invalid: ${check.errors.join('; ')}`);
     ops.push(ownedFile(input, rel, text, 0o644));
   }
 
@@ -214,9 +250,23 @@ export function plan(input: PlanInput): Plan {
     if (previous === null) continue;
     const entry = input.manifest!.files[rel];
     if (sha256(previous) === entry.sha256 || input.force) {
-      ops.push({ type: 'delete', path: abs, display: rel, previous, action: 'delete', reason: `role ${m[1]} is no longer selected` });
+      ops.push({
+        type: 'delete',
+        path: abs,
+        display: rel,
+        previous,
+        action: 'delete',
+        reason: `role ${m[1]} is no longer selected`,
+      });
     } else {
-      ops.push({ type: 'delete', path: abs, display: rel, previous, action: 'skip', reason: `role ${m[1]} is no longer selected, but you edited it: kept (delete it yourself, or --force)` });
+      ops.push({
+        type: 'delete',
+        path: abs,
+        display: rel,
+        previous,
+        action: 'skip',
+        reason: `role ${m[1]} is no longer selected, but you edited it: kept (delete it yourself, or --force)`,
+      });
     }
   }
 
@@ -258,7 +308,11 @@ export function plan(input: PlanInput): Plan {
     const abs = path.join(repo.root, exampleRel);
     const previous = input.files.read(abs);
     const prevEntry = input.manifest?.files[exampleRel];
-    const rendered = renderEnvExample({ pooled: answers.pooled, databaseUrlVar: answers.databaseUrlVar ?? 'DATABASE_URL', directUrlVar: answers.directUrlVar });
+    const rendered = renderEnvExample({
+      pooled: answers.pooled,
+      databaseUrlVar: answers.databaseUrlVar ?? 'DATABASE_URL',
+      directUrlVar: answers.directUrlVar,
+    });
     let content = rendered;
     let owned = rendered;
     if (previous !== null) {
@@ -266,7 +320,9 @@ export function plan(input: PlanInput): Plan {
       const existing = parseEnv(previous);
       const added: Record<string, string> = {};
       for (const [k, v] of wanted) if (!existing.has(k)) added[k] = v;
-      content = setEnvValues(previous, added, { header: 'Neon database branches per git worktree (create-neon-agents)' });
+      content = setEnvValues(previous, added, {
+        header: 'Neon database branches per git worktree (create-neon-agents)',
+      });
       if (!prevEntry?.created) {
         const keys = new Set([...parseEnv(prevEntry?.base ?? '').keys(), ...Object.keys(added)]);
         owned = noteFinalNewline([...keys].map((k) => `${k}=`).join('\n'), previous, content, prevEntry?.base);
@@ -288,7 +344,9 @@ export function plan(input: PlanInput): Plan {
     const previous = input.files.read(abs) ?? '';
     const values: Record<string, string> = { NEON_PROJECT_ID: answers.projectId };
     if (input.apiKey) values.NEON_API_KEY = input.apiKey;
-    const content = setEnvValues(previous, values, { header: 'Neon (create-neon-agents): used to create a database branch per git worktree' });
+    const content = setEnvValues(previous, values, {
+      header: 'Neon (create-neon-agents): used to create a database branch per git worktree',
+    });
     // Named relative to the main checkout (where it lives), even when we run in a linked worktree.
     const display = answers.envFile;
     const ownedKeys = ['NEON_PROJECT_ID', 'NEON_API_KEY'].filter((k) => parseEnv(content).has(k)).join(',');
@@ -326,7 +384,12 @@ export function plan(input: PlanInput): Plan {
       const owned = lines.length ? excludeBlock(lines) : '';
       ops.push(
         editedFile(input, abs, EXCLUDE_DISPLAY, content, owned, 'block', undefined, {
-          reason: previous === null ? 'new: ignore env files in every worktree of this clone' : previous === content ? 'up to date' : 'add our block; the rest is kept',
+          reason:
+            previous === null
+              ? 'new: ignore env files in every worktree of this clone'
+              : previous === content
+                ? 'up to date'
+                : 'add our block; the rest is kept',
         }),
       );
     }

@@ -35,7 +35,11 @@ export function render(template: string, context: object): string {
   return fn(context);
 }
 
-export function renderAgent(role: string, context: object, templates: Record<string, string> = AGENT_TEMPLATES): string {
+export function renderAgent(
+  role: string,
+  context: object,
+  templates: Record<string, string> = AGENT_TEMPLATES,
+): string {
   const t = templates[role];
   if (!t) throw new Error(`no template for role ${role}`);
   return render(t, context);

@@ -6,11 +6,38 @@ import { SKIP_HOOK_ENV } from '../shared/claude-hooks.ts';
 import { MANIFEST_PATH, RUNTIME_PATH, urlVar } from '../shared/manifest.ts';
 import { NULL_SHA, validateWorktreeName, worktreeDirName, WORKTREES_DIR, isOurNeonBranch } from '../shared/naming.ts';
 import { deadlineFor, envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
-import { addWorktree, branchExists, checkoutAt, git, isDir, listWorktrees, mainCheckout, type Checkout } from './git.ts';
+import {
+  addWorktree,
+  branchExists,
+  checkoutAt,
+  git,
+  isDir,
+  listWorktrees,
+  mainCheckout,
+  type Checkout,
+} from './git.ts';
 import { branchUris, deleteBranch, getBranch, listBranches, NeonApiError } from './neon-api.ts';
 import { branchLabel, endpointOf, neonNameFor, ownBranch, provision, retryHint, writeEnv } from './provision.ts';
-import { leaksIn, readSavedParent, sharedTarget, stripOurComments, syncOtherEnvFiles, targetFor, type SavedParentEnv } from './env-sync.ts';
-import { allRecords, cloneId, deleteRecord, parentEnvFile, readRecord, recordForGitBranch, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
+import {
+  leaksIn,
+  readSavedParent,
+  sharedTarget,
+  stripOurComments,
+  syncOtherEnvFiles,
+  targetFor,
+  type SavedParentEnv,
+} from './env-sync.ts';
+import {
+  allRecords,
+  cloneId,
+  deleteRecord,
+  parentEnvFile,
+  readRecord,
+  recordForGitBranch,
+  withBranchLock,
+  writeRecord,
+  type BranchRecord,
+} from './state.ts';
 import { readIfExists, realpathOr, redactUrl, RuntimeError, say, writeFileAtomic } from './util.ts';
 
 function readStdinJson(): Record<string, unknown> {
@@ -26,7 +53,8 @@ function readStdinJson(): Record<string, unknown> {
   } catch {
     throw new RuntimeError('expected the hook JSON on stdin, got malformed JSON', 'input');
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new RuntimeError('expected a JSON object on stdin', 'input');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new RuntimeError('expected a JSON object on stdin', 'input');
   return data as Record<string, unknown>;
 }
 
@@ -50,7 +78,11 @@ function readJsonFile(p: string): Record<string, any> | null {
 /** Claude Code's `worktree` settings, user < project < local. */
 function worktreeSettings(mainRoot: string): { baseRef?: string; symlinkDirectories?: string[] } {
   const merged: Record<string, unknown> = {};
-  for (const p of [path.join(os.homedir(), '.claude', 'settings.json'), path.join(mainRoot, '.claude', 'settings.json'), path.join(mainRoot, '.claude', 'settings.local.json')]) {
+  for (const p of [
+    path.join(os.homedir(), '.claude', 'settings.json'),
+    path.join(mainRoot, '.claude', 'settings.json'),
+    path.join(mainRoot, '.claude', 'settings.local.json'),
+  ]) {
     const w = readJsonFile(p)?.worktree;
     if (w && typeof w === 'object') Object.assign(merged, w);
   }
@@ -63,7 +95,15 @@ function baseRefFor(mainRoot: string, setting: string | undefined): string {
   // One git process for all of it.
   let refs: string[] = [];
   try {
-    refs = git(mainRoot, ['for-each-ref', '--format=%(refname:short) %(symref:short)', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main', 'refs/remotes/origin/master']).split('\n').filter(Boolean);
+    refs = git(mainRoot, [
+      'for-each-ref',
+      '--format=%(refname:short) %(symref:short)',
+      'refs/remotes/origin/HEAD',
+      'refs/remotes/origin/main',
+      'refs/remotes/origin/master',
+    ])
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return 'HEAD';
   }
@@ -77,7 +117,9 @@ function baseRefFor(mainRoot: string, setting: string | undefined): string {
 function copyWorktreeInclude(mainRoot: string, wt: string): string[] {
   const inc = path.join(mainRoot, '.worktreeinclude');
   if (!fs.existsSync(inc)) return [];
-  const matches = git(mainRoot, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${inc}`]).split('\0').filter(Boolean);
+  const matches = git(mainRoot, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${inc}`])
+    .split('\0')
+    .filter(Boolean);
   if (!matches.length) return [];
   const r = (() => {
     try {
@@ -140,7 +182,10 @@ function assertNoSymlinkedWorktreesDir(mainRoot: string): void {
       } catch {
         /* unreadable */
       }
-      throw new RuntimeError(`${rel} is a symbolic link${to}, and Claude Code rejects worktree paths through a symlink, so no worktree was created. Make ${rel} a real folder inside the repository`, 'input');
+      throw new RuntimeError(
+        `${rel} is a symbolic link${to}, and Claude Code rejects worktree paths through a symlink, so no worktree was created. Make ${rel} a real folder inside the repository`,
+        'input',
+      );
     }
   }
 }
@@ -151,7 +196,9 @@ function warnIfBaseLacksSetup(commonDir: string, wt: string, sha: string, baseLa
   if (fs.existsSync(marker)) return;
   let present: string[] = [];
   try {
-    present = git(wt, ['ls-tree', '-z', '--name-only', '--full-tree', sha, '--', MANIFEST_PATH, RUNTIME_PATH]).split('\0');
+    present = git(wt, ['ls-tree', '-z', '--name-only', '--full-tree', sha, '--', MANIFEST_PATH, RUNTIME_PATH]).split(
+      '\0',
+    );
   } catch {
     return;
   }
@@ -190,7 +237,8 @@ export async function worktreeCreate(): Promise<number> {
       if (existing) {
         say(`reusing worktree ${wt}`);
       } else {
-        if (fs.existsSync(wt)) throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
+        if (fs.existsSync(wt))
+          throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
         const settings = worktreeSettings(mainRoot);
         const skip = { [SKIP_HOOK_ENV]: '1' };
         fs.mkdirSync(path.dirname(wt), { recursive: true });
@@ -240,8 +288,15 @@ export async function worktreeCreate(): Promise<number> {
               }
             }
           }
-          if (createdWt && removedWt) throw new RuntimeError(`worktree not created: no Neon branch for it (${out.reason}). Once that is fixed, start the agent again (or run claude --worktree ${name} again)`, 'provision');
-          throw new RuntimeError(`worktree ${wt} has no Neon branch (${out.reason}). Once that is fixed, run ${retryHint(mainRoot)} in it, then start the agent again`, 'provision');
+          if (createdWt && removedWt)
+            throw new RuntimeError(
+              `worktree not created: no Neon branch for it (${out.reason}). Once that is fixed, start the agent again (or run claude --worktree ${name} again)`,
+              'provision',
+            );
+          throw new RuntimeError(
+            `worktree ${wt} has no Neon branch (${out.reason}). Once that is fixed, run ${retryHint(mainRoot)} in it, then start the agent again`,
+            'provision',
+          );
         }
       }
       process.stdout.write(`${co.root}\n`);
@@ -322,7 +377,9 @@ export async function worktreeRemove(): Promise<number> {
   }
   if (!rec) return 0;
   if (commits !== 0) {
-    say(`kept Neon branch ${rec.neonBranch}: ${commits === null ? 'could not tell whether' : `${commits} commit(s) on`} ${entry.branch ?? 'its branch'} ${commits === null ? 'has work to review' : 'to review with their data'}; delete later with: node .claude/hooks/neon-worktree.mjs prune`);
+    say(
+      `kept Neon branch ${rec.neonBranch}: ${commits === null ? 'could not tell whether' : `${commits} commit(s) on`} ${entry.branch ?? 'its branch'} ${commits === null ? 'has work to review' : 'to review with their data'}; delete later with: node .claude/hooks/neon-worktree.mjs prune`,
+    );
     return 0;
   }
   try {
@@ -346,7 +403,9 @@ export async function ensure(): Promise<number> {
   const mainRoot = mainCheckout(co.root);
   if (!co.isLinked) {
     const answers = loadAnswers(co.root, mainRoot);
-    say(`this is the main checkout: it uses the ${answers ? urlVar(answers) : 'DATABASE_URL'} in its own env file; \`ensure\` is for linked worktrees`);
+    say(
+      `this is the main checkout: it uses the ${answers ? urlVar(answers) : 'DATABASE_URL'} in its own env file; \`ensure\` is for linked worktrees`,
+    );
     return 0;
   }
   // provision() also points (or clears) every other env file of the worktree.
@@ -367,7 +426,8 @@ async function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: 
   const envPath = envFilePath(co.root, answers);
   const target = targetFor(co.commonDir, mainRoot, answers, rec.endpointId);
   try {
-    if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base) return null;
+    if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base)
+      return null;
     const creds = findCredentials(mainRoot, answers);
     if (!creds) throw new RuntimeError('no Neon credentials');
     const api = neonApi(mainRoot, co.root, { ...creds, projectId: rec.projectId }, answers);
@@ -377,11 +437,19 @@ async function pointAt(co: Checkout, mainRoot: string, rec: BranchRecord, base: 
     if (co.isLinked) syncOtherEnvFiles(co.root, envPath, target, own, answers);
   } catch (e) {
     try {
-      writeEnv(co, mainRoot, envPath, base, answers, { comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`, keepApiKey: !co.isLinked, target });
+      writeEnv(co, mainRoot, envPath, base, answers, {
+        comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`,
+        keepApiKey: !co.isLinked,
+        target,
+      });
       if (co.isLinked) syncOtherEnvFiles(co.root, envPath, target, null, answers);
-      say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; its database values were removed`);
+      say(
+        `FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; its database values were removed`,
+      );
     } catch (e2) {
-      say(`FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; and ${(e2 as Error).message}`);
+      say(
+        `FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; and ${(e2 as Error).message}`,
+      );
     }
   }
   return readIfExists(envPath);
@@ -403,7 +471,8 @@ async function switchBranch(co: Checkout, mainRoot: string): Promise<void> {
       if (co.branch && !mapped) {
         await withBranchLock(co.commonDir, own.neonBranch, () => {
           const r = readRecord(co.commonDir, own.neonBranch);
-          if (r && !r.aliases.includes(co.branch!)) writeRecord(co.commonDir, { ...r, aliases: [...r.aliases, co.branch!] });
+          if (r && !r.aliases.includes(co.branch!))
+            writeRecord(co.commonDir, { ...r, aliases: [...r.aliases, co.branch!] });
         });
       }
       await pointAt(co, mainRoot, own, readIfExists(envPath) ?? '');
@@ -419,12 +488,18 @@ async function switchBranch(co: Checkout, mainRoot: string): Promise<void> {
     const original = saved ? saved.original : current;
     // Visiting another agent branch after one: start again from the original when the file is still ours.
     const base = saved && current === saved.written ? saved.original : current;
-    if (!saved) writeFileAtomic(savedPath, JSON.stringify({ original, written: '\0', values: {} } satisfies SavedParentEnv), 0o600);
+    if (!saved)
+      writeFileAtomic(
+        savedPath,
+        JSON.stringify({ original, written: '\0', values: {} } satisfies SavedParentEnv),
+        0o600,
+      );
     const written = (await pointAt(co, mainRoot, mapped, base)) ?? current;
     const before = parseEnv(original);
     const after = parseEnv(written);
     const values: Record<string, string | null> = {};
-    for (const k of new Set([...before.keys(), ...after.keys()])) if (before.get(k) !== after.get(k)) values[k] = before.get(k) ?? null;
+    for (const k of new Set([...before.keys(), ...after.keys()]))
+      if (before.get(k) !== after.get(k)) values[k] = before.get(k) ?? null;
     writeFileAtomic(savedPath, JSON.stringify({ original, written, values } satisfies SavedParentEnv), 0o600);
     return;
   }
@@ -478,16 +553,24 @@ export async function status(): Promise<number> {
   // Exit 1 when a worktree has no database of its own, or any of its env files still reaches the shared one.
   let problem = false;
   if (rec) {
-    lines.push(`neon branch:  ${rec.neonBranch} (${rec.branchId}, project ${rec.projectId}${rec.expiresAt ? `, expires ${rec.expiresAt}` : ''})`);
-    lines.push(`why:          created for ${rec.gitBranch === branchLabel(co) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${pointsAtRec ? 'points at it' : `does NOT point at it — run: ${hint}`}`);
+    lines.push(
+      `neon branch:  ${rec.neonBranch} (${rec.branchId}, project ${rec.projectId}${rec.expiresAt ? `, expires ${rec.expiresAt}` : ''})`,
+    );
+    lines.push(
+      `why:          created for ${rec.gitBranch === branchLabel(co) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${pointsAtRec ? 'points at it' : `does NOT point at it — run: ${hint}`}`,
+    );
     if (co.isLinked && !pointsAtRec) problem = true;
   } else if (co.isLinked) {
     lines.push(`neon branch:  none yet (would be ${neonNameFor(co)})`);
     lines.push(`why:          not provisioned, so this worktree has no database of its own; run: ${hint}`);
     problem = true;
   } else {
-    lines.push(`neon branch:  none of its own: the main checkout uses the ${v} in its env file (create-neon-agents does not change it)`);
-    lines.push(`why:          the main checkout keeps its own database; worktrees get branches of ${answers.parentBranch ?? 'the project default branch'}`);
+    lines.push(
+      `neon branch:  none of its own: the main checkout uses the ${v} in its env file (create-neon-agents does not change it)`,
+    );
+    lines.push(
+      `why:          the main checkout keeps its own database; worktrees get branches of ${answers.parentBranch ?? 'the project default branch'}`,
+    );
   }
   if (co.isLinked) {
     const leaks = leaksIn(co.root, envPath, sharedTarget(co.commonDir, mainRoot, answers), rec?.endpointId ?? null);
@@ -498,7 +581,9 @@ export async function status(): Promise<number> {
     } else lines.push("shared db:    no env value of this worktree reaches the main checkout's database");
   }
   const creds = findCredentials(mainRoot, answers);
-  lines.push(`credentials:  ${creds ? `${creds.source}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`);
+  lines.push(
+    `credentials:  ${creds ? `${creds.source}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`,
+  );
   lines.push(`clone id:     ${cloneId(co.commonDir)}`);
   // Agents run `status` before their first write: ask Neon whether the branch still exists (it expires), unless
   // --offline. Exit 1 when this worktree's database is missing or not the one the env file names.
@@ -529,7 +614,11 @@ export async function prune(args: string[]): Promise<number> {
   const id = cloneId(co.commonDir);
   const branches = await listBranches(api);
   const byId = new Map(branches.map((b) => [b.id, b]));
-  const live = new Set(listWorktrees(mainRoot).filter((w) => !w.prunable && fs.existsSync(w.path)).map((w) => w.path));
+  const live = new Set(
+    listWorktrees(mainRoot)
+      .filter((w) => !w.prunable && fs.existsSync(w.path))
+      .map((w) => w.path),
+  );
   const orphans: BranchRecord[] = [];
   const vanished: BranchRecord[] = [];
   for (const rec of allRecords(co.commonDir)) {
@@ -549,7 +638,10 @@ export async function prune(args: string[]): Promise<number> {
     say('no orphaned Neon branches from this clone');
     return 0;
   }
-  for (const r of orphans) process.stdout.write(`${yes ? 'deleting' : 'orphan'} ${r.neonBranch} (${r.branchId}; git branch ${r.gitBranch} and worktree ${r.worktreePath} are gone)\n`);
+  for (const r of orphans)
+    process.stdout.write(
+      `${yes ? 'deleting' : 'orphan'} ${r.neonBranch} (${r.branchId}; git branch ${r.gitBranch} and worktree ${r.worktreePath} are gone)\n`,
+    );
   if (!yes) {
     say(`${orphans.length} orphaned Neon branch(es); delete them with: node ${RUNTIME_PATH} prune --yes`);
     return 0;

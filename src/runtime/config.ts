@@ -19,7 +19,8 @@ export function loadAnswers(checkoutRoot: string, mainRoot: string): ManifestAns
 
 export function envFilePath(root: string, answers: ManifestAnswers): string {
   const rel = answers.envFile || '.env';
-  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) throw new RuntimeError(`manifest envFile must be a path inside the repo, got ${JSON.stringify(rel)}`);
+  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..'))
+    throw new RuntimeError(`manifest envFile must be a path inside the repo, got ${JSON.stringify(rel)}`);
   return path.join(root, rel);
 }
 
@@ -62,11 +63,17 @@ export function findCredentials(mainRoot: string, answers: ManifestAnswers): Cre
   }
   let projectId: string | null = null;
   let projectSource = '';
-  if (process.env.NEON_PROJECT_ID) [projectId, projectSource] = [process.env.NEON_PROJECT_ID, 'NEON_PROJECT_ID in the environment'];
-  else if (mainEnv.get('NEON_PROJECT_ID')) [projectId, projectSource] = [mainEnv.get('NEON_PROJECT_ID')!, `NEON_PROJECT_ID in the main checkout's ${answers.envFile}`];
+  if (process.env.NEON_PROJECT_ID)
+    [projectId, projectSource] = [process.env.NEON_PROJECT_ID, 'NEON_PROJECT_ID in the environment'];
+  else if (mainEnv.get('NEON_PROJECT_ID'))
+    [projectId, projectSource] = [
+      mainEnv.get('NEON_PROJECT_ID')!,
+      `NEON_PROJECT_ID in the main checkout's ${answers.envFile}`,
+    ];
   else if (answers.projectId) [projectId, projectSource] = [answers.projectId, MANIFEST_PATH];
   if (process.env.NEON_API_KEY) return { source: 'env', apiKey: process.env.NEON_API_KEY, projectId, projectSource };
-  if (mainEnv.get('NEON_API_KEY')) return { source: 'env-file', apiKey: mainEnv.get('NEON_API_KEY')!, projectId, projectSource };
+  if (mainEnv.get('NEON_API_KEY'))
+    return { source: 'env-file', apiKey: mainEnv.get('NEON_API_KEY')!, projectId, projectSource };
   const loginFile = neonCredentialFiles().find((f) => fs.existsSync(f));
   if (loginFile) return { source: 'cli-login', apiKey: null, projectId, projectSource, loginFile };
   return null;
@@ -92,10 +99,14 @@ function tokenIn(file: string): string | null {
   try {
     data = JSON.parse(t);
   } catch {
-    throw new RuntimeError(`the Neon CLI's credentials file ${file} is not valid JSON: run \`neon auth\` again`, 'auth');
+    throw new RuntimeError(
+      `the Neon CLI's credentials file ${file} is not valid JSON: run \`neon auth\` again`,
+      'auth',
+    );
   }
   if (data.type === 'api_key' && typeof data.api_key === 'string') return data.api_key;
-  if (typeof data.access_token !== 'string') throw new RuntimeError(`the Neon CLI's credentials file ${file} holds no token: run \`neon auth\` again`, 'auth');
+  if (typeof data.access_token !== 'string')
+    throw new RuntimeError(`the Neon CLI's credentials file ${file} holds no token: run \`neon auth\` again`, 'auth');
   const exp = typeof data.expires_at === 'number' ? data.expires_at : null;
   return exp === null || exp > Date.now() + 60_000 ? data.access_token : null;
 }
@@ -110,7 +121,11 @@ function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: numbe
   const now = tokenIn(file);
   if (now) return now;
   const bin = findNeonBin(searchDirs)?.bin;
-  if (!bin) throw new RuntimeError(`the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (${NEON_CLI_INSTALL[0]}) and run \`neon auth\`, or set NEON_API_KEY`, 'auth');
+  if (!bin)
+    throw new RuntimeError(
+      `the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (${NEON_CLI_INSTALL[0]}) and run \`neon auth\`, or set NEON_API_KEY`,
+      'auth',
+    );
   const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
   delete env.NEON_API_KEY; // the login is what must be refreshed
   const r = run(bin, ['me', '--output', 'json', '--no-analytics'], {
@@ -121,12 +136,21 @@ function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: numbe
   });
   const fresh = tokenIn(file);
   if (fresh) return fresh;
-  throw new RuntimeError(`the Neon CLI login has expired and \`neon me\` could not refresh it (${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`}): run \`neon auth\`, or set NEON_API_KEY`, 'auth');
+  throw new RuntimeError(
+    `the Neon CLI login has expired and \`neon me\` could not refresh it (${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.code}`}): run \`neon auth\`, or set NEON_API_KEY`,
+    'auth',
+  );
 }
 
 /** The Neon API client for a checkout: base URL, token, project, deadline. Starts no process when a key is given. */
-export function neonApi(mainRoot: string, checkoutRoot: string, creds: Credentials, answers?: ManifestAnswers | null): NeonApi {
-  if (!creds.projectId) throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
+export function neonApi(
+  mainRoot: string,
+  checkoutRoot: string,
+  creds: Credentials,
+  answers?: ManifestAnswers | null,
+): NeonApi {
+  if (!creds.projectId)
+    throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
   const { deadline, budget } = deadlineFor(answers);
   const token = creds.apiKey ?? cliLoginToken(creds, [checkoutRoot, mainRoot], deadline);
   return makeApi(token, creds.projectId, deadline, budget / 1000);

@@ -4,7 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
-import { findLeaks, parsePgUrl, reachesTarget, retargetEnv, targetFromEnv, withoutOwnPasswords, type OwnBranch, type RetargetResult, type Target } from '../shared/db-targets.ts';
+import {
+  findLeaks,
+  parsePgUrl,
+  reachesTarget,
+  retargetEnv,
+  targetFromEnv,
+  withoutOwnPasswords,
+  type OwnBranch,
+  type RetargetResult,
+  type Target,
+} from '../shared/db-targets.ts';
 import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
 import { dbVars, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
 import { envFilePath } from './config.ts';
@@ -47,7 +57,12 @@ export function readSavedParent(commonDir: string): SavedParentEnv | null {
  * (its saved original while it visits an agent branch), plus what Neon told us (`known`: the parent's password,
  * which a new branch inherits).
  */
-export function sharedTarget(commonDir: string, mainRoot: string, answers: ManifestAnswers, known: { passwords?: string[]; endpointIds?: string[] } = {}): Target {
+export function sharedTarget(
+  commonDir: string,
+  mainRoot: string,
+  answers: ManifestAnswers,
+  known: { passwords?: string[]; endpointIds?: string[] } = {},
+): Target {
   const saved = readSavedParent(commonDir);
   const text = saved?.original || (readIfExists(envFilePath(mainRoot, answers)) ?? '');
   return targetFromEnv(text, dbVars(answers), known);
@@ -57,8 +72,16 @@ export function sharedTarget(commonDir: string, mainRoot: string, answers: Manif
  * What a checkout whose own branch has `ownEndpoint` must not name: the shared database, every other agent branch
  * of this clone (and `endpointIds`, e.g. this worktree's previous branch), and the parent's `passwords`.
  */
-export function targetFor(commonDir: string, mainRoot: string, answers: ManifestAnswers, ownEndpoint: string | null, known: { passwords?: string[]; endpointIds?: (string | null)[] } = {}): Target {
-  const endpointIds = [...(known.endpointIds ?? []), ...allRecords(commonDir).map((r) => r.endpointId)].filter((ep): ep is string => Boolean(ep) && ep !== ownEndpoint);
+export function targetFor(
+  commonDir: string,
+  mainRoot: string,
+  answers: ManifestAnswers,
+  ownEndpoint: string | null,
+  known: { passwords?: string[]; endpointIds?: (string | null)[] } = {},
+): Target {
+  const endpointIds = [...(known.endpointIds ?? []), ...allRecords(commonDir).map((r) => r.endpointId)].filter(
+    (ep): ep is string => Boolean(ep) && ep !== ownEndpoint,
+  );
   return sharedTarget(commonDir, mainRoot, answers, { passwords: known.passwords, endpointIds });
 }
 
@@ -72,7 +95,11 @@ function deleteOrUnsafe(file: string, label: string, why: string): never {
   } catch {
     /* judged below */
   }
-  if (!fs.existsSync(file)) throw new RuntimeError(`could not write ${label} (${why}), so it was deleted: this worktree has no env file now; fix that, then run ensure`, 'env-write');
+  if (!fs.existsSync(file))
+    throw new RuntimeError(
+      `could not write ${label} (${why}), so it was deleted: this worktree has no env file now; fix that, then run ensure`,
+      'env-write',
+    );
   throw new RuntimeError(
     `could not rewrite or delete ${label} (${why}): it STILL HOLDS the main checkout's values — do not use this worktree; make the file writable (chmod u+w, chattr -i) and run ensure`,
     'unsafe-env',
@@ -114,7 +141,9 @@ function shortComment(comment: string): string {
   const one = comment.replace(/[\r\n]+/g, ' ');
   // Long errors are shortened at a word, with the retry hint (at the end) kept.
   const retry = one.lastIndexOf('Retry');
-  return one.length <= 300 ? one : `${one.slice(0, 240).replace(/\s+\S*$/, '')} …${retry > 240 ? ` ${one.slice(retry)}` : ''}`.slice(0, 400);
+  return one.length <= 300
+    ? one
+    : `${one.slice(0, 240).replace(/\s+\S*$/, '')} …${retry > 240 ? ` ${one.slice(retry)}` : ''}`.slice(0, 400);
 }
 
 /**
@@ -122,10 +151,17 @@ function shortComment(comment: string): string {
  * set to its URLs, every other value naming the shared database pointed at it or removed, no NEON_API_KEY (unless
  * `keepApiKey`), and our comment.
  */
-export function envTextFor(base: string, answers: ManifestAnswers, target: Target, own: OwnBranch | null, o: EnvWriteOptions): RetargetResult {
+export function envTextFor(
+  base: string,
+  answers: ManifestAnswers,
+  target: Target,
+  own: OwnBranch | null,
+  o: EnvWriteOptions,
+): RetargetResult {
   const pinned: Record<string, string | null> = {};
   pinned[urlVar(answers)] = own ? (o.pooled ? own.pooledUrl : own.directUrl) : null;
-  if (answers.directUrlVar && answers.directUrlVar !== urlVar(answers)) pinned[answers.directUrlVar] = own ? own.directUrl : null;
+  if (answers.directUrlVar && answers.directUrlVar !== urlVar(answers))
+    pinned[answers.directUrlVar] = own ? own.directUrl : null;
   if (!o.keepApiKey) pinned.NEON_API_KEY = null; // a worktree never holds the management key
   const r = retargetEnv(stripOurComments(base), target, own, pinned, HEADER);
   let text = r.text;
@@ -161,7 +197,13 @@ export interface SyncReport {
  * Every other env file of a worktree (`.worktreeinclude` copies, monorepo app folders, files another tool copied):
  * values that reach the shared database now point at `own`, or are removed. Throws the first unsafe file.
  */
-export function syncOtherEnvFiles(wt: string, configured: string, target: Target, own: OwnBranch | null, answers: ManifestAnswers): SyncReport[] {
+export function syncOtherEnvFiles(
+  wt: string,
+  configured: string,
+  target: Target,
+  own: OwnBranch | null,
+  answers: ManifestAnswers,
+): SyncReport[] {
   const reports: SyncReport[] = [];
   const ownEndpoint = own ? (parsePgUrl(own.directUrl)?.endpointId ?? null) : null;
   const ownOf = (k: string) => (!own ? null : k === urlVar(answers) && answers.pooled ? own.pooledUrl : own.directUrl);
@@ -184,21 +226,39 @@ export function syncOtherEnvFiles(wt: string, configured: string, target: Target
     reports.push({
       file: label,
       rewritten: [...r.rewritten, ...pinnedKeys.filter((k) => pinned[k] !== null)],
-      removed: [...r.removed.map((x) => x.key), ...pinnedKeys.filter((k) => pinned[k] === null), ...(env.has('NEON_API_KEY') ? ['NEON_API_KEY'] : [])],
+      removed: [
+        ...r.removed.map((x) => x.key),
+        ...pinnedKeys.filter((k) => pinned[k] === null),
+        ...(env.has('NEON_API_KEY') ? ['NEON_API_KEY'] : []),
+      ],
     });
   }
   return reports;
 }
 
 /** Keys in a checkout's env files that reach the shared database, per file (for `status`). */
-export function leaksIn(wt: string, configured: string, target: Target, ownEndpointId: string | null): { file: string; key: string; why: string }[] {
+export function leaksIn(
+  wt: string,
+  configured: string,
+  target: Target,
+  ownEndpointId: string | null,
+): { file: string; key: string; why: string }[] {
   const out: { file: string; key: string; why: string }[] = [];
   const files = [configured, ...otherEnvFiles(wt, configured)].map((f) => ({ f, text: readIfExists(f) }));
-  const t = withoutOwnPasswords(target, files.map((x) => x.text ?? ''), ownEndpointId);
+  const t = withoutOwnPasswords(
+    target,
+    files.map((x) => x.text ?? ''),
+    ownEndpointId,
+  );
   for (const { f: file, text } of files) {
     if (text === null) continue;
     for (const l of findLeaks(text, t, ownEndpointId)) out.push({ file: path.relative(wt, file), ...l });
-    if (parseEnv(text).has('NEON_API_KEY')) out.push({ file: path.relative(wt, file), key: 'NEON_API_KEY', why: 'the management key must stay in the main checkout' });
+    if (parseEnv(text).has('NEON_API_KEY'))
+      out.push({
+        file: path.relative(wt, file),
+        key: 'NEON_API_KEY',
+        why: 'the management key must stay in the main checkout',
+      });
   }
   return out;
 }

@@ -30,14 +30,23 @@ export function git(cwd: string, args: string[], extraEnv: Record<string, string
  * `git worktree add`, tolerant of git's concurrent-add race: when it reports the race, the worktree may in fact be
  * complete (accept it) or not yet created (try again).
  */
-export function addWorktree(mainRoot: string, wt: string, args: string[], branch: string, extraEnv: Record<string, string>): void {
+export function addWorktree(
+  mainRoot: string,
+  wt: string,
+  args: string[],
+  branch: string,
+  extraEnv: Record<string, string>,
+): void {
   worktreeCache = null;
   for (let attempt = 1; ; attempt++) {
     const r = run('git', ['worktree', 'add', ...args], { cwd: mainRoot, env: cleanGitEnv(extraEnv), timeout: 60_000 });
     if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
     if (r.code === 0) return;
     if (!GIT_WORKTREE_RACE.test(r.stderr) || attempt >= 4) {
-      throw new RuntimeError(`git worktree add failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
+      throw new RuntimeError(
+        `git worktree add failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
+        'git',
+      );
     }
     const top = run('git', ['rev-parse', '--show-toplevel'], { cwd: wt, env: cleanGitEnv(), timeout: 10_000 });
     if (top.code === 0 && realpathOr(top.stdout.trim()) === realpathOr(wt)) return; // it was made after all
@@ -62,7 +71,15 @@ export interface Checkout {
 }
 
 export function checkoutAt(cwd: string): Checkout {
-  const out = git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']).split('\n');
+  const out = git(cwd, [
+    'rev-parse',
+    '--path-format=absolute',
+    '--show-toplevel',
+    '--git-dir',
+    '--git-common-dir',
+    '--symbolic-full-name',
+    'HEAD',
+  ]).split('\n');
   const [root, gitDir, commonDir, head] = out;
   if (!root || !gitDir || !commonDir) throw new RuntimeError(`not inside a git work tree: ${cwd}`);
   const branch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;

@@ -93,7 +93,13 @@ function outOfTime(api: NeonApi, what: string, last: string): never {
  * deadline. Returns the parsed JSON body (null for an empty one).
  */
 // biome-ignore lint/suspicious/noExplicitAny: Neon's JSON; each caller checks the fields it uses
-export async function request<T = any>(api: NeonApi, method: string, path: string, body?: unknown, what = `${method} ${path.split('?')[0]}`): Promise<T> {
+export async function request<T = any>(
+  api: NeonApi,
+  method: string,
+  path: string,
+  body?: unknown,
+  what = `${method} ${path.split('?')[0]}`,
+): Promise<T> {
   const base = Number(process.env.NEON_AGENTS_RETRY_BASE_MS ?? 250);
   let last = '';
   let unreachable = 0;
@@ -121,11 +127,17 @@ export async function request<T = any>(api: NeonApi, method: string, path: strin
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
       const cause = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message;
-      last = err.name === 'TimeoutError' ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s` : cause;
+      last =
+        err.name === 'TimeoutError'
+          ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s`
+          : cause;
       // No connection at all (offline, a wrong NEON_API_HOST): a few quick tries, not the whole deadline — Neon's
       // own "later" answers (423, 429, 503) are the ones worth waiting for.
       if (err.name !== 'TimeoutError' && ++unreachable >= 4) {
-        throw new NeonApiError(`could not reach the Neon API at ${api.baseUrl} (${last}); check the network, or NEON_API_HOST`, { kind: 'transient', status: null });
+        throw new NeonApiError(
+          `could not reach the Neon API at ${api.baseUrl} (${last}); check the network, or NEON_API_HOST`,
+          { kind: 'transient', status: null },
+        );
       }
       await pause(api, what, last, attempt, base, null);
       continue;
@@ -157,7 +169,14 @@ export async function request<T = any>(api: NeonApi, method: string, path: strin
   }
 }
 
-async function pause(api: NeonApi, what: string, last: string, attempt: number, base: number, retryAfter: number | null): Promise<void> {
+async function pause(
+  api: NeonApi,
+  what: string,
+  last: string,
+  attempt: number,
+  base: number,
+  retryAfter: number | null,
+): Promise<void> {
   const cap = 8000;
   const wait = retryAfter ?? Math.random() * Math.min(cap, base * 2 ** Math.min(attempt, 10)) + 50;
   if (Date.now() + wait >= api.deadline - 250) outOfTime(api, what, last);
@@ -228,14 +247,23 @@ function withSsl(uri: string): string {
 }
 
 function unexpected(what: string, data: unknown): never {
-  throw new NeonApiError(`unexpected answer from the Neon API to ${what}: ${JSON.stringify(data)?.slice(0, 160)}`, { kind: 'unexpected', status: null });
+  throw new NeonApiError(`unexpected answer from the Neon API to ${what}: ${JSON.stringify(data)?.slice(0, 160)}`, {
+    kind: 'unexpected',
+    status: null,
+  });
 }
 
 export async function listBranches(api: NeonApi): Promise<BranchInfo[]> {
   const out: BranchInfo[] = [];
   let cursor = '';
   for (let page = 0; page < 100; page++) {
-    const data = await request<{ branches?: BranchInfo[]; pagination?: { next?: string } }>(api, 'GET', `${P(api)}/branches?limit=400${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, 'list branches');
+    const data = await request<{ branches?: BranchInfo[]; pagination?: { next?: string } }>(
+      api,
+      'GET',
+      `${P(api)}/branches?limit=400${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      undefined,
+      'list branches',
+    );
     if (!data || !Array.isArray(data.branches)) unexpected('list branches', data);
     out.push(...data.branches);
     cursor = data.pagination?.next ?? '';
@@ -245,7 +273,13 @@ export async function listBranches(api: NeonApi): Promise<BranchInfo[]> {
 }
 
 export async function getBranch(api: NeonApi, branchId: string): Promise<BranchInfo> {
-  const data = await request<{ branch?: BranchInfo }>(api, 'GET', `${P(api)}/branches/${encodeURIComponent(branchId)}`, undefined, 'get branch');
+  const data = await request<{ branch?: BranchInfo }>(
+    api,
+    'GET',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}`,
+    undefined,
+    'get branch',
+  );
   if (!data?.branch?.id) unexpected('get branch', data);
   return data.branch;
 }
@@ -260,38 +294,68 @@ async function parentId(api: NeonApi, parent: string | null): Promise<string | n
   if (!parent) return null;
   if (/^br-[a-z0-9-]+$/.test(parent)) return parent;
   const found = (await listBranches(api)).find((b) => b.name === parent);
-  if (!found) throw new NeonApiError(`the parent branch ${JSON.stringify(parent)} does not exist in project ${api.projectId} (parentBranch in .claude/neon-agents.json)`, { kind: 'notfound', status: 404 });
+  if (!found)
+    throw new NeonApiError(
+      `the parent branch ${JSON.stringify(parent)} does not exist in project ${api.projectId} (parentBranch in .claude/neon-agents.json)`,
+      { kind: 'notfound', status: 404 },
+    );
   return found.id;
 }
 
 /** Create a branch with a read-write endpoint and an expiry: one request (two with a parent given by name). */
-export async function createBranch(api: NeonApi, name: string, parent: string | null, expiresAt: string | null, db: string | null, role: string | null): Promise<CreateResult> {
+export async function createBranch(
+  api: NeonApi,
+  name: string,
+  parent: string | null,
+  expiresAt: string | null,
+  db: string | null,
+  role: string | null,
+): Promise<CreateResult> {
   const pid = await parentId(api, parent);
   const branch: Record<string, unknown> = { name };
   if (pid) branch.parent_id = pid;
   if (expiresAt) branch.expires_at = expiresAt;
   // biome-ignore lint/suspicious/noExplicitAny: checked field by field below
-  const data = await request<Record<string, any>>(api, 'POST', `${P(api)}/branches`, { branch, endpoints: [{ type: 'read_write' }] }, 'create branch');
+  const data = await request<Record<string, any>>(
+    api,
+    'POST',
+    `${P(api)}/branches`,
+    { branch, endpoints: [{ type: 'read_write' }] },
+    'create branch',
+  );
   const b = data?.branch as BranchInfo | undefined;
   if (!b || typeof b.id !== 'string' || typeof b.name !== 'string') unexpected('create branch', data);
   if (b.name !== name) unexpected('create branch (it returned another branch)', data);
   const endpoints = Array.isArray(data.endpoints) ? (data.endpoints as { id: string; type: string }[]) : [];
   const ep = endpoints.find((e) => e.type === 'read_write') ?? endpoints[0];
   const list = Array.isArray(data.connection_uris) ? (data.connection_uris as ConnectionDetails[]) : [];
-  const fit = list.filter((u) => (!db || u.connection_parameters?.database === db) && (!role || u.connection_parameters?.role === role));
+  const fit = list.filter(
+    (u) => (!db || u.connection_parameters?.database === db) && (!role || u.connection_parameters?.role === role),
+  );
   const uris = fit.length === 1 && typeof fit[0]!.connection_uri === 'string' && ep ? urisFrom(fit[0]!, ep.id) : null;
   return { branch: b, endpointId: ep?.id ?? null, uris };
 }
 
 /** The branch's read-write endpoint id. */
 export async function endpointOfBranch(api: NeonApi, branchId: string): Promise<string | null> {
-  const data = await request<{ endpoints?: { id: string; type: string }[] }>(api, 'GET', `${P(api)}/branches/${encodeURIComponent(branchId)}/endpoints`, undefined, 'list endpoints');
+  const data = await request<{ endpoints?: { id: string; type: string }[] }>(
+    api,
+    'GET',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}/endpoints`,
+    undefined,
+    'list endpoints',
+  );
   const eps = Array.isArray(data?.endpoints) ? data.endpoints : [];
   return (eps.find((e) => e.type === 'read_write') ?? eps[0])?.id ?? null;
 }
 
 /** Database and role names: the configured ones, else the branch's only ones. */
-async function dbAndRole(api: NeonApi, branchId: string, db: string | null, role: string | null): Promise<[string, string]> {
+async function dbAndRole(
+  api: NeonApi,
+  branchId: string,
+  db: string | null,
+  role: string | null,
+): Promise<[string, string]> {
   const b = `${P(api)}/branches/${encodeURIComponent(branchId)}`;
   const [dbs, roles] = await Promise.all([
     db ? null : request<{ databases?: { name: string }[] }>(api, 'GET', `${b}/databases`, undefined, 'list databases'),
@@ -301,13 +365,22 @@ async function dbAndRole(api: NeonApi, branchId: string, db: string | null, role
     if (given) return given;
     const names = (list ?? []).map((x) => x.name).filter((n) => n !== 'cloud_admin');
     if (names.length === 1) return names[0]!;
-    throw new NeonApiError(`the branch has ${names.length} ${what}s (${names.join(', ')}): set "${key}" in .claude/neon-agents.json (re-run create-neon-agents) to pick one`, { kind: 'other', status: null });
+    throw new NeonApiError(
+      `the branch has ${names.length} ${what}s (${names.join(', ')}): set "${key}" in .claude/neon-agents.json (re-run create-neon-agents) to pick one`,
+      { kind: 'other', status: null },
+    );
   };
   return [pick(db, dbs?.databases, 'database', 'databaseName'), pick(role, roles?.roles, 'role', 'roleName')];
 }
 
 /** Direct and pooled URIs of an existing branch (`connection_uri`, both forms at once). */
-export async function branchUris(api: NeonApi, branchId: string, endpointId: string | null, db: string | null, role: string | null): Promise<BranchUris> {
+export async function branchUris(
+  api: NeonApi,
+  branchId: string,
+  endpointId: string | null,
+  db: string | null,
+  role: string | null,
+): Promise<BranchUris> {
   const [d, r] = await dbAndRole(api, branchId, db, role);
   const q = (pooled: boolean) =>
     `${P(api)}/connection_uri?branch_id=${encodeURIComponent(branchId)}&database_name=${encodeURIComponent(d)}&role_name=${encodeURIComponent(r)}&pooled=${pooled}${endpointId ? `&endpoint_id=${encodeURIComponent(endpointId)}` : ''}`;
@@ -332,15 +405,34 @@ interface OperationInfo {
  * is not final on Neon (it retries it; docs: operations); `error` and `cancelled` are.
  */
 export async function waitForOperations(api: NeonApi, ops: OperationInfo[] | undefined, what: string): Promise<void> {
-  let pending = (ops ?? []).filter((o) => o && typeof o.id === 'string' && o.status !== 'finished' && o.status !== 'skipped');
+  let pending = (ops ?? []).filter(
+    (o) => o && typeof o.id === 'string' && o.status !== 'finished' && o.status !== 'skipped',
+  );
   for (let round = 0; pending.length; round++) {
     const wait = Math.min(2000, 300 * 2 ** round);
-    if (Date.now() + wait >= api.deadline - 250) outOfTime(api, what, `operations ${pending.map((o) => `${o.action ?? o.id} ${o.status}`).join(', ')}`);
+    if (Date.now() + wait >= api.deadline - 250)
+      outOfTime(api, what, `operations ${pending.map((o) => `${o.action ?? o.id} ${o.status}`).join(', ')}`);
     await sleep(wait);
-    const now = await Promise.all(pending.map((o) => request<{ operation?: OperationInfo }>(api, 'GET', `${P(api)}/operations/${encodeURIComponent(o.id)}`, undefined, 'get operation')));
+    const now = await Promise.all(
+      pending.map((o) =>
+        request<{ operation?: OperationInfo }>(
+          api,
+          'GET',
+          `${P(api)}/operations/${encodeURIComponent(o.id)}`,
+          undefined,
+          'get operation',
+        ),
+      ),
+    );
     const bad = now.find((r) => r?.operation && (r.operation.status === 'error' || r.operation.status === 'cancelled'));
-    if (bad) throw new NeonApiError(`Neon could not ${what}: operation ${bad.operation!.action ?? bad.operation!.id} ended ${bad.operation!.status}`, { kind: 'other', status: null });
-    pending = now.map((r) => r?.operation).filter((o): o is OperationInfo => Boolean(o) && o!.status !== 'finished' && o!.status !== 'skipped');
+    if (bad)
+      throw new NeonApiError(
+        `Neon could not ${what}: operation ${bad.operation!.action ?? bad.operation!.id} ended ${bad.operation!.status}`,
+        { kind: 'other', status: null },
+      );
+    pending = now
+      .map((r) => r?.operation)
+      .filter((o): o is OperationInfo => Boolean(o) && o!.status !== 'finished' && o!.status !== 'skipped');
   }
 }
 

@@ -9,9 +9,27 @@ import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
 import { gitOk, listWorktrees, type Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
-import { branchUris, createBranch, endpointOfBranch, listBranches, NeonApiError, resetRolePassword, withPassword, type BranchUris, type NeonApi } from './neon-api.ts';
+import {
+  branchUris,
+  createBranch,
+  endpointOfBranch,
+  listBranches,
+  NeonApiError,
+  resetRolePassword,
+  withPassword,
+  type BranchUris,
+  type NeonApi,
+} from './neon-api.ts';
 import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
-import { editOrDelete, envTextFor, replaceEnvFile, sharedTarget, syncOtherEnvFiles, targetFor, type SyncReport } from './env-sync.ts';
+import {
+  editOrDelete,
+  envTextFor,
+  replaceEnvFile,
+  sharedTarget,
+  syncOtherEnvFiles,
+  targetFor,
+  type SyncReport,
+} from './env-sync.ts';
 import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
 
 /** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
@@ -42,7 +60,12 @@ function expiresAt(days: number): string | null {
 
 /** The text a worktree's env file starts from: its own copy, else the main checkout's, else `.env.example`. */
 function baseEnvText(envPath: string, mainEnvPath: string): string {
-  for (const p of [envPath, mainEnvPath, path.join(path.dirname(envPath), '.env.example'), path.join(path.dirname(mainEnvPath), '.env.example')]) {
+  for (const p of [
+    envPath,
+    mainEnvPath,
+    path.join(path.dirname(envPath), '.env.example'),
+    path.join(path.dirname(mainEnvPath), '.env.example'),
+  ]) {
     const t = readIfExists(p);
     if (t !== null) return t;
   }
@@ -64,10 +87,23 @@ export interface EnvWrite {
  * value that names the shared database points at that branch or is gone, no NEON_API_KEY in a worktree; mode 0600.
  * Returns what changed besides the app's variables (for the report). Throws when the file cannot be made safe.
  */
-export function writeEnv(co: Checkout, mainRoot: string, envPath: string, base: string, answers: ManifestAnswers, w: EnvWrite): { rewritten: string[]; removed: string[] } {
+export function writeEnv(
+  co: Checkout,
+  mainRoot: string,
+  envPath: string,
+  base: string,
+  answers: ManifestAnswers,
+  w: EnvWrite,
+): { rewritten: string[]; removed: string[] } {
   const target = w.target ?? sharedTarget(co.commonDir, mainRoot, answers);
   const label = path.relative(co.root, envPath) || path.basename(envPath);
-  const r = editOrDelete(envPath, label, () => envTextFor(base, answers, target, w.own ?? null, { comment: w.comment, keepApiKey: w.keepApiKey, pooled: answers.pooled }));
+  const r = editOrDelete(envPath, label, () =>
+    envTextFor(base, answers, target, w.own ?? null, {
+      comment: w.comment,
+      keepApiKey: w.keepApiKey,
+      pooled: answers.pooled,
+    }),
+  );
   replaceEnvFile(envPath, r.text, label);
   return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
 }
@@ -81,11 +117,19 @@ export function ownBranch(u: BranchUris): OwnBranch & { endpointId: string } {
  * The URLs of a branch we wrote into this env file earlier, without asking Neon: the app's variables hold one form
  * (or both, with a direct variable); the other is derived only when the file lacks it.
  */
-function ownFromEnv(text: string, answers: ManifestAnswers, endpointId: string | null): OwnBranch & { endpointId: string } {
+function ownFromEnv(
+  text: string,
+  answers: ManifestAnswers,
+  endpointId: string | null,
+): OwnBranch & { endpointId: string } {
   const env = parseEnv(text);
   const main = env.get(urlVar(answers))!;
   const derived = pooledAndDirect(main, endpointId);
-  const direct = answers.directUrlVar ? (env.get(answers.directUrlVar) ?? derived.direct) : answers.pooled ? derived.direct : main;
+  const direct = answers.directUrlVar
+    ? (env.get(answers.directUrlVar) ?? derived.direct)
+    : answers.pooled
+      ? derived.direct
+      : main;
   return { pooledUrl: answers.pooled ? main : derived.pooled, directUrl: direct, endpointId: derived.endpointId };
 }
 
@@ -108,7 +152,7 @@ export async function branchAllowanceMessage(api: NeonApi, commonDir: string, or
   const advice =
     mine > 0
       ? `Delete the ones you no longer need: node ${RUNTIME_PATH} prune (lists; add --yes to delete)`
-      : "This clone has no agent branches of its own to prune: delete branches you no longer need in the Neon Console (or with `neon branches delete <name>`), or move the project to a plan with more branches";
+      : 'This clone has no agent branches of its own to prune: delete branches you no longer need in the Neon Console (or with `neon branches delete <name>`), or move the project to a plan with more branches';
   return `the Neon project's branch allowance is used up (${original}).${counts} ${advice}`;
 }
 
@@ -129,13 +173,18 @@ function ensureIgnored(root: string, envPath: string): void {
   const local = path.join(path.dirname(envPath), '.gitignore');
   if (!fs.existsSync(local)) {
     try {
-      fs.writeFileSync(local, `# create-neon-agents: ${path.basename(envPath)} holds this worktree's own database password\n/${path.basename(envPath)}\n/.gitignore\n`);
+      fs.writeFileSync(
+        local,
+        `# create-neon-agents: ${path.basename(envPath)} holds this worktree's own database password\n/${path.basename(envPath)}\n/.gitignore\n`,
+      );
     } catch {
       /* judged below */
     }
     if (gitOk(root, ['check-ignore', '-q', '--', rel])) return;
   }
-  say(`warning: git does not ignore ${rel} in this worktree (its base commit's .gitignore lets it through), so \`git add -A\` would commit this branch's password: add ${rel} to .gitignore, commit and push`);
+  say(
+    `warning: git does not ignore ${rel} in this worktree (its base commit's .gitignore lets it through), so \`git add -A\` would commit this branch's password: add ${rel} to .gitignore, commit and push`,
+  );
 }
 
 export interface ProvisionOptions {
@@ -152,7 +201,12 @@ function describeSync(rewritten: string[], removed: string[], others: SyncReport
   if (rewritten.length) parts.push(`also pointed at it: ${rewritten.join(', ')}`);
   if (removed.length) parts.push(`removed (could not be pointed at it): ${removed.join(', ')}`);
   for (const o of others) {
-    const what = [o.rewritten.length ? `${o.rewritten.join(', ')} pointed at it` : '', o.removed.length ? `${o.removed.join(', ')} removed` : ''].filter(Boolean).join('; ');
+    const what = [
+      o.rewritten.length ? `${o.rewritten.join(', ')} pointed at it` : '',
+      o.removed.length ? `${o.removed.join(', ')} removed` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     if (what) parts.push(`${o.file}: ${what}`);
   }
   return parts.length ? ` (${parts.join('; ')})` : '';
@@ -176,7 +230,9 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
       say(`no Neon credentials, and ${(e as Error).message}`);
       return { status: 'failed', reason: (e as Error).message, kind: (e as RuntimeError).kind ?? 'error' };
     }
-    say(`no Neon credentials (NEON_API_KEY, or \`neon auth\`), so this worktree has no ${v}. To give each worktree its own database: npx neon auth, then run \`${hint}\` in the worktree.`);
+    say(
+      `no Neon credentials (NEON_API_KEY, or \`neon auth\`), so this worktree has no ${v}. To give each worktree its own database: npx neon auth, then run \`${hint}\` in the worktree.`,
+    );
     return { status: 'no-credentials' };
   }
   let neonName = '';
@@ -195,9 +251,16 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         if (rec && !rec.pending) {
           const live = listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
           if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
-            throw new RuntimeError(`Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`, 'conflict');
+            throw new RuntimeError(
+              `Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`,
+              'conflict',
+            );
           }
-          if (rec.projectId !== api.projectId) throw new RuntimeError(`Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${api.projectId}`, 'conflict');
+          if (rec.projectId !== api.projectId)
+            throw new RuntimeError(
+              `Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${api.projectId}`,
+              'conflict',
+            );
           if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
           if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
             return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
@@ -216,7 +279,9 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
             // Expired (Neon deletes a branch when its TTL passes) or deleted by hand: its data is gone, so the
             // worktree gets a fresh branch rather than no database or, worse, someone else's.
             if (!(e instanceof NeonApiError && e.failure.kind === 'notfound')) throw e;
-            say(`Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`);
+            say(
+              `Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`,
+            );
             deleteRecord(co.commonDir, neonName);
           }
         }
@@ -238,7 +303,14 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         writeRecord(co.commonDir, { ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
-          created = await createBranch(api, neonName, answers.parentBranch, expiresAt(answers.branchTtlDays), answers.databaseName, answers.roleName);
+          created = await createBranch(
+            api,
+            neonName,
+            answers.parentBranch,
+            expiresAt(answers.branchTtlDays),
+            answers.databaseName,
+            answers.roleName,
+          );
         } catch (e) {
           if (e instanceof NeonApiError && e.failure.kind === 'exists') {
             // Sent more than once: the first may have made the branch before its answer was lost.
@@ -246,20 +318,34 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
             const found = (await listBranches(api)).find((b) => b.name === neonName);
             if (found && (adoptable || resent)) {
               created = { branch: found, endpointId: await endpointOfBranch(api, found.id), uris: null };
-              say(`adopting Neon branch ${neonName}: this clone created it for this worktree, and Neon's first answer was lost`);
+              say(
+                `adopting Neon branch ${neonName}: this clone created it for this worktree, and Neon's first answer was lost`,
+              );
             } else {
               deleteRecord(co.commonDir, neonName);
-              throw new RuntimeError(`a Neon branch named ${neonName} already exists in project ${api.projectId}, and this clone did not create it for this worktree; refusing to attach to it`, 'exists');
+              throw new RuntimeError(
+                `a Neon branch named ${neonName} already exists in project ${api.projectId}, and this clone did not create it for this worktree; refusing to attach to it`,
+                'exists',
+              );
             }
           } else {
             // Unknown outcome (timeout, cut connection): keep the write-ahead record so a retry can adopt it.
-            if (!(e instanceof NeonApiError && (e.failure.kind === 'timeout' || e.failure.kind === 'transient'))) deleteRecord(co.commonDir, neonName);
-            if (e instanceof NeonApiError && e.failure.kind === 'limit') throw new RuntimeError(await branchAllowanceMessage(api, co.commonDir, e.message), 'limit');
+            if (!(e instanceof NeonApiError && (e.failure.kind === 'timeout' || e.failure.kind === 'transient')))
+              deleteRecord(co.commonDir, neonName);
+            if (e instanceof NeonApiError && e.failure.kind === 'limit')
+              throw new RuntimeError(await branchAllowanceMessage(api, co.commonDir, e.message), 'limit');
             throw e;
           }
         }
-        let uris = created.uris ?? (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
-        writeRecord(co.commonDir, { ...base, branchId: created.branch.id, endpointId: uris.endpointId || created.endpointId, expiresAt: created.branch.expires_at ?? null });
+        let uris =
+          created.uris ??
+          (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
+        writeRecord(co.commonDir, {
+          ...base,
+          branchId: created.branch.id,
+          endpointId: uris.endpointId || created.endpointId,
+          expiresAt: created.branch.expires_at ?? null,
+        });
         const first = parsePgUrl(uris.direct);
         if (first?.password) inherited.push(first.password); // the parent's: a new branch inherits it
         if (answers.ownBranchPassword !== false && first?.user) {
@@ -275,16 +361,31 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
     // Besides the shared database and the other agent branches: this worktree's previous branch (expired, replaced).
     const prior = parseEnv(readIfExists(envPath) ?? '');
     const previous = [urlVar(answers), answers.directUrlVar].map((k) => (k ? endpointOf(prior.get(k)) : null));
-    const target = targetFor(co.commonDir, opts.mainRoot, answers, result.own.endpointId, { passwords: inherited, endpointIds: previous });
-    const changed = result.already ? { rewritten: [], removed: [] } : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
+    const target = targetFor(co.commonDir, opts.mainRoot, answers, result.own.endpointId, {
+      passwords: inherited,
+      endpointIds: previous,
+    });
+    const changed = result.already
+      ? { rewritten: [], removed: [] }
+      : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
     const synced = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
     ensureIgnored(co.root, envPath);
     if (opts.report !== false) {
       const what = result.created ? 'created' : 'reusing';
-      const shown = result.already ? 'unchanged' : redactUrl(answers.pooled ? result.own.pooledUrl : result.own.directUrl);
-      say(`${what} Neon branch ${neonName} → ${rel} ${v}=${shown}${describeSync(changed.rewritten, changed.removed, synced)}`);
+      const shown = result.already
+        ? 'unchanged'
+        : redactUrl(answers.pooled ? result.own.pooledUrl : result.own.directUrl);
+      say(
+        `${what} Neon branch ${neonName} → ${rel} ${v}=${shown}${describeSync(changed.rewritten, changed.removed, synced)}`,
+      );
     }
-    return { status: 'ok', neonBranch: neonName, created: result.created, reused: result.reused, url: answers.pooled ? result.own.pooledUrl : result.own.directUrl };
+    return {
+      status: 'ok',
+      neonBranch: neonName,
+      created: result.created,
+      reused: result.reused,
+      url: answers.pooled ? result.own.pooledUrl : result.own.directUrl,
+    };
   } catch (e) {
     let reason = (e instanceof Error ? e.message : String(e)).replace(/[.\s]+$/, ''); // our sentences add the period
     let kind = e instanceof RuntimeError ? e.kind : 'error';
@@ -296,9 +397,16 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
       try {
         const current = readIfExists(envPath);
         const rec = neonName ? readRecord(co.commonDir, neonName) : null;
-        const keepOwn = current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
-        const target = targetFor(co.commonDir, opts.mainRoot, answers, keepOwn ? rec!.endpointId : null, { passwords: inherited });
-        if (!keepOwn) writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment: `no database for this worktree yet (${reason}). Retry: ${hint}`, target });
+        const keepOwn =
+          current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
+        const target = targetFor(co.commonDir, opts.mainRoot, answers, keepOwn ? rec!.endpointId : null, {
+          passwords: inherited,
+        });
+        if (!keepOwn)
+          writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, {
+            comment: `no database for this worktree yet (${reason}). Retry: ${hint}`,
+            target,
+          });
         syncOtherEnvFiles(co.root, envPath, target, null, answers);
       } catch (e2) {
         state = '';
@@ -306,7 +414,10 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         reason = `${reason}; and ${(e2 as Error).message.replace(/[.\s]+$/, '')}`;
       }
     }
-    if (opts.report !== false) say(`FAILED to give this worktree its own Neon branch: ${reason}.${state ? ` ${state}; retry with: ${hint}` : ''}`);
+    if (opts.report !== false)
+      say(
+        `FAILED to give this worktree its own Neon branch: ${reason}.${state ? ` ${state}; retry with: ${hint}` : ''}`,
+      );
     return { status: 'failed', reason, kind };
   }
 }

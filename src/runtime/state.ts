@@ -70,7 +70,11 @@ export function readRecord(commonDir: string, neonBranch: string): BranchRecord 
 }
 
 export function writeRecord(commonDir: string, rec: BranchRecord): void {
-  writeFileAtomic(path.join(recordsDir(commonDir), `${key(rec.neonBranch)}.json`), `${JSON.stringify(rec, null, 2)}\n`, 0o600);
+  writeFileAtomic(
+    path.join(recordsDir(commonDir), `${key(rec.neonBranch)}.json`),
+    `${JSON.stringify(rec, null, 2)}\n`,
+    0o600,
+  );
 }
 
 export function deleteRecord(commonDir: string, neonBranch: string): void {
@@ -112,7 +116,12 @@ function pidAlive(pid: number): boolean {
  * Run `fn` holding the lock for one Neon branch name. A lock whose owner process is gone, or that is older than
  * five minutes, is broken (renamed away first, so two breakers cannot both win).
  */
-export async function withBranchLock<T>(commonDir: string, neonBranch: string, fn: () => T | Promise<T>, waitMs = 150_000): Promise<T> {
+export async function withBranchLock<T>(
+  commonDir: string,
+  neonBranch: string,
+  fn: () => T | Promise<T>,
+  waitMs = 150_000,
+): Promise<T> {
   const locks = path.join(neonAgentsDir(commonDir), 'locks');
   fs.mkdirSync(locks, { recursive: true });
   const lock = path.join(locks, key(neonBranch));
@@ -147,7 +156,11 @@ export async function withBranchLock<T>(commonDir: string, neonBranch: string, f
         }
         continue;
       }
-      if (Date.now() > deadline) throw new RuntimeError(`timed out waiting for the lock on ${neonBranch.startsWith('worktree:') ? neonBranch : `Neon branch ${neonBranch}`} (${lock})`, 'timeout');
+      if (Date.now() > deadline)
+        throw new RuntimeError(
+          `timed out waiting for the lock on ${neonBranch.startsWith('worktree:') ? neonBranch : `Neon branch ${neonBranch}`} (${lock})`,
+          'timeout',
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -11,7 +11,10 @@ export function say(msg: string): void {
 }
 
 export class RuntimeError extends Error {
-  constructor(message: string, readonly kind: string = 'error') {
+  constructor(
+    message: string,
+    readonly kind: string = 'error',
+  ) {
     super(message);
   }
 }
@@ -34,7 +37,12 @@ export interface RunResult {
 }
 
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts,
+  });
   const error = r.error as NodeJS.ErrnoException | undefined;
   return {
     code: r.status,

@@ -10,8 +10,12 @@ export const WORKTREE_REMOVE_TIMEOUT = 60;
 /** The `hooks` object to merge into `.claude/settings.json`. */
 export function claudeSettingsHooks() {
   return {
-    WorktreeCreate: [{ hooks: [{ type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: WORKTREE_CREATE_TIMEOUT }] }],
-    WorktreeRemove: [{ hooks: [{ type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: WORKTREE_REMOVE_TIMEOUT }] }],
+    WorktreeCreate: [
+      { hooks: [{ type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: WORKTREE_CREATE_TIMEOUT }] },
+    ],
+    WorktreeRemove: [
+      { hooks: [{ type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: WORKTREE_REMOVE_TIMEOUT }] },
+    ],
   };
 }
 

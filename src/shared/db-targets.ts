@@ -70,7 +70,7 @@ export function parsePgUrl(value: string): PgUrl | null {
   const hostName = (hp?.[1] ?? hostPort).toLowerCase();
   const port = hp?.[2] || '5432';
   const optionEndpoint = /(?:^|&)options=([^&]*)/.exec(query);
-  const fromOptions = optionEndpoint ? /endpoint=([a-z0-9-]+)/.exec(decode(optionEndpoint[1]!))?.[1] ?? null : null;
+  const fromOptions = optionEndpoint ? (/endpoint=([a-z0-9-]+)/.exec(decode(optionEndpoint[1]!))?.[1] ?? null) : null;
   const raw = fromOptions ?? ENDPOINT.exec(hostName)?.[0] ?? null;
   const pooled = /-pooler\b/.test(fromOptions ?? hostName);
   const endpointId = raw ? raw.replace(/-pooler$/, '') : null;
@@ -127,7 +127,11 @@ export function addUrlToTarget(t: Target, url: string): boolean {
  * plus `known` (e.g. the parent's password from Neon's answer). Then every other URL in the file that holds one of
  * those passwords is the parent too (another name for the same database).
  */
-export function targetFromEnv(text: string, vars: string[], known: { passwords?: string[]; endpointIds?: string[] } = {}): Target {
+export function targetFromEnv(
+  text: string,
+  vars: string[],
+  known: { passwords?: string[]; endpointIds?: string[] } = {},
+): Target {
   const t = emptyTarget();
   const env = parseEnv(text);
   for (const v of vars) {
@@ -145,7 +149,8 @@ export function targetFromEnv(text: string, vars: string[], known: { passwords?:
 
 export function mergeTargets(a: Target, b: Target): Target {
   const out = emptyTarget();
-  for (const k of ['endpointIds', 'hostPorts', 'hostNames', 'passwords'] as const) for (const x of [...a[k], ...b[k]]) out[k].add(x);
+  for (const k of ['endpointIds', 'hostPorts', 'hostNames', 'passwords'] as const)
+    for (const x of [...a[k], ...b[k]]) out[k].add(x);
   return out;
 }
 
@@ -159,13 +164,19 @@ const HOST_KEY = /(^|_)(PG)?HOST(NAME)?(_|$)/;
 const PASSWORD_KEY = /(^|_)(PG)?PASS(WORD)?(_|$)/;
 
 /** Why a value reaches the target, or null when it does not. `ownEndpointId`'s URLs never do. */
-export function reachesTarget(key: string, value: string, t: Target, ownEndpointId: string | null = null): string | null {
+export function reachesTarget(
+  key: string,
+  value: string,
+  t: Target,
+  ownEndpointId: string | null = null,
+): string | null {
   const u = parsePgUrl(value);
   if (u) {
     if (u.endpointId) {
       if (u.endpointId === ownEndpointId) return null;
       if (t.endpointIds.has(u.endpointId)) return `its URL names the parent's endpoint ${u.endpointId}`;
-    } else if (t.hostPorts.has(`${u.hostName}:${u.port}`)) return `its URL names the shared database at ${u.hostName}:${u.port}`;
+    } else if (t.hostPorts.has(`${u.hostName}:${u.port}`))
+      return `its URL names the shared database at ${u.hostName}:${u.port}`;
     if (u.password && t.passwords.has(u.password)) return "its URL holds the parent's password";
     return null;
   }
@@ -178,7 +189,8 @@ export function reachesTarget(key: string, value: string, t: Target, ownEndpoint
     if (!ep && t.hostNames.has(v.toLowerCase())) return `it names the shared database host ${v}`;
   }
   if (t.passwords.has(v)) return "it is the parent's password";
-  for (const ep of t.endpointIds) if (ep !== ownEndpointId && v.includes(ep)) return `it names the parent's endpoint ${ep}`;
+  for (const ep of t.endpointIds)
+    if (ep !== ownEndpointId && v.includes(ep)) return `it names the parent's endpoint ${ep}`;
   for (const p of t.passwords) if (p.length >= 8 && v.includes(p)) return "it holds the parent's password";
   return null;
 }
@@ -219,7 +231,13 @@ export interface RetargetResult {
  * `own` null; a URL for another role, whose password on our branch we do not know). `pinned` values are set as given
  * (null removes) whatever they held. Every other byte of the file is kept.
  */
-export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinned: Record<string, string | null> = {}, header?: string): RetargetResult {
+export function retargetEnv(
+  text: string,
+  t: Target,
+  own: OwnBranch | null,
+  pinned: Record<string, string | null> = {},
+  header?: string,
+): RetargetResult {
   const ownPooled = own ? parsePgUrl(own.pooledUrl) : null;
   const ownDirect = own ? parsePgUrl(own.directUrl) : null;
   const ownEndpoint = ownDirect?.endpointId ?? ownPooled?.endpointId ?? null;
@@ -276,7 +294,11 @@ export function retargetEnv(text: string, t: Target, own: OwnBranch | null, pinn
 }
 
 /** Keys of `text` whose values reach the target (for `status` and `doctor`). */
-export function findLeaks(text: string, t: Target, ownEndpointId: string | null = null): { key: string; why: string }[] {
+export function findLeaks(
+  text: string,
+  t: Target,
+  ownEndpointId: string | null = null,
+): { key: string; why: string }[] {
   const out: { key: string; why: string }[] = [];
   for (const e of tokenizeEnv(text)) {
     if (e.key === undefined || e.value === undefined) continue;

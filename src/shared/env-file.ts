@@ -149,7 +149,7 @@ function dotenvAssignments(text: string): Assign[] {
       valueEnd: end,
       quote: /^(['"`])[\s\S]*\1$/.test(trimmed) && trimmed.length >= 2 ? maybeQuote : undefined,
       lineStart: lineStartOf(text, keyStart),
-      lineEnd: lineEndAfter(text, Math.max(end - 1 , keyStart)),
+      lineEnd: lineEndAfter(text, Math.max(end - 1, keyStart)),
     });
   }
   return out;
@@ -214,7 +214,13 @@ export function parseEnv(text: string): Map<string, string> {
 /** A key as Node 22+ reads it: Node 20 glues preceding lines without `=` onto it ("junk\n  export K" → "K"). */
 function nodeKey(k: string): string {
   const nl = k.lastIndexOf('\n');
-  return nl === -1 ? k : k.slice(nl + 1).replace(/^[ \t]+/, '').replace(/^export /, '').replace(/^[ \t]+/, '');
+  return nl === -1
+    ? k
+    : k
+        .slice(nl + 1)
+        .replace(/^[ \t]+/, '')
+        .replace(/^export /, '')
+        .replace(/^[ \t]+/, '');
 }
 
 /** Node 20 holds both "K" and a glued "junk\nK": which one a program sees as K is not knowable from the text. */
@@ -257,7 +263,7 @@ export function unwritableReason(value: string): string | null {
   if (/\$\{?\w/.test(value) || value.includes('\\$'))
     return 'it contains `$NAME`, `${…}` or `\\$`, which Next.js (@next/env) expands in every kind of quotes';
   if (value.endsWith('\\'))
-    return "it ends with a backslash, which dotenv reads as escaping a closing ' and sh as escaping a closing \"";
+    return 'it ends with a backslash, which dotenv reads as escaping a closing \' and sh as escaping a closing "';
   if (value.includes("'") && !doubleQuotable(value))
     return 'it contains a single quote together with `"`, a backtick, `$` or a backslash: no quoting reads back the same in sh, dotenv and Node';
   return null;
@@ -270,7 +276,8 @@ function formsOf(value: string, eol: '\n' | '\r\n', prefer?: string): string[] {
   const single = value.includes("'") ? null : `'${nl}'`;
   const double = doubleQuotable(value) ? `"${nl}"` : null;
   const bare = BARE.test(value) ? value : null;
-  const order = prefer === '"' ? [double, bare, single] : prefer === "'" ? [single, bare, double] : [bare, single, double];
+  const order =
+    prefer === '"' ? [double, bare, single] : prefer === "'" ? [single, bare, double] : [bare, single, double];
   return [...new Set(order.filter((f): f is string => f !== null))];
 }
 
@@ -282,7 +289,8 @@ function formsOf(value: string, eol: '\n' | '\r\n', prefer?: string): string[] {
  */
 export function formatEnvValue(value: string, eol: '\n' | '\r\n' = '\n', prefer?: string): string {
   const f = formsOf(value, eol, prefer)[0];
-  if (f === undefined) throw new Error(`this value cannot be written to an env file safely: ${unwritableReason(value)}`);
+  if (f === undefined)
+    throw new Error(`this value cannot be written to an env file safely: ${unwritableReason(value)}`);
   return f;
 }
 
@@ -348,7 +356,8 @@ function cannotEdit(key: string, why: string, remove = false): Error {
   return new Error(`cannot ${remove ? 'remove' : 'write'} ${key} ${remove ? 'from' : 'to'} the env file: ${why}`);
 }
 
-const DISAGREE = 'dotenv and Node read the lines around it differently, and no edit leaves every other variable as both read it';
+const DISAGREE =
+  'dotenv and Node read the lines around it differently, and no edit leaves every other variable as both read it';
 
 /** Remove every assignment of `key` any reader sees. */
 function removeKey(text: string, key: string): string {
@@ -356,7 +365,10 @@ function removeKey(text: string, key: string): string {
   if (!before.dotenv.has(key) && !before.node?.has(key)) return text;
   const want = new Map<string, string | null>([[key, null]]);
   const groups = groupsOf(dotenvAssignments(text)).filter((g) => g.assigns.some((a) => a.key === key));
-  let out = splice(text, groups.map((g) => ({ start: g.start, end: g.end, text: '' })));
+  let out = splice(
+    text,
+    groups.map((g) => ({ start: g.start, end: g.end, text: '' })),
+  );
   if (!faithful(before, readAll(out), want)) out = splice(out, nodeKeyLines(out, key));
   if (!faithful(before, readAll(out), want)) throw cannotEdit(key, DISAGREE, true);
   return out;
@@ -441,7 +453,10 @@ export function setEnvValues(text: string, values: Record<string, string | null>
       const sep = body.length && !body.endsWith('\n') ? eol : '';
       // At the end, as people add keys; else at the top, where no earlier line's quote can swallow it (dotenv reads
       // `A='\'` and a later `X='…'` as one value spanning both lines).
-      const candidates = formsOf(v, eol).flatMap((f) => [`${out}${sep}${header}${k}=${f}${eol}`, `${bom}${header}${k}=${f}${eol}${body}`]);
+      const candidates = formsOf(v, eol).flatMap((f) => [
+        `${out}${sep}${header}${k}=${f}${eol}`,
+        `${bom}${header}${k}=${f}${eol}${body}`,
+      ]);
       const ok = candidates.find((t) => faithful(before, readAll(t), want));
       if (ok === undefined) throw cannotEdit(k, DISAGREE);
       out = ok;

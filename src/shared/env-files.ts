@@ -5,7 +5,15 @@
 import path from 'node:path';
 import { WORKTREES_DIR } from './naming.ts';
 
-export const ENV_FILES_LS_ARGS = ['ls-files', '-z', '--others', '--', ':(glob)**/.env*', ':(glob)**/.dev.vars', ':(glob,exclude)**/node_modules/**'];
+export const ENV_FILES_LS_ARGS = [
+  'ls-files',
+  '-z',
+  '--others',
+  '--',
+  ':(glob)**/.env*',
+  ':(glob)**/.dev.vars',
+  ':(glob,exclude)**/node_modules/**',
+];
 
 /** The env files (repo-relative, `/`-separated) in `git ls-files -z` output of ENV_FILES_LS_ARGS; examples and templates are not. */
 export function envFilesFrom(lsFilesOutput: string): string[] {

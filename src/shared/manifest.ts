@@ -122,5 +122,9 @@ export function parseManifest(text: string): Manifest {
   if (!m || typeof m !== 'object' || m.tool !== 'create-neon-agents' || typeof m.answers !== 'object' || !m.answers) {
     throw new ManifestError(`${MANIFEST_PATH} is not a create-neon-agents manifest: ${MANIFEST_FIX}`);
   }
-  return { files: {}, ...m, answers: { ...DEFAULT_ANSWERS, projectId: '', ...(m.answers as Partial<ManifestAnswers>) } } as Manifest;
+  return {
+    files: {},
+    ...m,
+    answers: { ...DEFAULT_ANSWERS, projectId: '', ...(m.answers as Partial<ManifestAnswers>) },
+  } as Manifest;
 }

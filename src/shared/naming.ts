@@ -22,8 +22,10 @@ export function validateWorktreeName(name: unknown): string {
   if (typeof name !== 'string') throw new Error('"name" must be a string');
   if (!name.trim()) throw new Error('"name" is empty');
   if (/[\x00-\x1f\x7f]/.test(name)) throw new Error('"name" contains control characters');
-  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) throw new Error('"name" must not be an absolute path');
-  if (name.split(/[\\/]/).some((seg) => seg === '..' || seg === '.')) throw new Error('"name" must not contain "." or ".." path segments');
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name))
+    throw new Error('"name" must not be an absolute path');
+  if (name.split(/[\\/]/).some((seg) => seg === '..' || seg === '.'))
+    throw new Error('"name" must not contain "." or ".." path segments');
   if (name.length > 4096) throw new Error('"name" is too long');
   return name;
 }
@@ -38,7 +40,11 @@ export function worktreeDirName(name: string): string {
   validateWorktreeName(name);
   const plussed = name.replaceAll('/', '+');
   let s = plussed.normalize('NFC').replace(/[^A-Za-z0-9._+-]+/g, '-');
-  s = s.replace(/^[-.+]+/, '').replace(/[.]+$/, '').replace(/\.lock$/i, '-lock').replace(/\.\.+/g, '.');
+  s = s
+    .replace(/^[-.+]+/, '')
+    .replace(/[.]+$/, '')
+    .replace(/\.lock$/i, '-lock')
+    .replace(/\.\.+/g, '.');
   // Claude Code turns `/` into `+`, so a name that has a `+` of its own would meet `a/b`'s directory: those get the
   // hash (the `/` names keep Claude's exact directory).
   const lossy = s !== plussed || name.includes('+');
@@ -56,10 +62,14 @@ export function worktreeBranchName(name: string): string {
 
 /** Slug of a git branch (or other label) for a Neon branch name: lowercase `[a-z0-9._-]`, capped, hashed if lossy. */
 export function neonSlug(label: string): string {
-  let s = label.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  let s = label
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
   const lossy = s !== label;
   if (!s) s = 'branch';
-  if (lossy || s.length > MAX_NEON_SLUG) s = `${s.slice(0, MAX_NEON_SLUG - 9).replace(/[-.]+$/, '')}-${shortHash(label)}`;
+  if (lossy || s.length > MAX_NEON_SLUG)
+    s = `${s.slice(0, MAX_NEON_SLUG - 9).replace(/[-.]+$/, '')}-${shortHash(label)}`;
   return s;
 }
 

@@ -17,7 +17,10 @@ export const NEON_CLI_INSTALL = ['npm i -g neonctl', 'brew install neonctl'];
  * The Neon CLI binary: $NEON_AGENTS_NEON_BIN, else `neon` then `neonctl` on PATH, then in each search dir's
  * node_modules/.bin (a repo with the CLI as a devDependency needs no global install).
  */
-export function findNeonBin(searchDirs: string[], env: NodeJS.ProcessEnv = process.env): { bin: string; name: NeonCliName } | null {
+export function findNeonBin(
+  searchDirs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { bin: string; name: NeonCliName } | null {
   const override = env[NEON_BIN_ENV];
   if (override) return { bin: override, name: path.basename(override) === 'neonctl' ? 'neonctl' : 'neon' };
   const dirs = [

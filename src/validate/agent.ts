@@ -4,12 +4,40 @@
 import { parse as parseYaml } from 'yaml';
 
 const KNOWN_FIELDS = new Set([
-  'name', 'description', 'tools', 'disallowedTools', 'model', 'permissionMode', 'maxTurns', 'skills', 'mcpServers',
-  'hooks', 'memory', 'background', 'effort', 'isolation', 'color', 'initialPrompt',
+  'name',
+  'description',
+  'tools',
+  'disallowedTools',
+  'model',
+  'permissionMode',
+  'maxTurns',
+  'skills',
+  'mcpServers',
+  'hooks',
+  'memory',
+  'background',
+  'effort',
+  'isolation',
+  'color',
+  'initialPrompt',
 ]);
 const PERMISSION_MODES = ['default', 'acceptEdits', 'auto', 'dontAsk', 'bypassPermissions', 'plan', 'manual'];
 const COLORS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'cyan'];
-const TOOLS = new Set(['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Grep', 'Glob', 'WebFetch', 'WebSearch', 'NotebookEdit', 'TodoWrite', 'Agent', 'Task']);
+const TOOLS = new Set([
+  'Read',
+  'Write',
+  'Edit',
+  'MultiEdit',
+  'Bash',
+  'Grep',
+  'Glob',
+  'WebFetch',
+  'WebSearch',
+  'NotebookEdit',
+  'TodoWrite',
+  'Agent',
+  'Task',
+]);
 
 export interface AgentCheck {
   ok: boolean;
@@ -25,20 +53,27 @@ export function validateAgentFile(text: string): AgentCheck {
   try {
     fm = parseYaml(m[1]);
   } catch (e) {
-    return { ok: false, errors: [`frontmatter is not valid YAML: ${(e as Error).message.split('\n')[0]}`], frontmatter: null };
+    return {
+      ok: false,
+      errors: [`frontmatter is not valid YAML: ${(e as Error).message.split('\n')[0]}`],
+      frontmatter: null,
+    };
   }
   if (!fm || typeof fm !== 'object' || Array.isArray(fm)) {
     return { ok: false, errors: ['frontmatter must be a YAML mapping'], frontmatter: null };
   }
   const f = fm as Record<string, unknown>;
-  for (const k of Object.keys(f)) if (!KNOWN_FIELDS.has(k)) errors.push(`unknown field "${k}" (Claude Code ignores it)`);
+  for (const k of Object.keys(f))
+    if (!KNOWN_FIELDS.has(k)) errors.push(`unknown field "${k}" (Claude Code ignores it)`);
   if (typeof f.name !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(f.name)) {
     errors.push('name must be lowercase letters, digits and hyphens, starting with a letter (at most 64 characters)');
   }
   if (typeof f.description !== 'string' || !f.description.trim()) errors.push('description must be a non-empty string');
   if (f.tools !== undefined) {
-    const list = typeof f.tools === 'string' ? f.tools.split(/[\s,]+/).filter(Boolean) : Array.isArray(f.tools) ? f.tools : null;
-    if (!list || list.some((t) => typeof t !== 'string')) errors.push('tools must be a comma-separated string or a list of strings');
+    const list =
+      typeof f.tools === 'string' ? f.tools.split(/[\s,]+/).filter(Boolean) : Array.isArray(f.tools) ? f.tools : null;
+    if (!list || list.some((t) => typeof t !== 'string'))
+      errors.push('tools must be a comma-separated string or a list of strings');
     else {
       if (list.length === 0) errors.push('tools is empty: the agent could do nothing');
       for (const t of list as string[]) if (!TOOLS.has(t) && !t.startsWith('mcp__')) errors.push(`unknown tool "${t}"`);
@@ -49,7 +84,8 @@ export function validateAgentFile(text: string): AgentCheck {
   }
   if (f.isolation !== undefined && f.isolation !== 'worktree') errors.push('isolation must be "worktree"');
   if (f.background !== undefined && typeof f.background !== 'boolean') errors.push('background must be true or false');
-  if (f.color !== undefined && !COLORS.includes(f.color as string)) errors.push(`color must be one of ${COLORS.join(', ')}`);
-  if (!m[2].trim()) errors.push('the body (the agent\'s instructions) is empty');
+  if (f.color !== undefined && !COLORS.includes(f.color as string))
+    errors.push(`color must be one of ${COLORS.join(', ')}`);
+  if (!m[2].trim()) errors.push("the body (the agent's instructions) is empty");
   return { ok: errors.length === 0, errors, frontmatter: f };
 }

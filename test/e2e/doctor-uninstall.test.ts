@@ -1,8 +1,31 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { baseEnv, cleanupTempDirs, git, makeRepo, mode, read, runCli, tempDir, tree, withNeonCli, writeFiles } from '../helpers/repo.ts';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import {
+  baseEnv,
+  cleanupTempDirs,
+  git,
+  makeRepo,
+  mode,
+  read,
+  runCli,
+  tempDir,
+  tree,
+  withNeonCli,
+  writeFiles,
+} from '../helpers/repo.ts';
 
 afterAll(cleanupTempDirs);
 
@@ -14,7 +37,8 @@ async function setUp(files: Record<string, string> = {}): Promise<string> {
   expect(r.exitCode, r.stderr).toBe(0);
   return repo;
 }
-const doctor = (repo: string, env = withNeonCli(baseEnv())) => runCli(repo, ['doctor', '--no-verify', '--json'], { env });
+const doctor = (repo: string, env = withNeonCli(baseEnv())) =>
+  runCli(repo, ['doctor', '--no-verify', '--json'], { env });
 type Finding = { check: string; level: string; message: string; fix?: string };
 const findings = (stdout: string): Finding[] => JSON.parse(stdout).findings;
 
@@ -25,8 +49,21 @@ describe('doctor', () => {
     expect(r.exitCode, r.stdout).toBe(0);
     const f = findings(r.stdout);
     expect(f.filter((x) => x.level === 'problem')).toEqual([]);
-    for (const check of ['git', 'manifest', 'runtime', 'git-hook', 'claude-hooks', 'agents', 'env-file', 'neon-cli', 'credentials']) {
-      expect(f.some((x) => x.check === check && x.level === 'ok'), check).toBe(true);
+    for (const check of [
+      'git',
+      'manifest',
+      'runtime',
+      'git-hook',
+      'claude-hooks',
+      'agents',
+      'env-file',
+      'neon-cli',
+      'credentials',
+    ]) {
+      expect(
+        f.some((x) => x.check === check && x.level === 'ok'),
+        check,
+      ).toBe(true);
     }
     expect(r.stdout).not.toContain('napi_doctorkey');
     const human = await runCli(repo, ['doctor', '--no-verify'], { env: withNeonCli(baseEnv()) });
@@ -35,7 +72,13 @@ describe('doctor', () => {
   });
 
   it.each([
-    ['hook not executable', (repo: string) => chmodSync(path.join(repo, '.git/hooks/post-checkout'), 0o644), 'git-hook', /not executable/, /chmod \+x/],
+    [
+      'hook not executable',
+      (repo: string) => chmodSync(path.join(repo, '.git/hooks/post-checkout'), 0o644),
+      'git-hook',
+      /not executable/,
+      /chmod \+x/,
+    ],
     [
       'CRLF hook',
       (repo: string) => {
@@ -46,9 +89,27 @@ describe('doctor', () => {
       /CRLF line endings/,
       /convert it to LF/,
     ],
-    ['husky core.hooksPath', (repo: string) => git(repo, 'config', 'core.hooksPath', '.husky/_'), 'git-hook', /husky is in use .* no create-neon-agents block/, /npm create neon-agents/],
-    ['bad JSON in settings', (repo: string) => writeFiles(repo, { '.claude/settings.json': '{ "hooks": ' }), 'claude-hooks', /not valid JSON/, /fix the JSON/],
-    ['an invalid agent file', (repo: string) => writeFiles(repo, { '.claude/agents/data-optimizer.md': '---\nname: Data Optimizer\n---\n' }), 'agents', /name must be/, /frontmatter/],
+    [
+      'husky core.hooksPath',
+      (repo: string) => git(repo, 'config', 'core.hooksPath', '.husky/_'),
+      'git-hook',
+      /husky is in use .* no create-neon-agents block/,
+      /npm create neon-agents/,
+    ],
+    [
+      'bad JSON in settings',
+      (repo: string) => writeFiles(repo, { '.claude/settings.json': '{ "hooks": ' }),
+      'claude-hooks',
+      /not valid JSON/,
+      /fix the JSON/,
+    ],
+    [
+      'an invalid agent file',
+      (repo: string) => writeFiles(repo, { '.claude/agents/data-optimizer.md': '---\nname: Data Optimizer\n---\n' }),
+      'agents',
+      /name must be/,
+      /frontmatter/,
+    ],
   ])('finds %s, with its fix, and exits 1', async (_what, breakIt, check, message, fix) => {
     const repo = await setUp();
     breakIt(repo);
@@ -60,8 +121,12 @@ describe('doctor', () => {
     expect(problem!.fix).toMatch(fix);
   });
 
-  it('another tool\'s WorktreeCreate hook is a warning whose fix can work, not a problem', async () => {
-    const repo = await setUp({ '.claude/settings.json': JSON.stringify({ hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './wt.sh' }] }] } }) });
+  it("another tool's WorktreeCreate hook is a warning whose fix can work, not a problem", async () => {
+    const repo = await setUp({
+      '.claude/settings.json': JSON.stringify({
+        hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './wt.sh' }] }] },
+      }),
+    });
     const r = await doctor(repo);
     const f = findings(r.stdout).find((x) => x.check === 'claude-hooks')!;
     expect(f.level).toBe('warn');
@@ -75,7 +140,10 @@ describe('doctor', () => {
     expect(note.level).toBe('ok');
     expect(note.message).toMatch(/not needed: with an API key the runtime calls the Neon API directly/);
     const noKey = makeRepo();
-    expect((await runCli(noKey, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: baseEnv() })).exitCode).toBe(0);
+    expect(
+      (await runCli(noKey, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: baseEnv() }))
+        .exitCode,
+    ).toBe(0);
     const r = await doctor(noKey, baseEnv());
     expect(r.exitCode).toBe(1);
     const p = findings(r.stdout).find((x) => x.check === 'neon-cli')!;
@@ -92,7 +160,10 @@ describe('doctor', () => {
     expect(r.exitCode).toBe(1);
     const f = findings(r.stdout);
     expect(f.find((x) => x.check === 'credentials')?.level).toBe('problem');
-    expect(f.find((x) => x.check === 'env-file')).toMatchObject({ level: 'problem', message: expect.stringMatching(/not ignored/) });
+    expect(f.find((x) => x.check === 'env-file')).toMatchObject({
+      level: 'problem',
+      message: expect.stringMatching(/not ignored/),
+    });
   });
 
   describe('the promise itself: no worktree env file reaches the shared database', () => {
@@ -105,7 +176,11 @@ describe('doctor', () => {
       const r = await runCli(repo, SETUP);
       expect(r.exitCode, r.stderr).toBe(0);
       const wt = path.join(tempDir('cna-wt-'), 'skipped');
-      execFileSync('git', ['worktree', 'add', '-q', '-b', 'skipped', wt], { cwd: repo, env: { ...process.env, NEON_AGENTS_SKIP_HOOK: '1' }, stdio: 'ignore' });
+      execFileSync('git', ['worktree', 'add', '-q', '-b', 'skipped', wt], {
+        cwd: repo,
+        env: { ...process.env, NEON_AGENTS_SKIP_HOOK: '1' },
+        stdio: 'ignore',
+      });
       // What a tool that copies the main checkout's env files does.
       copyFileSync(path.join(repo, '.env'), path.join(wt, '.env'));
       writeFiles(wt, { 'apps/web/.env.local': `POSTGRES_URL=${SHARED}\n` });
@@ -129,7 +204,9 @@ describe('doctor', () => {
       expect(leak.message).toMatch(/DATABASE_URL, PGPASSWORD/);
       expect(leak.fix).toBe(`cd ${wt} && node ${realpathSync(repo)}/.claude/hooks/neon-worktree.mjs ensure`);
       // Every env file of the worktree counts (here a gitignored one of an app), and the management key is named.
-      expect(problems.some((f) => /apps\/web\/\.env\.local reaches the shared database: POSTGRES_URL/.test(f.message))).toBe(true);
+      expect(
+        problems.some((f) => /apps\/web\/\.env\.local reaches the shared database: POSTGRES_URL/.test(f.message)),
+      ).toBe(true);
       expect(problems.some((f) => /\.env holds NEON_API_KEY/.test(f.message))).toBe(true);
       // Its env file is ignored there although its branch has no .gitignore yet: the clone's info/exclude does it.
       expect(existsSync(path.join(wt, '.gitignore'))).toBe(false);
@@ -140,7 +217,7 @@ describe('doctor', () => {
       expect(human.stdout).toMatch(/isolation +worktree .* reaches the shared database/);
     });
 
-    it('after the env files point at the worktree\'s own branch, doctor no longer reports it', async () => {
+    it("after the env files point at the worktree's own branch, doctor no longer reports it", async () => {
       const { repo, wt } = await withSkippedWorktree();
       // Its own branch inherited the parent's password; its own endpoint (from the runtime's record) tells them apart.
       const own = `postgresql://neondb_owner:${PASSWORD}@ep-own-branch-654321-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require`;
@@ -148,18 +225,37 @@ describe('doctor', () => {
       const records = path.join(repo, '.git/neon-agents/branches');
       mkdirSync(records, { recursive: true });
       writeFiles(records, {
-        'a.json': JSON.stringify({ neonBranch: 'agents/x/skipped', branchId: 'br-x', projectId: 'winter-sun-12345678', endpointId: 'ep-own-branch-654321', gitBranch: 'skipped', aliases: [], worktreePath: wt, baseSha: null, createdAt: '', expiresAt: null }),
+        'a.json': JSON.stringify({
+          neonBranch: 'agents/x/skipped',
+          branchId: 'br-x',
+          projectId: 'winter-sun-12345678',
+          endpointId: 'ep-own-branch-654321',
+          gitBranch: 'skipped',
+          aliases: [],
+          worktreePath: wt,
+          baseSha: null,
+          createdAt: '',
+          expiresAt: null,
+        }),
       });
       const r = await doctor(repo);
       noSecret(r.stdout);
-      expect(findings(r.stdout).filter((f) => f.level === 'problem'), r.stdout).toEqual([]);
+      expect(
+        findings(r.stdout).filter((f) => f.level === 'problem'),
+        r.stdout,
+      ).toEqual([]);
       expect(r.exitCode).toBe(0);
-      expect(findings(r.stdout).find((f) => f.check === 'isolation')).toMatchObject({ level: 'ok', message: expect.stringMatching(/no env file of the 1 linked worktree/) });
+      expect(findings(r.stdout).find((f) => f.check === 'isolation')).toMatchObject({
+        level: 'ok',
+        message: expect.stringMatching(/no env file of the 1 linked worktree/),
+      });
       // Without the record the same password is the parent's: a leak again.
       rmSync(records, { recursive: true });
       const again = await doctor(repo);
       expect(again.exitCode).toBe(1);
-      expect(findings(again.stdout).find((f) => f.check === 'isolation')!.message).toMatch(/DATABASE_URL \(its URL holds the parent's password\)/);
+      expect(findings(again.stdout).find((f) => f.check === 'isolation')!.message).toMatch(
+        /DATABASE_URL \(its URL holds the parent's password\)/,
+      );
     });
 
     it('a worktree whose env file git does not ignore there (no .gitignore lines, no info/exclude block) is a problem', async () => {
@@ -167,26 +263,48 @@ describe('doctor', () => {
       writeFileSync(path.join(repo, '.git/info/exclude'), '');
       const r = await doctor(repo);
       const f = findings(r.stdout);
-      expect(f.find((x) => x.check === 'exclude')).toMatchObject({ level: 'warn', fix: expect.stringMatching(/npm create neon-agents@latest -- --yes.*node .*cli\.mjs --yes/) });
-      expect(f.find((x) => x.check === 'isolation' && /not ignored/.test(x.message))).toMatchObject({ level: 'problem', message: expect.stringContaining(`worktree ${wt}: .env is not ignored`) });
+      expect(f.find((x) => x.check === 'exclude')).toMatchObject({
+        level: 'warn',
+        fix: expect.stringMatching(/npm create neon-agents@latest -- --yes.*node .*cli\.mjs --yes/),
+      });
+      expect(f.find((x) => x.check === 'isolation' && /not ignored/.test(x.message))).toMatchObject({
+        level: 'problem',
+        message: expect.stringContaining(`worktree ${wt}: .env is not ignored`),
+      });
       noSecret(r.stdout);
     });
   });
 
   it('warns about package scripts that bring their own secrets', async () => {
-    const repo = await setUp({ 'package.json': JSON.stringify({ name: 'app', scripts: { 'db:migrate': 'doppler run -- drizzle-kit migrate' }, devDependencies: { 'drizzle-kit': '1' } }) });
+    const repo = await setUp({
+      'package.json': JSON.stringify({
+        name: 'app',
+        scripts: { 'db:migrate': 'doppler run -- drizzle-kit migrate' },
+        devDependencies: { 'drizzle-kit': '1' },
+      }),
+    });
     const r = await doctor(repo);
     const w = findings(r.stdout).find((x) => x.check === 'scripts');
     expect(w, r.stdout).toMatchObject({ level: 'warn', message: expect.stringMatching(/db:migrate.*doppler run/) });
   });
 
   it('husky declared but not installed: the hook waits in .husky, and doctor says to install', async () => {
-    const repo = await setUp({ 'package.json': JSON.stringify({ name: 'app', devDependencies: { husky: '^9.1.7' }, scripts: { prepare: 'husky' } }) });
+    const repo = await setUp({
+      'package.json': JSON.stringify({
+        name: 'app',
+        devDependencies: { husky: '^9.1.7' },
+        scripts: { prepare: 'husky' },
+      }),
+    });
     expect(read(repo, '.husky/post-checkout')).toContain('# >>> create-neon-agents >>>');
     expect(mode(repo, '.husky/post-checkout') & 0o111).not.toBe(0);
     expect(existsSync(path.join(repo, '.git/hooks/post-checkout'))).toBe(false);
     const r = await doctor(repo);
-    expect(findings(r.stdout).find((x) => x.check === 'git-hook')).toMatchObject({ level: 'problem', message: expect.stringMatching(/husky is declared .* not installed/), fix: expect.stringMatching(/^npm install/) });
+    expect(findings(r.stdout).find((x) => x.check === 'git-hook')).toMatchObject({
+      level: 'problem',
+      message: expect.stringMatching(/husky is declared .* not installed/),
+      fix: expect.stringMatching(/^npm install/),
+    });
   });
 
   it('not set up: exit 1 naming the fix; not a repo: exit 1 suggesting git init', async () => {
@@ -203,7 +321,10 @@ function snapshotRepo(repo: string) {
     status: git(repo, 'status', '--porcelain', '--ignored', '--untracked-files=all'),
     hooks: readdirSync(hooks)
       .sort()
-      .map((f) => `${f} ${(statSync(path.join(hooks, f)).mode & 0o777).toString(8)} ${readFileSync(path.join(hooks, f), 'utf8')}`),
+      .map(
+        (f) =>
+          `${f} ${(statSync(path.join(hooks, f)).mode & 0o777).toString(8)} ${readFileSync(path.join(hooks, f), 'utf8')}`,
+      ),
     files: tree(repo),
   };
 }
@@ -220,7 +341,7 @@ describe('uninstall', () => {
     expect(after.hooks).toEqual(before.hooks);
   });
 
-  it('round trip when the user\'s .gitignore already covered .env: no leftover header', async () => {
+  it("round trip when the user's .gitignore already covered .env: no leftover header", async () => {
     const repo = makeRepo({ '.gitignore': 'node_modules\n.env\n' });
     const before = snapshotRepo(repo);
     expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
@@ -231,16 +352,23 @@ describe('uninstall', () => {
     expect(r.stdout).not.toMatch(/Kept \/\.env in \.gitignore/);
   });
 
-  it('restores a chained foreign hook and a user\'s files byte for byte, keeping what the user changed', async () => {
-    const lfs = '#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || { echo >&2 "no git-lfs"; exit 2; }\ngit lfs post-checkout "$@"\n';
+  it("restores a chained foreign hook and a user's files byte for byte, keeping what the user changed", async () => {
+    const lfs =
+      '#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || { echo >&2 "no git-lfs"; exit 2; }\ngit lfs post-checkout "$@"\n';
     const settings = '{\n  "permissions": { "allow": ["Bash(npm test)"] }\n}\n';
-    const repo = makeRepo({ '.gitignore': 'node_modules\n', '.claude/settings.json': settings, '.env.example': 'PORT=3000\n' });
+    const repo = makeRepo({
+      '.gitignore': 'node_modules\n',
+      '.claude/settings.json': settings,
+      '.env.example': 'PORT=3000\n',
+    });
     writeFiles(repo, { '.git/hooks/post-checkout': lfs });
     chmodSync(path.join(repo, '.git/hooks/post-checkout'), 0o755);
     const before = snapshotRepo(repo);
     expect((await runCli(repo, SETUP)).exitCode).toBe(0);
     expect(read(repo, '.git/hooks/post-checkout')).toContain('git lfs post-checkout');
-    writeFiles(repo, { '.claude/agents/data-optimizer.md': read(repo, '.claude/agents/data-optimizer.md') + '\nOur addition.\n' });
+    writeFiles(repo, {
+      '.claude/agents/data-optimizer.md': read(repo, '.claude/agents/data-optimizer.md') + '\nOur addition.\n',
+    });
 
     const r = await runCli(repo, ['uninstall', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -258,12 +386,16 @@ describe('uninstall', () => {
   });
 
   it.each([
-    ['git\'s own info/exclude', undefined],
+    ["git's own info/exclude", undefined],
     ['no info/exclude at all', null],
     ['an info/exclude without a final newline', '*.log\nbuild'],
     ['an info/exclude that already ignores everything', '.env\n.env.*\n.claude/\n'],
   ])('files without a final newline, and %s, come back byte for byte', async (_what, exclude) => {
-    const repo = makeRepo({ '.gitignore': 'node_modules', '.env.example': 'PORT=3000', 'package.json': JSON.stringify({ name: 'app', devDependencies: { husky: '9' } }) });
+    const repo = makeRepo({
+      '.gitignore': 'node_modules',
+      '.env.example': 'PORT=3000',
+      'package.json': JSON.stringify({ name: 'app', devDependencies: { husky: '9' } }),
+    });
     const excludeFile = path.join(repo, '.git/info/exclude');
     if (exclude === null) rmSync(excludeFile);
     else if (exclude !== undefined) writeFileSync(excludeFile, exclude);
@@ -272,7 +404,10 @@ describe('uninstall', () => {
     expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
     const written = existsSync(excludeFile) ? readFileSync(excludeFile, 'utf8') : null;
     if (exclude === '.env\n.env.*\n.claude/\n') expect(written).toBe(exclude);
-    else expect(written).toMatch(/^# >>> create-neon-agents >>>\n[\s\S]*\/\.claude\/worktrees\/\n# <<< create-neon-agents <<<\n/);
+    else
+      expect(written).toMatch(
+        /^# >>> create-neon-agents >>>\n[\s\S]*\/\.claude\/worktrees\/\n# <<< create-neon-agents <<<\n/,
+      );
     expect(read(repo, '.husky/post-checkout')).toContain('create-neon-agents');
     const r = await runCli(repo, ['uninstall', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -284,7 +419,10 @@ describe('uninstall', () => {
     if (exclude === null) expect(existsSync(excludeFile)).toBe(false);
     expect(existsSync(path.join(repo, '.husky'))).toBe(false);
     // Every file (hooks, info/exclude, the work tree) as it was, apart from git's own bookkeeping.
-    const keep = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !/^\.git\/(refs|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG|neon-agents)/.test(k)));
+    const keep = (t: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(t).filter(([k]) => !/^\.git\/(refs|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG|neon-agents)/.test(k)),
+      );
     expect(keep(tree(repo))).toEqual(keep(beforeTree));
   });
 

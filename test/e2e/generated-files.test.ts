@@ -10,18 +10,31 @@ afterAll(cleanupTempDirs);
 
 const KINDS: Record<string, Record<string, string>> = {
   drizzle: {
-    'package.json': JSON.stringify({ name: 'app', scripts: { test: 'vitest run', 'db:migrate': 'drizzle-kit migrate' }, dependencies: { 'drizzle-orm': '1' } }),
+    'package.json': JSON.stringify({
+      name: 'app',
+      scripts: { test: 'vitest run', 'db:migrate': 'drizzle-kit migrate' },
+      dependencies: { 'drizzle-orm': '1' },
+    }),
     'package-lock.json': '{}',
   },
   prisma: {
-    'package.json': JSON.stringify({ name: 'app', scripts: { test: 'jest', seed: 'tsx prisma/seed.ts' }, dependencies: { '@prisma/client': '6' } }),
+    'package.json': JSON.stringify({
+      name: 'app',
+      scripts: { test: 'jest', seed: 'tsx prisma/seed.ts' },
+      dependencies: { '@prisma/client': '6' },
+    }),
     'pnpm-lock.yaml': '',
-    'prisma/schema.prisma': 'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n',
+    'prisma/schema.prisma':
+      'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n',
   },
   'next-monorepo': {
     'package.json': JSON.stringify({ name: 'root', workspaces: ['apps/*'] }),
     'bun.lock': '',
-    'apps/web/package.json': JSON.stringify({ name: 'web', dependencies: { next: '15', kysely: '0.27' }, scripts: { test: 'bun test' } }),
+    'apps/web/package.json': JSON.stringify({
+      name: 'web',
+      dependencies: { next: '15', kysely: '0.27' },
+      scripts: { test: 'bun test' },
+    }),
   },
   plain: {},
 };
@@ -29,7 +42,14 @@ const KINDS: Record<string, Record<string, string>> = {
 describe.each(Object.keys(KINDS))('a %s repository', (kind) => {
   it('gets agent files, settings and .env.example tailored to it', async () => {
     const repo = makeRepo(KINDS[kind]);
-    const r = await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678', '--roles', 'feature-developer,data-optimizer,migration-reviewer']);
+    const r = await runCli(repo, [
+      '--yes',
+      '--no-verify',
+      '--project-id',
+      'winter-sun-12345678',
+      '--roles',
+      'feature-developer,data-optimizer,migration-reviewer',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
     const envDir = path.posix.dirname(manifest.answers.envFile);
@@ -40,7 +60,9 @@ describe.each(Object.keys(KINDS))('a %s repository', (kind) => {
       await expect(text).toMatchFileSnapshot(snap(`${role}.md`));
     }
     await expect(read(repo, '.claude/settings.json')).toMatchFileSnapshot(snap('settings.json'));
-    await expect(read(repo, envDir === '.' ? '.env.example' : `${envDir}/.env.example`)).toMatchFileSnapshot(snap('env.example'));
+    await expect(read(repo, envDir === '.' ? '.env.example' : `${envDir}/.env.example`)).toMatchFileSnapshot(
+      snap('env.example'),
+    );
     await expect(JSON.stringify(manifest.answers, null, 2) + '\n').toMatchFileSnapshot(snap('answers.json'));
   });
 });
@@ -73,24 +95,48 @@ describe('tailoring', () => {
 describe('Claude Code itself', () => {
   it('accepts the generated agents (`claude plugin validate`)', async () => {
     const repo = makeRepo();
-    const r = await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678', '--roles', 'feature-developer,data-optimizer,migration-reviewer']);
+    const r = await runCli(repo, [
+      '--yes',
+      '--no-verify',
+      '--project-id',
+      'winter-sun-12345678',
+      '--roles',
+      'feature-developer,data-optimizer,migration-reviewer',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const claude = path.join(ROOT, 'node_modules/.bin/claude');
     const env = { PATH: process.env.PATH, HOME: tempDir('cna-claude-home-') };
     // The documented directory check.
-    const direct = await execa(claude, ['plugin', 'validate', '.claude/agents'], { cwd: repo, env, extendEnv: false, reject: false });
+    const direct = await execa(claude, ['plugin', 'validate', '.claude/agents'], {
+      cwd: repo,
+      env,
+      extendEnv: false,
+      reject: false,
+    });
     expect(direct.exitCode, direct.stdout + direct.stderr).toBe(0);
     expect(direct.stdout).toContain('Validation passed');
     // Claude Code 2.1.330's directory check lists nothing it loaded, so also load them as a plugin and
     // require every role among the agents Claude Code says the plugin provides.
     const plugin = tempDir('cna-plugin-');
     mkdirSync(path.join(plugin, '.claude-plugin'));
-    writeFileSync(path.join(plugin, '.claude-plugin/plugin.json'), JSON.stringify({ name: 'probe', version: '0.0.0', description: 'probe' }));
+    writeFileSync(
+      path.join(plugin, '.claude-plugin/plugin.json'),
+      JSON.stringify({ name: 'probe', version: '0.0.0', description: 'probe' }),
+    );
     cpSync(path.join(repo, '.claude/agents'), path.join(plugin, 'agents'), { recursive: true });
-    const asPlugin = await execa(claude, ['plugin', 'validate', '.', '--json'], { cwd: plugin, env, extendEnv: false, reject: false });
+    const asPlugin = await execa(claude, ['plugin', 'validate', '.', '--json'], {
+      cwd: plugin,
+      env,
+      extendEnv: false,
+      reject: false,
+    });
     const report = JSON.parse(asPlugin.stdout);
     expect(report.success).toBe(true);
     expect(report.manifest.errors).toEqual([]);
-    expect([...report.provides.agents].sort()).toEqual(['probe:data-optimizer', 'probe:feature-developer', 'probe:migration-reviewer']);
+    expect([...report.provides.agents].sort()).toEqual([
+      'probe:data-optimizer',
+      'probe:feature-developer',
+      'probe:migration-reviewer',
+    ]);
   });
 });

@@ -3,7 +3,19 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
-import { baseEnv, cleanupTempDirs, git, makeRepo, mode, read, runCli, tempDir, tree, writeFiles, ROOT } from '../helpers/repo.ts';
+import {
+  baseEnv,
+  cleanupTempDirs,
+  git,
+  makeRepo,
+  mode,
+  read,
+  runCli,
+  tempDir,
+  tree,
+  writeFiles,
+  ROOT,
+} from '../helpers/repo.ts';
 import { validateAgentFile } from '../../src/validate/agent.ts';
 
 afterAll(cleanupTempDirs);
@@ -38,14 +50,24 @@ describe('a fresh repository', () => {
     expect(git(repo, 'check-ignore', '.env')).toBe('.env');
     expect(git(repo, 'check-ignore', '.claude/worktrees/x/file')).toBe('.claude/worktrees/x/file');
     const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
-    expect(manifest.answers).toMatchObject({ projectId: PROJECT, branchTtlDays: 14, permissionMode: 'bypassPermissions', envFile: '.env' });
+    expect(manifest.answers).toMatchObject({
+      projectId: PROJECT,
+      branchTtlDays: 14,
+      permissionMode: 'bypassPermissions',
+      envFile: '.env',
+    });
     const settings = JSON.parse(read(repo, '.claude/settings.json'));
     expect(settings.hooks.WorktreeCreate[0].hooks[0].command).toContain('neon-worktree.mjs" worktree-create');
     expect(settings.hooks.WorktreeRemove[0].hooks[0].command).toContain('neon-worktree.mjs" worktree-remove');
     for (const f of ['feature-developer', 'data-optimizer']) {
       const check = validateAgentFile(read(repo, `.claude/agents/${f}.md`));
       expect(check.errors).toEqual([]);
-      expect(check.frontmatter).toMatchObject({ name: f, isolation: 'worktree', background: true, permissionMode: 'bypassPermissions' });
+      expect(check.frontmatter).toMatchObject({
+        name: f,
+        isolation: 'worktree',
+        background: true,
+        permissionMode: 'bypassPermissions',
+      });
     }
   });
 
@@ -105,7 +127,9 @@ describe('a fresh repository', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, dryRun: false, answers: { roles: ['migration-reviewer'] } });
-    expect(doc.files.find((f: { path: string }) => f.path === '.claude/agents/migration-reviewer.md').action).toBe('create');
+    expect(doc.files.find((f: { path: string }) => f.path === '.claude/agents/migration-reviewer.md').action).toBe(
+      'create',
+    );
   });
 });
 
@@ -143,8 +167,9 @@ describe('a repository that already has files of its own', () => {
   }
 }
 `;
-  const userEnv = '# local secrets\r\nexport SESSION_SECRET="s3cr3t with spaces"\r\nDATABASE_URL=postgres://localhost/dev\r\n';
-  const userAgent = '---\nname: feature-developer\ndescription: the team\'s own\n---\nOur own instructions.\n';
+  const userEnv =
+    '# local secrets\r\nexport SESSION_SECRET="s3cr3t with spaces"\r\nDATABASE_URL=postgres://localhost/dev\r\n';
+  const userAgent = "---\nname: feature-developer\ndescription: the team's own\n---\nOur own instructions.\n";
 
   function setup() {
     return makeRepo({
@@ -162,12 +187,16 @@ describe('a repository that already has files of its own', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     // The user's agent is theirs: skipped, not clobbered.
     expect(read(repo, '.claude/agents/feature-developer.md')).toBe(userAgent);
-    expect(r.stdout).toMatch(/skip\s+\.claude\/agents\/feature-developer\.md\s+exists and was not written by this tool/);
+    expect(r.stdout).toMatch(
+      /skip\s+\.claude\/agents\/feature-developer\.md\s+exists and was not written by this tool/,
+    );
     // Settings: the user's text is still there, our hooks were added.
     const settings = read(repo, '.claude/settings.json');
-    expect(settings).toContain('// the team\'s settings');
+    expect(settings).toContain("// the team's settings");
     expect(settings).toContain('"permissions": { "allow": ["Bash(npm test)"] }');
-    expect(settings).toContain('"PostToolUse": [ { "matcher": "Edit", "hooks": [ { "type": "command", "command": "npx prettier --write" } ] } ]');
+    expect(settings).toContain(
+      '"PostToolUse": [ { "matcher": "Edit", "hooks": [ { "type": "command", "command": "npx prettier --write" } ] } ]',
+    );
     expect(settings).toContain('worktree-create');
     // .env: the user's lines, byte for byte (CRLF included), then ours.
     const env = read(repo, '.env');
@@ -179,10 +208,12 @@ describe('a repository that already has files of its own', () => {
     expect(example).toMatch(/^NEON_PROJECT_ID=$/m);
     expect(example).not.toContain(KEY);
     // .gitignore already covers .env (via .env*): nothing duplicated for it.
-    expect(read(repo, '.gitignore')).toBe('node_modules\n.env*\n!.env.example\n\n# create-neon-agents: per-worktree env files and Claude Code worktrees\n/.claude/worktrees/\n');
+    expect(read(repo, '.gitignore')).toBe(
+      'node_modules\n.env*\n!.env.example\n\n# create-neon-agents: per-worktree env files and Claude Code worktrees\n/.claude/worktrees/\n',
+    );
   });
 
-  it('--force overwrites the user\'s agent file', async () => {
+  it("--force overwrites the user's agent file", async () => {
     const repo = setup();
     const r = await runCli(repo, [...ok, '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -191,7 +222,11 @@ describe('a repository that already has files of its own', () => {
 
   it('does not add a second worktree creator', async () => {
     const repo = makeRepo({
-      '.claude/settings.json': JSON.stringify({ hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './scripts/wt.sh' }] }] } }, null, 2),
+      '.claude/settings.json': JSON.stringify(
+        { hooks: { WorktreeCreate: [{ hooks: [{ type: 'command', command: './scripts/wt.sh' }] }] } },
+        null,
+        2,
+      ),
     });
     const before = read(repo, '.claude/settings.json');
     const r = await runCli(repo, ok);
@@ -221,7 +256,8 @@ describe('the variables the app reads its database URL from', () => {
       devDependencies: { 'drizzle-kit': '0.31' },
       scripts: { push: 'pnpm with-env drizzle-kit push', 'with-env': 'dotenv -e ../../.env --' },
     }),
-    'packages/db/drizzle.config.ts': 'const url = process.env.POSTGRES_URL!;\nexport default { dialect: "postgresql", dbCredentials: { url } };\n',
+    'packages/db/drizzle.config.ts':
+      'const url = process.env.POSTGRES_URL!;\nexport default { dialect: "postgresql", dbCredentials: { url } };\n',
   };
 
   it('records the detected variables and env file, and says where they came from', async () => {
@@ -230,42 +266,67 @@ describe('the variables the app reads its database URL from', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const { answers } = JSON.parse(read(repo, '.claude/neon-agents.json'));
     expect(answers).toMatchObject({ databaseUrlVar: 'POSTGRES_URL', directUrlVar: null, envFile: '.env' });
-    expect(r.stdout).toContain('Database URL variable: POSTGRES_URL (packages/db/drizzle.config.ts:1, read in the drizzle config)');
+    expect(r.stdout).toContain(
+      'Database URL variable: POSTGRES_URL (packages/db/drizzle.config.ts:1, read in the drizzle config)',
+    );
     expect(r.stdout).toContain(`Env file: .env (packages/db's "push" script loads it (dotenv -e ../../.env --))`);
     expect(read(repo, '.env.example')).toMatch(/^POSTGRES_URL=postgresql:/m);
     expect(read(repo, '.env.example')).not.toMatch(/^DATABASE_URL=/m);
     const agent = read(repo, '.claude/agents/feature-developer.md');
     expect(agent).toContain('`POSTGRES_URL` in `.env`');
     expect(agent).toContain('(cd packages/db && pnpm push)');
-    expect(agent).toContain('node "$(git worktree list --porcelain | head -n 1 | cut -c 10-)/.claude/hooks/neon-worktree.mjs" status');
+    expect(agent).toContain(
+      'node "$(git worktree list --porcelain | head -n 1 | cut -c 10-)/.claude/hooks/neon-worktree.mjs" status',
+    );
     expect(agent).not.toContain('DATABASE_URL');
   });
 
   it('flags override what was detected, are recorded, and a re-run keeps them', async () => {
     const repo = makeRepo(t3);
-    const r = await runCli(repo, [...ok, '--database-url-var', 'APP_DB_URL', '--direct-url-var', 'APP_DB_URL_UNPOOLED', '--json']);
+    const r = await runCli(repo, [
+      ...ok,
+      '--database-url-var',
+      'APP_DB_URL',
+      '--direct-url-var',
+      'APP_DB_URL_UNPOOLED',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_URL_UNPOOLED' });
     expect(doc.detected).toMatchObject({ databaseUrlVar: 'POSTGRES_URL', envFile: '.env' });
     expect(doc.command).toContain('--database-url-var APP_DB_URL --direct-url-var APP_DB_URL_UNPOOLED');
-    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_URL_UNPOOLED' });
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({
+      databaseUrlVar: 'APP_DB_URL',
+      directUrlVar: 'APP_DB_URL_UNPOOLED',
+    });
     expect(read(repo, '.env.example')).toMatch(/^APP_DB_URL_UNPOOLED=postgresql:/m);
     // A re-run without flags keeps the recorded answers; --direct-url-var none clears the direct one.
     expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers.databaseUrlVar).toBe('APP_DB_URL');
     const again = await runCli(repo, ['--yes', '--no-verify', '--allow-dirty', '--direct-url-var', 'none', '--json']);
     expect(again.exitCode, again.stdout).toBe(0);
-    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: null });
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({
+      databaseUrlVar: 'APP_DB_URL',
+      directUrlVar: null,
+    });
   });
 
   it('Prisma: detected directUrl; a hard-coded URL and a doppler script are warned about once, and the roles work around the script', async () => {
     const repo = makeRepo({
-      'package.json': JSON.stringify({ name: 'app', dependencies: { '@prisma/client': '5' }, scripts: { 'db:migrate': 'doppler run -- prisma migrate deploy' } }),
-      'prisma/schema.prisma': 'datasource db {\n  provider  = "postgresql"\n  url       = "postgresql://u:p@ep-x.neon.tech/db"\n  directUrl = env("DIRECT_URL")\n}\n',
+      'package.json': JSON.stringify({
+        name: 'app',
+        dependencies: { '@prisma/client': '5' },
+        scripts: { 'db:migrate': 'doppler run -- prisma migrate deploy' },
+      }),
+      'prisma/schema.prisma':
+        'datasource db {\n  provider  = "postgresql"\n  url       = "postgresql://u:p@ep-x.neon.tech/db"\n  directUrl = env("DIRECT_URL")\n}\n',
     });
     const r = await runCli(repo, ok);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'DATABASE_URL', directUrlVar: 'DIRECT_URL' });
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({
+      databaseUrlVar: 'DATABASE_URL',
+      directUrlVar: 'DIRECT_URL',
+    });
     expect(r.stderr.match(/hard-codes the database URL/g)).toHaveLength(1);
     expect(r.stderr.match(/doppler run/g)).toHaveLength(1);
     const agent = read(repo, '.claude/agents/feature-developer.md');
@@ -291,7 +352,9 @@ describe('bad input', () => {
     for (const args of [[...ok, '--api-key', KEY], ok]) {
       const r = await runCli(repo, args);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/\.env is tracked by git, so the credentials written there .* would be committed\. Untrack it .*git rm --cached \.env/);
+      expect(r.stderr).toMatch(
+        /\.env is tracked by git, so the credentials written there .* would be committed\. Untrack it .*git rm --cached \.env/,
+      );
       expect(r.stderr).not.toContain(KEY);
       expect(tree(repo)).toEqual(before);
     }
@@ -317,7 +380,9 @@ describe('bad input', () => {
     const r = await runCli(repo, ['--no-verify']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Missing --project-id/);
-    expect(r.stderr).toMatch(/npx create-neon-agents@latest --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer/);
+    expect(r.stderr).toMatch(
+      /npx create-neon-agents@latest --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer/,
+    );
     expect(existsSync(path.join(repo, '.claude'))).toBe(false);
   });
 
@@ -329,10 +394,16 @@ describe('bad input', () => {
   });
 
   it.each([
-    [['--roles', 'feature-developer,wizard'], /Unknown role "wizard"; valid roles: feature-developer, data-optimizer, migration-reviewer/],
+    [
+      ['--roles', 'feature-developer,wizard'],
+      /Unknown role "wizard"; valid roles: feature-developer, data-optimizer, migration-reviewer/,
+    ],
     [['--branch-ttl', '31'], /--branch-ttl must be a whole number of days from 0 .* to 30/],
     [['--branch-ttl', '-1'], /--branch-ttl/],
-    [['--permission-mode', 'yolo'], /--permission-mode must be one of default, acceptEdits, dontAsk, bypassPermissions, plan/],
+    [
+      ['--permission-mode', 'yolo'],
+      /--permission-mode must be one of default, acceptEdits, dontAsk, bypassPermissions, plan/,
+    ],
     [['--project-id', 'not a project'], /is not a Neon project id/],
     [['--env-path', '../outside/.env'], /--env-file must be a path inside the repository/],
     [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
@@ -351,7 +422,11 @@ describe('bad input', () => {
   it('the runtime: no command or an unknown one is a usage error (exit 2) that points at --help', async () => {
     const rt = path.join(ROOT, 'dist/runtime/neon-worktree.mjs');
     for (const args of [[], ['frobnicate']]) {
-      const r = await execa('node', [rt, ...args], { reject: false, env: baseEnv() as NodeJS.ProcessEnv, extendEnv: false });
+      const r = await execa('node', [rt, ...args], {
+        reject: false,
+        env: baseEnv() as NodeJS.ProcessEnv,
+        extendEnv: false,
+      });
       expect(r.exitCode, JSON.stringify(args)).toBe(2);
       expect(r.stdout + r.stderr).toMatch(/--help|Usage|usage/);
     }
@@ -360,7 +435,24 @@ describe('bad input', () => {
   it('--help and --version exit 0', async () => {
     const help = await runCli(ROOT, ['--help']);
     expect(help.exitCode).toBe(0);
-    for (const flag of ['--project-id', '--api-key', '--roles', '--permission-mode', '--parent-branch', '--branch-ttl', '--env-file', '--no-pooled', '--no-git-hook', '--no-claude-hooks', '--yes', '--interactive', '--dry-run', '--force', '--no-verify', '--json']) {
+    for (const flag of [
+      '--project-id',
+      '--api-key',
+      '--roles',
+      '--permission-mode',
+      '--parent-branch',
+      '--branch-ttl',
+      '--env-file',
+      '--no-pooled',
+      '--no-git-hook',
+      '--no-claude-hooks',
+      '--yes',
+      '--interactive',
+      '--dry-run',
+      '--force',
+      '--no-verify',
+      '--json',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const version = await runCli(ROOT, ['-v']);
@@ -372,25 +464,28 @@ describe('a corrupt manifest', () => {
   it.each([
     ['not JSON', '{"tool": "create-neon-agents", '],
     ['not ours', '{"name": "something else"}'],
-  ])('(%s): init, --check and doctor say what to do — restore it or delete it — with no stack trace, and write nothing', async (_what, text) => {
-    const repo = makeRepo();
-    expect((await runCli(repo, ok)).exitCode).toBe(0);
-    writeFiles(repo, { '.claude/neon-agents.json': text });
-    const before = tree(repo);
-    for (const args of [ok, ['--check'], ['doctor', '--no-verify']]) {
-      const r = await runCli(repo, args);
-      expect(r.exitCode, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(1);
-      const out = `${r.stdout}${r.stderr}`;
-      expect(out).toMatch(/\.claude\/neon-agents\.json is not (valid JSON|a create-neon-agents manifest)/);
-      expect(out).toMatch(/restore it from git \(git checkout -- \.claude\/neon-agents\.json\), or delete it/);
-      expect(out).not.toMatch(/^\s+at /m); // no stack
-      expect(out).not.toMatch(/unexpected:/);
-    }
-    expect(tree(repo)).toEqual(before);
-  });
+  ])(
+    '(%s): init, --check and doctor say what to do — restore it or delete it — with no stack trace, and write nothing',
+    async (_what, text) => {
+      const repo = makeRepo();
+      expect((await runCli(repo, ok)).exitCode).toBe(0);
+      writeFiles(repo, { '.claude/neon-agents.json': text });
+      const before = tree(repo);
+      for (const args of [ok, ['--check'], ['doctor', '--no-verify']]) {
+        const r = await runCli(repo, args);
+        expect(r.exitCode, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(1);
+        const out = `${r.stdout}${r.stderr}`;
+        expect(out).toMatch(/\.claude\/neon-agents\.json is not (valid JSON|a create-neon-agents manifest)/);
+        expect(out).toMatch(/restore it from git \(git checkout -- \.claude\/neon-agents\.json\), or delete it/);
+        expect(out).not.toMatch(/^\s+at /m); // no stack
+        expect(out).not.toMatch(/unexpected:/);
+      }
+      expect(tree(repo)).toEqual(before);
+    },
+  );
 });
 
-describe('.gitignore and the clone\'s info/exclude', () => {
+describe(".gitignore and the clone's info/exclude", () => {
   it("a re-run puts the env file's .gitignore line back even though our info/exclude block still ignores it", async () => {
     const repo = makeRepo();
     expect((await runCli(repo, ok)).exitCode).toBe(0);

@@ -34,9 +34,12 @@ describe('re-running upgrades what an older version wrote', () => {
     expect(manifest.answers.projectId).toBe('winter-sun-12345678');
   });
 
-  it('keeps the user\'s edits when the template did not change', async () => {
+  it("keeps the user's edits when the template did not change", async () => {
     const repo = olderSetup();
-    const edited = read(repo, '.claude/agents/data-optimizer.md').replace('You are a data optimizer.', 'You are our DBA.');
+    const edited = read(repo, '.claude/agents/data-optimizer.md').replace(
+      'You are a data optimizer.',
+      'You are our DBA.',
+    );
     writeFiles(repo, { '.claude/agents/data-optimizer.md': edited });
     git(repo, 'commit', '-qam', 'our edits');
     const r = await upgrade(repo);
@@ -71,7 +74,9 @@ describe('re-running upgrades what an older version wrote', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/Conflicts left with markers in \.claude\/agents\/feature-developer\.md/);
     const text = read(repo, FD);
-    expect(text).toMatch(/^<<<<<<< yours \(\.claude\/agents\/feature-developer\.md\)\n1\. Read ALL the code first.*\n\|\|\|\|\|\|\| create-neon-agents 0\.0\.9\n1\. Read the code first.*\n=======\n1\. Read the code around the feature first.*\n>>>>>>> create-neon-agents \d/m);
+    expect(text).toMatch(
+      /^<<<<<<< yours \(\.claude\/agents\/feature-developer\.md\)\n1\. Read ALL the code first.*\n\|\|\|\|\|\|\| create-neon-agents 0\.0\.9\n1\. Read the code first.*\n=======\n1\. Read the code around the feature first.*\n>>>>>>> create-neon-agents \d/m,
+    );
     expect(JSON.parse(read(repo, '.claude/neon-agents.json')).version).not.toBe(OLD_VERSION);
   });
 
@@ -83,12 +88,22 @@ describe('re-running upgrades what an older version wrote', () => {
     git(repo, 'commit', '-qam', 'committed with the markers still in');
     const check = await runCli(repo, ['--check']);
     expect(check.exitCode).toBe(1);
-    expect(check.stdout).toMatch(/\.claude\/agents\/feature-developer\.md\s+\(conflict markers from an earlier upgrade are not resolved yet\)/);
+    expect(check.stdout).toMatch(
+      /\.claude\/agents\/feature-developer\.md\s+\(conflict markers from an earlier upgrade are not resolved yet\)/,
+    );
     const again = await upgrade(repo);
     expect(again.exitCode).toBe(1);
-    expect(again.stdout).toMatch(/conflict\s+\.claude\/agents\/feature-developer\.md\s+conflict markers from an earlier upgrade/);
+    expect(again.stdout).toMatch(
+      /conflict\s+\.claude\/agents\/feature-developer\.md\s+conflict markers from an earlier upgrade/,
+    );
     const doctor = await runCli(repo, ['doctor', '--no-verify', '--json']);
-    expect(JSON.parse(doctor.stdout).findings).toContainEqual(expect.objectContaining({ check: 'agents', level: 'problem', message: expect.stringMatching(/conflict markers/) }));
+    expect(JSON.parse(doctor.stdout).findings).toContainEqual(
+      expect.objectContaining({
+        check: 'agents',
+        level: 'problem',
+        message: expect.stringMatching(/conflict markers/),
+      }),
+    );
   });
 
   it('with --json, a conflict is one document: ok false, the files listed, exit 1', async () => {
@@ -108,7 +123,9 @@ describe('re-running upgrades what an older version wrote', () => {
     const r = await upgrade(repo);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(path.join(repo, '.claude/agents/data-optimizer.md'))).toBe(false);
-    expect(r.stdout).toMatch(/skip\s+\.claude\/agents\/data-optimizer\.md\s+you deleted it; kept deleted \(--restore brings it back\)/);
+    expect(r.stdout).toMatch(
+      /skip\s+\.claude\/agents\/data-optimizer\.md\s+you deleted it; kept deleted \(--restore brings it back\)/,
+    );
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'upgrade');
     const restored = await upgrade(repo, '--restore');
@@ -122,7 +139,9 @@ describe('re-running upgrades what an older version wrote', () => {
     const before = tree(repo);
     const r = await upgrade(repo);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/Uncommitted changes in \.claude\/agents\/feature-developer\.md.*Commit or stash them first.*--allow-dirty/);
+    expect(r.stderr).toMatch(
+      /Uncommitted changes in \.claude\/agents\/feature-developer\.md.*Commit or stash them first.*--allow-dirty/,
+    );
     expect(tree(repo)).toEqual(before);
     const forced = await upgrade(repo, '--allow-dirty');
     expect(forced.exitCode, forced.stderr).toBe(0);
@@ -145,15 +164,21 @@ describe('changing the answers on a re-run', () => {
   it('dropping roles removes their untouched files and keeps an edited one, saying so', async () => {
     const repo = makeRepo();
     expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
-    writeFiles(repo, { '.claude/agents/data-optimizer.md': read(repo, '.claude/agents/data-optimizer.md') + '\nOurs.\n' });
+    writeFiles(repo, {
+      '.claude/agents/data-optimizer.md': read(repo, '.claude/agents/data-optimizer.md') + '\nOurs.\n',
+    });
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'setup');
     const r = await upgrade(repo, '--roles', 'migration-reviewer', '--permission-mode', 'acceptEdits');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(path.join(repo, FD))).toBe(false);
-    expect(r.stdout).toMatch(/delete\s+\.claude\/agents\/feature-developer\.md\s+role feature-developer is no longer selected/);
+    expect(r.stdout).toMatch(
+      /delete\s+\.claude\/agents\/feature-developer\.md\s+role feature-developer is no longer selected/,
+    );
     expect(read(repo, '.claude/agents/data-optimizer.md')).toContain('Ours.');
-    expect(r.stdout).toMatch(/skip\s+\.claude\/agents\/data-optimizer\.md\s+role data-optimizer is no longer selected, but you edited it/);
+    expect(r.stdout).toMatch(
+      /skip\s+\.claude\/agents\/data-optimizer\.md\s+role data-optimizer is no longer selected, but you edited it/,
+    );
     expect(read(repo, '.claude/agents/migration-reviewer.md')).toContain('permissionMode: acceptEdits');
     const files = JSON.parse(read(repo, '.claude/neon-agents.json')).files;
     expect(files[FD]).toBeUndefined();
@@ -193,7 +218,11 @@ describe('--check', () => {
     rmSync(path.join(old, '.claude/hooks/neon-worktree.mjs'));
     const json = await runCli(old, ['--check', '--json']);
     expect(json.exitCode).toBe(1);
-    expect(JSON.parse(json.stdout).stale).toEqual(expect.arrayContaining([expect.objectContaining({ path: '.claude/agents/feature-developer.md', action: 'stale' })]));
+    expect(JSON.parse(json.stdout).stale).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '.claude/agents/feature-developer.md', action: 'stale' }),
+      ]),
+    );
 
     const none = makeRepo();
     const r = await runCli(none, ['--check']);

@@ -14,9 +14,17 @@ export const OLD_VERSION = '0.0.9';
 /** Today's feature-developer template with one line of step 1 worded differently: the "older" template. */
 export function olderTemplates(): Record<string, string> {
   const current = AGENT_TEMPLATES['feature-developer'];
-  const line = '1. Read the code around the feature first and follow the patterns you find: naming, folder layout, error handling,';
-  if (!current.includes(line)) throw new Error('test fixture out of date: the line it rewrites is gone from the template');
-  return { ...AGENT_TEMPLATES, 'feature-developer': current.replace(line, '1. Read the code first and follow its patterns: naming, folder layout, error handling,') };
+  const line =
+    '1. Read the code around the feature first and follow the patterns you find: naming, folder layout, error handling,';
+  if (!current.includes(line))
+    throw new Error('test fixture out of date: the line it rewrites is gone from the template');
+  return {
+    ...AGENT_TEMPLATES,
+    'feature-developer': current.replace(
+      line,
+      '1. Read the code first and follow its patterns: naming, folder layout, error handling,',
+    ),
+  };
 }
 
 export function installOlderVersion(repo: string, answers: Partial<ManifestAnswers> = {}): void {
@@ -29,7 +37,16 @@ export function installOlderVersion(repo: string, answers: Partial<ManifestAnswe
     project: d.project,
     pm: d.pm,
     manifest: null,
-    files: { read: (f) => { try { return readFileSync(f, 'utf8'); } catch { return null; } }, mode: () => null },
+    files: {
+      read: (f) => {
+        try {
+          return readFileSync(f, 'utf8');
+        } catch {
+          return null;
+        }
+      },
+      mode: () => null,
+    },
     ignored: new Set(),
     envFileTracked: false,
     runtimeSource: readFileSync(path.join(ROOT, 'dist/runtime/neon-worktree.mjs'), 'utf8'),

@@ -71,7 +71,10 @@ export function tree(dir: string, base = dir, out: Record<string, string> = {}):
 export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {
     // No node_modules/.bin: whether the Neon CLI is "installed" is each test's choice (see withNeonCli).
-    PATH: (process.env.PATH ?? '').split(path.delimiter).filter((d) => !d.includes('node_modules')).join(path.delimiter),
+    PATH: (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((d) => !d.includes('node_modules'))
+      .join(path.delimiter),
     HOME: tempDir('cna-home-'),
     LANG: 'C.UTF-8',
     NO_COLOR: '1',
@@ -79,7 +82,11 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
   return { ...env, ...extra };
 }
 
-export async function runCli(cwd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string } & Partial<ExecaOptions> = {}) {
+export async function runCli(
+  cwd: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string } & Partial<ExecaOptions> = {},
+) {
   const { env, ...rest } = opts;
   return execa('node', [CLI, ...args], {
     cwd,

@@ -91,7 +91,10 @@ describe('local Neon with the real CLI: commands', () => {
       name: 'multi',
       defaultBranchName: 'production',
       roles: ['app_owner', 'reporter'],
-      databases: [{ name: 'app', owner: 'app_owner' }, { name: 'analytics', owner: 'reporter' }],
+      databases: [
+        { name: 'app', owner: 'app_owner' },
+        { name: 'analytics', owner: 'reporter' },
+      ],
     });
     const PP = ['--project-id', proj.id];
     const created = await ln.neonJson(['branches', 'create', '--name', 'agent-1', ...PP]);
@@ -102,11 +105,23 @@ describe('local Neon with the real CLI: commands', () => {
 
     const ambiguous = await ln.neon(['connection-string', 'agent-1', ...PP]);
     expect(ambiguous.exitCode).toBe(1);
-    expect(ambiguous.stderr).toContain('Multiple roles found for the branch, please provide one with the --role-name option: app_owner, reporter');
+    expect(ambiguous.stderr).toContain(
+      'Multiple roles found for the branch, please provide one with the --role-name option: app_owner, reporter',
+    );
     const noDb = await ln.neon(['connection-string', 'agent-1', '--role-name', 'reporter', ...PP]);
-    expect(noDb.stderr).toContain('Multiple databases found for the branch, please provide one with the --database-name option: app, analytics');
+    expect(noDb.stderr).toContain(
+      'Multiple databases found for the branch, please provide one with the --database-name option: app, analytics',
+    );
 
-    const r = await ln.neon(['connection-string', 'agent-1', '--role-name', 'reporter', '--database-name', 'analytics', ...PP]);
+    const r = await ln.neon([
+      'connection-string',
+      'agent-1',
+      '--role-name',
+      'reporter',
+      '--database-name',
+      'analytics',
+      ...PP,
+    ]);
     expect(r.exitCode).toBe(0);
     const url = r.stdout.trim();
     expect(url).toMatch(/^postgresql:\/\/reporter:npg_[^@]+@127\.0\.0\.1:\d+\/analytics\?options=endpoint%3Dep-/);
@@ -200,7 +215,10 @@ describe('local Neon with the real CLI: errors', () => {
     expect(ln.local.requests.at(-1)).toMatchObject({ method: 'POST', status: 422 });
     expect(ln.local.requests.at(-1)).toMatchObject({ path: `/projects/${proj.id}/branches` });
     const body = await ln.api('POST', `/projects/${proj.id}/branches`, { branch: { name: 'two' } });
-    expect(body).toEqual({ status: 422, body: expect.objectContaining({ code: 'BRANCHES_LIMIT_EXCEEDED', message: 'branches limit exceeded' }) });
+    expect(body).toEqual({
+      status: 422,
+      body: expect.objectContaining({ code: 'BRANCHES_LIMIT_EXCEEDED', message: 'branches limit exceeded' }),
+    });
     // Freeing a slot makes room again.
     expect((await ln.api('DELETE', `/projects/${proj.id}/branches/${one.body.branch.id}`)).status).toBe(200);
     expect((await ln.api('POST', `/projects/${proj.id}/branches`, { branch: { name: 'two' } })).status).toBe(201);

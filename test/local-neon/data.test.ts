@@ -29,7 +29,11 @@ async function psql(url: string, sql: string) {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: psqlHome },
   }).then(
     (r) => ({ code: 0, stdout: r.stdout.trim(), stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? 1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }),
   );
 }
 
@@ -49,7 +53,9 @@ describe('local Neon data', () => {
     await ln.query(urlA, 'delete from users where id = 1');
 
     const tablesOf = async (url: string) =>
-      (await ln.query(url, "select tablename from pg_tables where schemaname = 'public' order by 1")).map((r) => r.tablename);
+      (await ln.query(url, "select tablename from pg_tables where schemaname = 'public' order by 1")).map(
+        (r) => r.tablename,
+      );
     expect(await tablesOf(urlA)).toEqual(['invoices', 'users']);
     expect(await tablesOf(mainUrl)).toEqual(['users']);
     expect(await tablesOf(urlB)).toEqual(['users']);
@@ -80,7 +86,10 @@ describe('local Neon data', () => {
     const pooled = await psql(ln.local.connectionUri({ branch: 'agent-b', pooled: true }), 'select current_user');
     expect(pooled).toMatchObject({ code: 0, stdout: 'neondb_owner' });
 
-    const plain = await psql(url.replace('sslmode=require', 'sslmode=disable').replace('&channel_binding=require', ''), 'select 1');
+    const plain = await psql(
+      url.replace('sslmode=require', 'sslmode=disable').replace('&channel_binding=require', ''),
+      'select 1',
+    );
     expect(plain.code).not.toBe(0);
     expect(plain.stderr).toContain('connection is insecure (try using `sslmode=require`)');
 
@@ -109,7 +118,11 @@ describe('local Neon data', () => {
       user: u.username,
       password: decodeURIComponent(u.password),
       database: 'neondb',
-      ssl: { ca: await readFile(ln.local.caFile), servername: `${ep}-pooler.localhost`, checkServerIdentity: () => undefined },
+      ssl: {
+        ca: await readFile(ln.local.caFile),
+        servername: `${ep}-pooler.localhost`,
+        checkServerIdentity: () => undefined,
+      },
     });
     await sni.connect();
     expect((await sni.query('select current_user as u')).rows[0].u).toBe('neondb_owner');
@@ -138,7 +151,9 @@ describe('local Neon data', () => {
         endpoints: [{ type: 'read_write' }],
       });
       expect(r.status).toBe(423);
-      expect(r.body.message).toBe('project already has running conflicting operations, scheduling of new ones is prohibited');
+      expect(r.body.message).toBe(
+        'project already has running conflicting operations, scheduling of new ones is prohibited',
+      );
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
       expect((await ln.local.listBranches()).map((b) => b.name)).not.toContain('from-busy');
     } finally {
@@ -162,17 +177,24 @@ describe('local Neon data', () => {
     expect(ids.size).toBe(8);
     expect(eps.size).toBe(8);
     const counts = await Promise.all(
-      results.map(async (r) => (await ln.query(r.connection_uris[0].connection_uri, 'select count(*)::int as n from users'))[0].n),
+      results.map(
+        async (r) => (await ln.query(r.connection_uris[0].connection_uri, 'select count(*)::int as n from users'))[0].n,
+      ),
     );
     expect(counts).toEqual(Array(8).fill(3));
     const creates = ln.local.requests.filter((q) => q.method === 'POST' && q.status === 201).slice(-8);
     expect(creates).toHaveLength(8);
-    console.log(`8 parallel CLI creates: ${elapsed} ms; server-side per create: ${creates.map((q) => q.durationMs).join(', ')} ms`);
+    console.log(
+      `8 parallel CLI creates: ${elapsed} ms; server-side per create: ${creates.map((q) => q.durationMs).join(', ')} ms`,
+    );
   });
 
   test('a branch creation through the API takes well under two seconds', async () => {
     const t0 = Date.now();
-    const r = await ln.api('POST', `/projects/${ln.local.projectId}/branches`, { branch: { name: 'timed' }, endpoints: [{ type: 'read_write' }] });
+    const r = await ln.api('POST', `/projects/${ln.local.projectId}/branches`, {
+      branch: { name: 'timed' },
+      endpoints: [{ type: 'read_write' }],
+    });
     const ms = Date.now() - t0;
     expect(r.status).toBe(201);
     expect(ms).toBeLessThan(2_000);

@@ -17,18 +17,27 @@ beforeAll(() => {
 const RT = '.claude/hooks/neon-worktree.mjs';
 const create = (repo: string, input: string, extra: Record<string, string> = {}) =>
   sh(repo, 'node', [path.join(repo, RT), 'worktree-create'], { ...env, CLAUDE_PROJECT_DIR: repo, ...extra }, input);
-const remove = (repo: string, input: string) => sh(repo, 'node', [path.join(repo, RT), 'worktree-remove'], { ...env, CLAUDE_PROJECT_DIR: repo }, input);
+const remove = (repo: string, input: string) =>
+  sh(repo, 'node', [path.join(repo, RT), 'worktree-remove'], { ...env, CLAUDE_PROJECT_DIR: repo }, input);
 
 describe('worktree-create / worktree-remove', () => {
   it('creates, provisions (after .worktreeinclude), prints only the path, and removes', async () => {
     const repo = await makeRepo({
       envText: `DATABASE_URL=${mainUrl}\nSECRET=s\n`,
-      files: { '.worktreeinclude': '.env\n.env.secret\n', '.claude/settings.json': JSON.stringify({ worktree: { baseRef: 'head', symlinkDirectories: ['node_modules'] } }) },
+      files: {
+        '.worktreeinclude': '.env\n.env.secret\n',
+        '.claude/settings.json': JSON.stringify({
+          worktree: { baseRef: 'head', symlinkDirectories: ['node_modules'] },
+        }),
+      },
     });
     fs.writeFileSync(path.join(repo, '.env.secret'), 'TOKEN=1\n');
     fs.mkdirSync(path.join(repo, 'node_modules/x'), { recursive: true });
     fs.writeFileSync(path.join(repo, '.claude/settings.local.json'), '{"permissions":{}}');
-    const r = create(repo, JSON.stringify({ session_id: 's', cwd: repo, hook_event_name: 'WorktreeCreate', name: 'feature/auth' }));
+    const r = create(
+      repo,
+      JSON.stringify({ session_id: 's', cwd: repo, hook_event_name: 'WorktreeCreate', name: 'feature/auth' }),
+    );
     expect(r.code, r.stderr).toBe(0);
     const wt = path.join(repo, '.claude/worktrees/feature+auth');
     expect(r.stdout).toBe(`${wt}\n`);
@@ -73,7 +82,12 @@ describe('worktree-create / worktree-remove', () => {
     expect(copied).toMatch(/^OTHER=1$/m);
     expect(r.stderr).toMatch(/\.env: DATABASE_URL pointed at it/);
     // Later, the branch expires; `ensure` makes a new one and keeps both files in step.
-    const rec = JSON.parse(fs.readFileSync(path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]), 'utf8'));
+    const rec = JSON.parse(
+      fs.readFileSync(
+        path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]),
+        'utf8',
+      ),
+    );
     expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
     const e = sh(wt, 'node', [path.join(repo, RT), 'ensure'], env);
     expect(e.code, e.stderr).toBe(0);
@@ -144,7 +158,13 @@ describe('worktree-create / worktree-remove', () => {
   it('a teammate without credentials gets the worktree, no DATABASE_URL and one setup line', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
     const { NEON_API_KEY: _k, ...noKey } = env;
-    const r = sh(repo, 'node', [path.join(repo, RT), 'worktree-create'], { ...noKey, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ name: 'mate' }));
+    const r = sh(
+      repo,
+      'node',
+      [path.join(repo, RT), 'worktree-create'],
+      { ...noKey, CLAUDE_PROJECT_DIR: repo },
+      JSON.stringify({ name: 'mate' }),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/no Neon credentials/);
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/mate/.env'))!).has('DATABASE_URL')).toBe(false);
@@ -166,6 +186,8 @@ describe('real Claude Code CLI', () => {
     const url = parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')!;
     expect(url).toMatch(/pooler/);
     expect(url).not.toBe(mainUrl);
-    expect((await ln.local.listBranches()).some((b) => /^agents\/[0-9a-f]{8}\/worktree-agent-x$/.test(b.name))).toBe(true);
+    expect((await ln.local.listBranches()).some((b) => /^agents\/[0-9a-f]{8}\/worktree-agent-x$/.test(b.name))).toBe(
+      true,
+    );
   });
 });

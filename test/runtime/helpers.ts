@@ -27,7 +27,10 @@ export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<stri
     // not need one, and these suites prove it by passing.
     env: () => ({
       ...ln.env,
-      PATH: (ln.env.PATH ?? process.env.PATH ?? '').split(path.delimiter).filter((d) => !d.includes('node_modules')).join(path.delimiter),
+      PATH: (ln.env.PATH ?? process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter((d) => !d.includes('node_modules'))
+        .join(path.delimiter),
       NEON_AGENTS_RETRY_BASE_MS: '50',
     }),
     mainUrl: () => ln.local.getProject().connectionUri,
@@ -92,7 +95,17 @@ export function shAsync(cwd: string, cmd: string, args: string[], env: NodeJS.Pr
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@e',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@e',
+    },
+  }).trim();
 }
 
 export interface RepoOptions {
@@ -119,7 +132,8 @@ export async function makeRepo(opts: RepoOptions = {}): Promise<string> {
     '.claude/neon-agents.json': JSON.stringify(manifest, null, 2),
     ...opts.files,
   };
-  if (opts.claudeHooks !== false && !opts.files?.['.claude/settings.json']) files['.claude/settings.json'] = JSON.stringify({ hooks: claudeSettingsHooks() }, null, 2);
+  if (opts.claudeHooks !== false && !opts.files?.['.claude/settings.json'])
+    files['.claude/settings.json'] = JSON.stringify({ hooks: claudeSettingsHooks() }, null, 2);
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
     fs.writeFileSync(path.join(repo, rel), text);
@@ -129,7 +143,11 @@ export async function makeRepo(opts: RepoOptions = {}): Promise<string> {
   fs.copyFileSync(rt, path.join(repo, '.claude/hooks/neon-worktree.mjs'));
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'init');
-  if (opts.envText !== null) fs.writeFileSync(path.join(repo, answers.envFile), opts.envText ?? '# app settings\nAPP_NAME=demo\nDATABASE_URL=postgresql://shared:pw@shared-host/neondb\n');
+  if (opts.envText !== null)
+    fs.writeFileSync(
+      path.join(repo, answers.envFile),
+      opts.envText ?? '# app settings\nAPP_NAME=demo\nDATABASE_URL=postgresql://shared:pw@shared-host/neondb\n',
+    );
   opts.beforeHook?.(repo);
   if (opts.gitHook !== false) installGitHook(repo);
   return repo;

@@ -12,9 +12,21 @@ const ln = suite.ln;
 
 const RT = '.claude/hooks/neon-worktree.mjs';
 const create = (repo: string, name: string, extra: Record<string, string> = {}) =>
-  sh(repo, 'node', [path.join(repo, RT), 'worktree-create'], { ...suite.env, CLAUDE_PROJECT_DIR: repo, ...extra }, JSON.stringify({ cwd: repo, name }));
+  sh(
+    repo,
+    'node',
+    [path.join(repo, RT), 'worktree-create'],
+    { ...suite.env, CLAUDE_PROJECT_DIR: repo, ...extra },
+    JSON.stringify({ cwd: repo, name }),
+  );
 const createAsync = (repo: string, name: string) =>
-  shAsync(repo, 'node', [path.join(repo, RT), 'worktree-create'], { ...suite.env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ cwd: repo, name }));
+  shAsync(
+    repo,
+    'node',
+    [path.join(repo, RT), 'worktree-create'],
+    { ...suite.env, CLAUDE_PROJECT_DIR: repo },
+    JSON.stringify({ cwd: repo, name }),
+  );
 const endpointOf = (url: string | undefined) => /endpoint%3D(ep-[a-z0-9-]+?)(-pooler)?(&|$)/.exec(url ?? '')?.[1];
 
 // chattr +i makes a file that even root cannot replace or delete: the one way to make a write fail as root.
@@ -61,13 +73,21 @@ describe('files we cannot rewrite', () => {
   });
 
   it('worktree-create refuses a reused worktree whose env file cannot be made safe, even with onProvisionFailure continue', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { onProvisionFailure: 'continue' } });
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${suite.mainUrl}\n`,
+      answers: { onProvisionFailure: 'continue' },
+    });
     const first = create(repo, 'pool-1');
     expect(first.code, first.stderr).toBe(0);
     const wt = first.stdout.trim();
     // The worktree's file now holds the main URL again (someone copied it) and cannot be changed.
     fs.writeFileSync(path.join(wt, '.env'), `DATABASE_URL=${suite.mainUrl}\n`);
-    const rec = JSON.parse(fs.readFileSync(path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]!), 'utf8'));
+    const rec = JSON.parse(
+      fs.readFileSync(
+        path.join(repo, '.git/neon-agents/branches', fs.readdirSync(path.join(repo, '.git/neon-agents/branches'))[0]!),
+        'utf8',
+      ),
+    );
     // Its branch is gone too, so the reuse must write the file.
     expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${rec.branchId}`)).status).toBe(200);
     chattr(path.join(wt, '.env'), true);
@@ -145,7 +165,10 @@ describe('the promise, checked', () => {
     const wt = path.join(repo, '.claude/worktrees/mono');
     git(repo, '-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '-q', '-b', 'mono', wt);
     fs.mkdirSync(path.join(wt, 'apps/web'), { recursive: true });
-    fs.writeFileSync(path.join(wt, 'apps/web/.env.local'), `# the app's own\nPOSTGRES_URL=${suite.mainUrl}\nNEXT_PUBLIC_X=1\n`);
+    fs.writeFileSync(
+      path.join(wt, 'apps/web/.env.local'),
+      `# the app's own\nPOSTGRES_URL=${suite.mainUrl}\nNEXT_PUBLIC_X=1\n`,
+    );
     const e = sh(wt, 'node', [path.join(repo, RT), 'ensure'], suite.env);
     expect(e.code, e.stderr).toBe(0);
     const own = endpointOf(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL'));
@@ -177,7 +200,10 @@ describe('the promise, checked', () => {
 
 describe('hook time', () => {
   it('worktree-create fails closed within provisionTimeoutSeconds when Neon hangs, with the reason', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { provisionTimeoutSeconds: 6 } });
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${suite.mainUrl}\n`,
+      answers: { provisionTimeoutSeconds: 6 },
+    });
     ln.local.failNext({ method: 'POST', path: /\/branches$/, hang: true, times: 5 });
     const t0 = Date.now();
     const r = create(repo, 'slow');

@@ -14,13 +14,19 @@ function recordingNeon(onMe = ''): { bin: string; dir: string; log: string } {
   const dir = tmpdir('na-fakecli-');
   const log = path.join(dir, 'calls.log');
   const bin = path.join(dir, 'neon');
-  fs.writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${log}'\nif [ "$1" = me ]; then ${onMe || ':'}; fi\necho '{}'\n`, { mode: 0o755 });
+  fs.writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${log}'\nif [ "$1" = me ]; then ${onMe || ':'}; fi\necho '{}'\n`, {
+    mode: 0o755,
+  });
   return { bin, dir, log };
 }
 
 const add = (repo: string, name: string, extra: Record<string, string> = {}) =>
-  sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...suite.env, ...extra });
-const urlIn = (repo: string, name: string) => parseEnv(readEnv(path.join(repo, `.claude/worktrees/${name}/.env`)) ?? '').get('DATABASE_URL');
+  sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], {
+    ...suite.env,
+    ...extra,
+  });
+const urlIn = (repo: string, name: string) =>
+  parseEnv(readEnv(path.join(repo, `.claude/worktrees/${name}/.env`)) ?? '').get('DATABASE_URL');
 
 describe('the Neon API, directly', () => {
   it('with a key, no Neon CLI process is ever started (a recording neon first on PATH and as NEON_AGENTS_NEON_BIN)', async () => {
@@ -42,11 +48,18 @@ describe('the Neon API, directly', () => {
   });
 
   it('branch-only credentials: the worktree gets a password of its own; neither password opens the other branch', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\nPGPASSWORD=${new URL(suite.mainUrl).password}\n` });
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${suite.mainUrl}\nPGPASSWORD=${new URL(suite.mainUrl).password}\n`,
+    });
     const before = ln.local.requests.length;
     expect(add(repo, 'ownpw').stderr).toMatch(/created Neon branch/);
-    const sent = ln.local.requests.slice(before).map((q) => `${q.method} ${q.path.replace(ln.local.projectId, ':p').replace(/br-[a-z0-9-]+/, ':b')}`);
-    expect(sent).toEqual(['POST /projects/:p/branches', 'POST /projects/:p/branches/:b/roles/neondb_owner/reset_password']);
+    const sent = ln.local.requests
+      .slice(before)
+      .map((q) => `${q.method} ${q.path.replace(ln.local.projectId, ':p').replace(/br-[a-z0-9-]+/, ':b')}`);
+    expect(sent).toEqual([
+      'POST /projects/:p/branches',
+      'POST /projects/:p/branches/:b/roles/neondb_owner/reset_password',
+    ]);
     const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/ownpw/.env'))!);
     const agent = new URL(e.get('DATABASE_URL')!);
     const parent = new URL(suite.mainUrl);
@@ -67,14 +80,19 @@ describe('the Neon API, directly', () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { ownBranchPassword: false } });
     const before = ln.local.requests.length;
     expect(add(repo, 'inherit').stderr).toMatch(/created Neon branch/);
-    expect(ln.local.requests.slice(before).map((q) => q.method + ' ' + q.path.split('/').pop())).toEqual(['POST branches']);
+    expect(ln.local.requests.slice(before).map((q) => q.method + ' ' + q.path.split('/').pop())).toEqual([
+      'POST branches',
+    ]);
     expect(new URL(urlIn(repo, 'inherit')!).password).toBe(new URL(suite.mainUrl).password);
   });
 
   it('several databases: no connection_uris in the answer, so the configured database is asked for; unconfigured, a clear failure', async () => {
     const p = await ln.local.createProject({ databases: ['app', 'analytics'] });
     const appUrl = ln.local.connectionUri({ projectId: p.id, database: 'app' });
-    const repo = await makeRepo({ envText: `DATABASE_URL=${appUrl}\n`, answers: { projectId: p.id, databaseName: 'app', roleName: 'neondb_owner' } });
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${appUrl}\n`,
+      answers: { projectId: p.id, databaseName: 'app', roleName: 'neondb_owner' },
+    });
     const before = ln.local.requests.length;
     expect(add(repo, 'multi').stderr).toMatch(/created Neon branch/);
     const url = urlIn(repo, 'multi')!;
@@ -83,12 +101,17 @@ describe('the Neon API, directly', () => {
     expect(ln.local.requests.slice(before).filter((q) => q.path.endsWith('/connection_uri'))).toHaveLength(2); // direct + pooled
     const vague = await makeRepo({ envText: `DATABASE_URL=${appUrl}\n`, answers: { projectId: p.id } });
     const r = add(vague, 'vague');
-    expect(r.stderr).toMatch(/FAILED .*the branch has 2 databases \(app, analytics\): set "databaseName" in \.claude\/neon-agents\.json/);
+    expect(r.stderr).toMatch(
+      /FAILED .*the branch has 2 databases \(app, analytics\): set "databaseName" in \.claude\/neon-agents\.json/,
+    );
     expect(parseEnv(readEnv(path.join(vague, '.claude/worktrees/vague/.env'))!).has('DATABASE_URL')).toBe(false);
   });
 
-  it('the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon\'s answer', async () => {
-    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, answers: { directUrlVar: 'DIRECT_URL' } });
+  it("the pooled URL goes through the pooler and the direct one to the endpoint, both from Neon's answer", async () => {
+    const repo = await makeRepo({
+      envText: `DATABASE_URL=${suite.mainUrl}\n`,
+      answers: { directUrlVar: 'DIRECT_URL' },
+    });
     add(repo, 'forms');
     const e = parseEnv(readEnv(path.join(repo, '.claude/worktrees/forms/.env'))!);
     expect(e.get('DATABASE_URL')).toMatch(/-pooler/);
@@ -110,12 +133,19 @@ describe('the Neon API, directly', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // it waited as told
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 429, times: 3 });
     expect(add(repo, 'limited').stderr).toMatch(/created Neon branch/);
-    for (const n of ['locked', 'later', 'limited']) expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
+    for (const n of ['locked', 'later', 'limited'])
+      expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
   });
 
   it('a cut-off answer, a lost answer and a hanging request end in a working URL, adopting only our own branch', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
-    ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 201, rawBody: '{"branch":{"id":"br-cut', times: 1 });
+    ln.local.failNext({
+      method: 'POST',
+      path: /\/branches$/,
+      status: 201,
+      rawBody: '{"branch":{"id":"br-cut',
+      times: 1,
+    });
     expect(add(repo, 'cut').stderr).toMatch(/created Neon branch/);
     // The create happens, but its answer never arrives: the retry meets "already exists" and adopts it.
     const n0 = (await ln.local.listBranches()).length;
@@ -125,7 +155,8 @@ describe('the Neon API, directly', () => {
     expect((await ln.local.listBranches()).length).toBe(n0 + 1);
     ln.local.failNext({ method: 'POST', path: /\/branches$/, hang: true, times: 1 });
     expect(add(repo, 'hung', { NEON_AGENTS_REQUEST_TIMEOUT_MS: '1500' }).stderr).toMatch(/created Neon branch/);
-    for (const n of ['cut', 'lost', 'hung']) expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
+    for (const n of ['cut', 'lost', 'hung'])
+      expect((await ln.query(urlIn(repo, n)!, 'select 1 as one'))[0].one).toBe(1);
   });
 });
 
@@ -142,10 +173,25 @@ describe('no Neon API at all', () => {
 
 describe('the Neon CLI login', () => {
   // No key anywhere (an empty NEON_API_KEY counts as none): only the login.
-  const loginEnv = (home: string, fake: { bin: string; dir: string }) => ({ NEON_API_KEY: '', NEON_CONFIG_DIR: path.join(home, 'neon'), NEON_AGENTS_NEON_BIN: fake.bin, PATH: `${fake.dir}:${process.env.PATH}` });
+  const loginEnv = (home: string, fake: { bin: string; dir: string }) => ({
+    NEON_API_KEY: '',
+    NEON_CONFIG_DIR: path.join(home, 'neon'),
+    NEON_AGENTS_NEON_BIN: fake.bin,
+    PATH: `${fake.dir}:${process.env.PATH}`,
+  });
   const writeLogin = (home: string, expiresAt: number) => {
     fs.mkdirSync(path.join(home, 'neon'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'neon', 'credentials.json'), JSON.stringify({ access_token: ln.local.apiKey, refresh_token: 'r', token_type: 'bearer', expires_at: expiresAt, type: 'oauth' }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(home, 'neon', 'credentials.json'),
+      JSON.stringify({
+        access_token: ln.local.apiKey,
+        refresh_token: 'r',
+        token_type: 'bearer',
+        expires_at: expiresAt,
+        type: 'oauth',
+      }),
+      { mode: 0o600 },
+    );
   };
 
   it('a stored token works without a key, and no CLI is started', async () => {
@@ -155,7 +201,10 @@ describe('the Neon CLI login', () => {
     const fake = recordingNeon();
     const r = add(repo, 'login', loginEnv(home, fake));
     expect(r.stderr).toMatch(/created Neon branch/);
-    const st = sh(path.join(repo, '.claude/worktrees/login'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], { ...suite.env, ...loginEnv(home, fake) });
+    const st = sh(path.join(repo, '.claude/worktrees/login'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], {
+      ...suite.env,
+      ...loginEnv(home, fake),
+    });
     expect(st.stdout).toMatch(/credentials: +cli-login/);
     expect(fs.existsSync(fake.log)).toBe(false);
   });
@@ -178,7 +227,9 @@ describe('the Neon CLI login', () => {
     writeLogin(home, Date.now() - 1000);
     const file = path.join(home, 'neon', 'credentials.json');
     // The fake CLI "refreshes" the way the real one does: a new expires_at in the same file.
-    const fake = recordingNeon(`node -e "const f='${file}';const j=require(f);j.expires_at=Date.now()+3600000;require('fs').writeFileSync(f,JSON.stringify(j))"`);
+    const fake = recordingNeon(
+      `node -e "const f='${file}';const j=require(f);j.expires_at=Date.now()+3600000;require('fs').writeFileSync(f,JSON.stringify(j))"`,
+    );
     const r = add(repo, 'refresh', loginEnv(home, fake));
     expect(r.stderr).toMatch(/created Neon branch/);
     expect(fs.readFileSync(fake.log, 'utf8').trim().split('\n')).toEqual(['me --output json --no-analytics']);

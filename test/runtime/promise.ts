@@ -27,7 +27,9 @@ export async function parentOf(ln: LocalNeonFixture): Promise<Parent> {
   const pooled = ln.local.connectionUri({ pooled: true });
   const branch = (await ln.local.listBranches()).find((b) => b.id === project.defaultBranchId)!;
   const u = new URL(direct);
-  const endpointId = /endpoint=([a-z0-9-]+)/.exec(decodeURIComponent(u.searchParams.get('options') ?? ''))![1]!.replace(/-pooler$/, '');
+  const endpointId = /endpoint=([a-z0-9-]+)/
+    .exec(decodeURIComponent(u.searchParams.get('options') ?? ''))![1]!
+    .replace(/-pooler$/, '');
   const user = decodeURIComponent(u.username);
   const password = decodeURIComponent(u.password);
   const database = decodeURIComponent(u.pathname.slice(1));
@@ -85,7 +87,11 @@ export function untrackedEnvFiles(dir: string): string[] {
     }
   };
   walk(dir);
-  return out.filter((rel) => spawnSync('git', ['ls-files', '--error-unmatch', '--', rel], { cwd: dir, stdio: 'ignore' }).status !== 0).sort();
+  return out
+    .filter(
+      (rel) => spawnSync('git', ['ls-files', '--error-unmatch', '--', rel], { cwd: dir, stdio: 'ignore' }).status !== 0,
+    )
+    .sort();
 }
 
 export function isIgnored(dir: string, rel: string): boolean {
@@ -103,7 +109,10 @@ export interface Own {
 }
 
 export async function ownBranchOf(ln: LocalNeonFixture, worktree: string): Promise<Own | null> {
-  const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: worktree, encoding: 'utf8' }).trim();
+  const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    cwd: worktree,
+    encoding: 'utf8',
+  }).trim();
   const dir = path.join(common, 'neon-agents/branches');
   if (!fs.existsSync(dir)) return null;
   const real = fs.realpathSync(worktree);
@@ -127,7 +136,13 @@ export async function ownBranchOf(ln: LocalNeonFixture, worktree: string): Promi
       const uri = ln.local.connectionUri({ branch: b.id, database: d.name, role: d.owner });
       passwords.add(decodeURIComponent(new URL(uri).password));
     }
-    return { branchId: b.id, name: b.name, endpointIds: b.endpointIds, pgNames: new Set(b.databases.map((d) => d.pgName)), passwords };
+    return {
+      branchId: b.id,
+      name: b.name,
+      endpointIds: b.endpointIds,
+      pgNames: new Set(b.databases.map((d) => d.pgName)),
+      passwords,
+    };
   }
   return null;
 }
@@ -138,7 +153,10 @@ const PG_URL = /^postgres(?:ql)?(?:\+[a-z]+)?:\/\//i;
 export function endpointOfUrl(url: string): string | null {
   const opt = /[?&]options=([^&#]*)/.exec(url);
   const fromOpt = opt ? /endpoint=([a-z0-9-]+)/.exec(decodeURIComponent(opt[1]!))?.[1] : undefined;
-  const host = url.replace(/^[^:]+:\/\/(?:[^@/?#]*@)?/, '').split(/[/?#]/)[0]!.toLowerCase();
+  const host = url
+    .replace(/^[^:]+:\/\/(?:[^@/?#]*@)?/, '')
+    .split(/[/?#]/)[0]!
+    .toLowerCase();
   const fromHost = /^(ep-[a-z0-9-]+?)(?:-pooler)?(?:\.|:|$)/.exec(host)?.[1];
   return (fromOpt ?? fromHost ?? null)?.replace(/-pooler$/, '') ?? null;
 }
@@ -207,9 +225,16 @@ export async function checkPromise(c: PromiseCheck): Promise<PromiseResult> {
   const where = (file: string, key?: string) => `${c.fixture} · ${c.label} · ${file}${key ? ` · ${key}` : ''}`;
   const own = await ownBranchOf(ln, worktree);
   if (c.noDatabaseYet) {
-    if (own) violations.push(`${c.fixture} · ${c.label}: expected no Neon branch yet (the hook is not active), found ${own.name}`);
-  } else if (!own) violations.push(`${c.fixture} · ${c.label}: (c) no Neon branch of its own (no record for ${worktree} whose branch exists in Neon)`);
-  else if (own.branchId === parent.branchId) violations.push(`${c.fixture} · ${c.label}: (c) its recorded branch IS the parent branch`);
+    if (own)
+      violations.push(
+        `${c.fixture} · ${c.label}: expected no Neon branch yet (the hook is not active), found ${own.name}`,
+      );
+  } else if (!own)
+    violations.push(
+      `${c.fixture} · ${c.label}: (c) no Neon branch of its own (no record for ${worktree} whose branch exists in Neon)`,
+    );
+  else if (own.branchId === parent.branchId)
+    violations.push(`${c.fixture} · ${c.label}: (c) its recorded branch IS the parent branch`);
   const files = untrackedEnvFiles(worktree);
   // NOTE (password): a new Neon branch inherits its parent's role passwords today, so the worktree's own URLs and a
   // PGPASSWORD rewritten to the own branch legitimately hold the parent's password. Another issue will reset the
@@ -220,7 +245,10 @@ export async function checkPromise(c: PromiseCheck): Promise<PromiseResult> {
   for (const rel of files) {
     const text = fs.readFileSync(path.join(worktree, rel), 'utf8');
     const env = dotenv.parse(text);
-    if (!isIgnored(worktree, rel)) violations.push(`${where(rel)}: (d) not ignored by git in this worktree (git check-ignore fails): one \`git add -A\` commits it`);
+    if (!isIgnored(worktree, rel))
+      violations.push(
+        `${where(rel)}: (d) not ignored by git in this worktree (git check-ignore fails): one \`git add -A\` commits it`,
+      );
     for (const [key, value] of Object.entries(env)) {
       if (!value) continue;
       const isUrl = PG_URL.test(value.trim());
@@ -228,12 +256,19 @@ export async function checkPromise(c: PromiseCheck): Promise<PromiseResult> {
       const onOwn = ep && own?.endpointIds.includes(ep);
       if (isUrl) {
         const r = await databaseOf(ln, value.trim());
-        if ('db' in r && parent.pgNames.has(r.db)) violations.push(`${where(rel, key)}: (a) connects to the PARENT branch (current_database() = ${r.db}): ${redact(value)}`);
+        if ('db' in r && parent.pgNames.has(r.db))
+          violations.push(
+            `${where(rel, key)}: (a) connects to the PARENT branch (current_database() = ${r.db}): ${redact(value)}`,
+          );
       }
-      if (value.includes(parent.endpointId)) violations.push(`${where(rel, key)}: (b) names the parent's endpoint ${parent.endpointId}: ${redact(value)}`);
+      if (value.includes(parent.endpointId))
+        violations.push(`${where(rel, key)}: (b) names the parent's endpoint ${parent.endpointId}: ${redact(value)}`);
       if (value.includes(parent.password)) {
         const exempt = isUrl ? onOwn : inherited && value.trim() === parent.password;
-        if (!exempt) violations.push(`${where(rel, key)}: (b) holds the parent's password${isUrl ? ` and is not on this worktree's endpoint (${ep ?? 'no endpoint'})` : ''}`);
+        if (!exempt)
+          violations.push(
+            `${where(rel, key)}: (b) holds the parent's password${isUrl ? ` and is not on this worktree's endpoint (${ep ?? 'no endpoint'})` : ''}`,
+          );
       }
     }
   }
@@ -243,19 +278,29 @@ export async function checkPromise(c: PromiseCheck): Promise<PromiseResult> {
     const from = present.find((f) => dotenv.parse(fs.readFileSync(path.join(worktree, f), 'utf8'))[cv.var]);
     const label = cv.envFiles.join(' | ');
     if (!present.length) {
-      violations.push(`${where(label, cv.var)}: (c) no such file, and ${cv.readBy} reads ${cv.var} from it (env files here: ${files.join(', ') || 'none'})`);
+      violations.push(
+        `${where(label, cv.var)}: (c) no such file, and ${cv.readBy} reads ${cv.var} from it (env files here: ${files.join(', ') || 'none'})`,
+      );
       continue;
     }
     if (!from) {
-      violations.push(`${where(label, cv.var)}: (c) ${cv.var} is not set in ${present.join(', ')}, and ${cv.readBy} reads it`);
+      violations.push(
+        `${where(label, cv.var)}: (c) ${cv.var} is not set in ${present.join(', ')}, and ${cv.readBy} reads it`,
+      );
       continue;
     }
     const value = dotenv.parse(fs.readFileSync(path.join(worktree, from), 'utf8'))[cv.var]!;
     const r = await databaseOf(ln, value.trim());
-    if ('error' in r) violations.push(`${where(from, cv.var)}: (c) does not connect (${redact(r.error)}): ${redact(value)}`);
-    else if (!own) violations.push(`${where(from, cv.var)}: (c) connects to ${r.db}, but this worktree has no branch of its own`);
-    else if (!own.pgNames.has(r.db)) violations.push(`${where(from, cv.var)}: (c) connects to ${r.db}, not to this worktree's own branch ${own.name} (${[...own.pgNames].join(', ')})`);
-    if (!files.includes(from) && !isIgnored(worktree, from)) violations.push(`${where(from)}: (d) not ignored by git in this worktree`);
+    if ('error' in r)
+      violations.push(`${where(from, cv.var)}: (c) does not connect (${redact(r.error)}): ${redact(value)}`);
+    else if (!own)
+      violations.push(`${where(from, cv.var)}: (c) connects to ${r.db}, but this worktree has no branch of its own`);
+    else if (!own.pgNames.has(r.db))
+      violations.push(
+        `${where(from, cv.var)}: (c) connects to ${r.db}, not to this worktree's own branch ${own.name} (${[...own.pgNames].join(', ')})`,
+      );
+    if (!files.includes(from) && !isIgnored(worktree, from))
+      violations.push(`${where(from)}: (d) not ignored by git in this worktree`);
   }
   return { violations, own, files };
 }

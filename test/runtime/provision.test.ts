@@ -16,21 +16,34 @@ beforeAll(() => {
   mainUrl = neon.mainUrl();
 });
 
-const mainEnvText = () => `# app settings\r\nAPP_NAME=demo\r\nexport DATABASE_URL="${mainUrl}" # shared\r\nNEON_API_KEY=${ln.local.apiKey}\r\n`;
+const mainEnvText = () =>
+  `# app settings\r\nAPP_NAME=demo\r\nexport DATABASE_URL="${mainUrl}" # shared\r\nNEON_API_KEY=${ln.local.apiKey}\r\n`;
 
 function records(repo: string) {
   const dir = path.join(repo, '.git/neon-agents/branches');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) : [];
+  return fs.existsSync(dir)
+    ? fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+    : [];
 }
 
 describe('post-checkout on git worktree add', () => {
   it('gives a new worktree its own connectable branch, isolated from others and from main', async () => {
     const repo = await makeRepo({ envText: mainEnvText(), answers: { branchTtlDays: 7 } });
     const { NEON_API_KEY: _k, ...noKeyEnv } = env; // the key comes from the main checkout's env file
-    const a = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'feat/a', path.join(repo, '../wt-a-' + path.basename(repo))], noKeyEnv);
+    const a = sh(
+      repo,
+      'git',
+      ['worktree', 'add', '-q', '-b', 'feat/a', path.join(repo, '../wt-a-' + path.basename(repo))],
+      noKeyEnv,
+    );
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toMatch(/created Neon branch agents\/[0-9a-f]{8}\/feat-a-[0-9a-f]{8}/);
-    const b = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'feat-b', path.join(repo, '../wt-b-' + path.basename(repo))], noKeyEnv);
+    const b = sh(
+      repo,
+      'git',
+      ['worktree', 'add', '-q', '-b', 'feat-b', path.join(repo, '../wt-b-' + path.basename(repo))],
+      noKeyEnv,
+    );
     expect(b.code, b.stderr).toBe(0);
     const wtA = path.join(repo, '../wt-a-' + path.basename(repo));
     const wtB = path.join(repo, '../wt-b-' + path.basename(repo));
@@ -74,7 +87,9 @@ describe('post-checkout on git worktree add', () => {
     const before = (await ln.local.listBranches()).length;
     const t0 = Date.now();
     const runs = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => shAsync(repo, 'git', ['worktree', 'add', '-q', '-b', `p${i}`, path.join(repo, `.claude/worktrees/p${i}`)], env)),
+      Array.from({ length: 8 }, (_, i) =>
+        shAsync(repo, 'git', ['worktree', 'add', '-q', '-b', `p${i}`, path.join(repo, `.claude/worktrees/p${i}`)], env),
+      ),
     );
     const ms = Date.now() - t0;
     for (const [i, r] of runs.entries()) {
@@ -84,20 +99,29 @@ describe('post-checkout on git worktree add', () => {
         const wt = path.join(repo, `.claude/worktrees/p${i}`);
         const again = fs.existsSync(path.join(wt, '.git'))
           ? await shAsync(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env)
-          : await shAsync(repo, 'git', ['worktree', 'add', '-q', path.join(repo, `.claude/worktrees/p${i}`), `p${i}`], env);
+          : await shAsync(
+              repo,
+              'git',
+              ['worktree', 'add', '-q', path.join(repo, `.claude/worktrees/p${i}`), `p${i}`],
+              env,
+            );
         expect(again.code, again.stderr).toBe(0);
         continue;
       }
       expect(r.code, r.stderr).toBe(0);
     }
-    const urls = Array.from({ length: 8 }, (_, i) => parseEnv(readEnv(path.join(repo, `.claude/worktrees/p${i}/.env`))!).get('DATABASE_URL'));
+    const urls = Array.from({ length: 8 }, (_, i) =>
+      parseEnv(readEnv(path.join(repo, `.claude/worktrees/p${i}/.env`))!).get('DATABASE_URL'),
+    );
     expect(new Set(urls).size).toBe(8);
     for (const u of urls) expect(u).not.toBe(mainUrl);
     expect((await ln.local.listBranches()).length).toBe(before + 8);
     // Two concurrent ensures of one worktree: still one branch.
     const wt = path.join(repo, '.claude/worktrees/p0');
     fs.rmSync(path.join(wt, '.env'));
-    const two = await Promise.all([0, 1].map(() => shAsync(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env)));
+    const two = await Promise.all(
+      [0, 1].map(() => shAsync(wt, 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env)),
+    );
     for (const r of two) expect(r.code, r.stderr).toBe(0);
     expect((await ln.local.listBranches()).length).toBe(before + 8);
     expect(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')).toBe(urls[0]);
@@ -108,7 +132,10 @@ describe('post-checkout on git worktree add', () => {
   it('fails closed on API 500 and 401, and git still succeeds; a 503 once is retried', async () => {
     const repo = await makeRepo({ envText: `A=1\nDATABASE_URL=${mainUrl}\n` });
     const check = (name: string, extra: Record<string, string>, pattern: RegExp) => {
-      const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], { ...env, ...extra });
+      const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', name, path.join(repo, `.claude/worktrees/${name}`)], {
+        ...env,
+        ...extra,
+      });
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/FAILED/);
       expect(r.stderr).toMatch(pattern);
@@ -123,7 +150,12 @@ describe('post-checkout on git worktree add', () => {
     ln.local.clearFailures();
     check('f401', { NEON_API_KEY: 'wrong-key' }, /HTTP 401 authentication failed/);
     ln.local.failNext({ method: 'POST', path: /\/branches$/, status: 503, times: 1 });
-    const ok = sh(path.join(repo, '.claude/worktrees/f500'), 'node', ['.claude/hooks/neon-worktree.mjs', 'ensure'], env);
+    const ok = sh(
+      path.join(repo, '.claude/worktrees/f500'),
+      'node',
+      ['.claude/hooks/neon-worktree.mjs', 'ensure'],
+      env,
+    );
     expect(ok.code, ok.stderr).toBe(0);
     const text = readEnv(path.join(repo, '.claude/worktrees/f500/.env'))!;
     expect(parseEnv(text).get('DATABASE_URL')).toMatch(/pooler/);
@@ -148,15 +180,21 @@ describe('post-checkout on git worktree add', () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${p.connectionUri}\n`, answers: { projectId: p.id } });
     const ok = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'l1', path.join(repo, '.claude/worktrees/l1')], env);
     expect(ok.stderr).toMatch(/created Neon branch/);
-    expect((await ln.local.listBranches(p.id)).find((b) => b.name.startsWith('agents/'))!.parentId).toBe(p.defaultBranchId);
+    expect((await ln.local.listBranches(p.id)).find((b) => b.name.startsWith('agents/'))!.parentId).toBe(
+      p.defaultBranchId,
+    );
     const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'l2', path.join(repo, '.claude/worktrees/l2')], env);
-    expect(r.stderr).toMatch(/branch allowance is used up.*2 branches: 1 agent branches.*1 of them from this clone.*prune/);
+    expect(r.stderr).toMatch(
+      /branch allowance is used up.*2 branches: 1 agent branches.*1 of them from this clone.*prune/,
+    );
     // Full of branches this clone did not make: pruning would not help, so it says what would.
     const q = await ln.local.createProject({ branchLimit: 2 });
     expect((await ln.api('POST', `/projects/${q.id}/branches`, { branch: { name: 'staging' } })).status).toBe(201);
     const other = await makeRepo({ envText: `DATABASE_URL=${q.connectionUri}\n`, answers: { projectId: q.id } });
     const full = sh(other, 'git', ['worktree', 'add', '-q', '-b', 'l3', path.join(other, '.claude/worktrees/l3')], env);
-    expect(full.stderr).toMatch(/branch allowance is used up.*0 of them from this clone.*no agent branches of its own to prune: delete branches you no longer need in the Neon Console/);
+    expect(full.stderr).toMatch(
+      /branch allowance is used up.*0 of them from this clone.*no agent branches of its own to prune: delete branches you no longer need in the Neon Console/,
+    );
     expect(full.stderr).not.toMatch(/neon-worktree\.mjs prune/);
   });
 });
@@ -224,21 +262,35 @@ describe('branch switches, detached HEAD, foreign hooks, prune', () => {
       gitHook: false,
     });
     const hook = path.join(repo, '.git/hooks/post-checkout');
-    fs.writeFileSync(hook, '#!/bin/sh\ncommand -v git >/dev/null 2>&1 || exit 2\necho "lfs-ran $3" >> "$(git rev-parse --git-common-dir)/lfs.log"\n', { mode: 0o755 });
+    fs.writeFileSync(
+      hook,
+      '#!/bin/sh\ncommand -v git >/dev/null 2>&1 || exit 2\necho "lfs-ran $3" >> "$(git rev-parse --git-common-dir)/lfs.log"\n',
+      { mode: 0o755 },
+    );
     installGitHook(repo);
-    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'lfs1', path.join(repo, '.claude/worktrees/lfs1')], env).code).toBe(0);
+    expect(
+      sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'lfs1', path.join(repo, '.claude/worktrees/lfs1')], env).code,
+    ).toBe(0);
     expect(fs.readFileSync(path.join(repo, '.git/lfs.log'), 'utf8')).toBe('lfs-ran 1\n');
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/lfs1/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
   });
 
-  it('a non-sh foreign hook is chained (renamed and exec\'d)', async () => {
+  it("a non-sh foreign hook is chained (renamed and exec'd)", async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n`, gitHook: false });
     const hook = path.join(repo, '.git/hooks/post-checkout');
-    fs.writeFileSync(hook, `#!/usr/bin/env node\nrequire('fs').appendFileSync(require('path').join(process.cwd(), '..', 'node-hook.log'), process.argv.slice(2).join(' ') + '\\n');\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      hook,
+      `#!/usr/bin/env node\nrequire('fs').appendFileSync(require('path').join(process.cwd(), '..', 'node-hook.log'), process.argv.slice(2).join(' ') + '\\n');\n`,
+      { mode: 0o755 },
+    );
     installGitHook(repo);
     expect(fs.existsSync(hook + '.neon-agents-prev')).toBe(true);
-    expect(sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'nh', path.join(repo, '.claude/worktrees/nh')], env).code).toBe(0);
-    expect(fs.readFileSync(path.join(repo, '.claude/worktrees/node-hook.log'), 'utf8')).toMatch(/^0{40} [0-9a-f]{40} 1\n$/);
+    expect(
+      sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'nh', path.join(repo, '.claude/worktrees/nh')], env).code,
+    ).toBe(0);
+    expect(fs.readFileSync(path.join(repo, '.claude/worktrees/node-hook.log'), 'utf8')).toMatch(
+      /^0{40} [0-9a-f]{40} 1\n$/,
+    );
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/nh/.env'))!).get('DATABASE_URL')).toMatch(/pooler/);
   });
 
@@ -249,13 +301,20 @@ describe('branch switches, detached HEAD, foreign hooks, prune', () => {
         // The layout `npx husky` 9 writes (see git-hooks-worktrees.md §B5.1).
         fs.mkdirSync(path.join(r, '.husky/_'), { recursive: true });
         fs.writeFileSync(path.join(r, '.husky/_/.gitignore'), '*\n');
-        fs.writeFileSync(path.join(r, '.husky/_/h'), `#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n[ ! -f "$s" ] && exit 0\n[ "\${HUSKY-}" = "0" ] && exit 0\nexport PATH="node_modules/.bin:$PATH"\nsh -e "$s" "$@"\nc=$?\n[ $c != 0 ] && echo "husky - $n script failed (code $c)"\nexit $c\n`);
-        fs.writeFileSync(path.join(r, '.husky/_/post-checkout'), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n', { mode: 0o755 });
+        fs.writeFileSync(
+          path.join(r, '.husky/_/h'),
+          `#!/usr/bin/env sh\nn=$(basename "$0")\ns=$(dirname "$(dirname "$0")")/$n\n[ ! -f "$s" ] && exit 0\n[ "\${HUSKY-}" = "0" ] && exit 0\nexport PATH="node_modules/.bin:$PATH"\nsh -e "$s" "$@"\nc=$?\n[ $c != 0 ] && echo "husky - $n script failed (code $c)"\nexit $c\n`,
+        );
+        fs.writeFileSync(path.join(r, '.husky/_/post-checkout'), '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n', {
+          mode: 0o755,
+        });
         fs.writeFileSync(path.join(r, '.husky/post-checkout'), 'echo "user husky script ran" >&2\n');
         git(r, 'config', 'core.hooksPath', '.husky/_');
       },
     });
-    expect(fs.readFileSync(path.join(repo, '.husky/post-checkout'), 'utf8')).toMatch(/create-neon-agents[\s\S]*user husky script ran/);
+    expect(fs.readFileSync(path.join(repo, '.husky/post-checkout'), 'utf8')).toMatch(
+      /create-neon-agents[\s\S]*user husky script ran/,
+    );
     expect(fs.existsSync(path.join(repo, '.git/hooks/post-checkout'))).toBe(false);
     const r = sh(repo, 'git', ['worktree', 'add', '-q', '-b', 'hk', path.join(repo, '.claude/worktrees/hk')], env);
     expect(r.code).toBe(0);
@@ -265,13 +324,21 @@ describe('branch switches, detached HEAD, foreign hooks, prune', () => {
 
   it('prune deletes only our orphans', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
-    for (const n of ['keep', 'gone', 'reviewed']) sh(repo, 'git', ['worktree', 'add', '-q', '-b', n, path.join(repo, `.claude/worktrees/${n}`)], env);
+    for (const n of ['keep', 'gone', 'reviewed'])
+      sh(repo, 'git', ['worktree', 'add', '-q', '-b', n, path.join(repo, `.claude/worktrees/${n}`)], env);
     // gone: worktree and git branch removed. reviewed: worktree removed, branch kept. keep: untouched.
     sh(repo, 'git', ['worktree', 'remove', path.join(repo, '.claude/worktrees/gone')]);
     git(repo, 'branch', '-D', 'gone');
     sh(repo, 'git', ['worktree', 'remove', path.join(repo, '.claude/worktrees/reviewed')]);
     // Not ours: a teammate-style branch with our prefix but no record, and an unrelated branch.
-    await ln.neonJson(['branches', 'create', '--name', 'agents/abcd1234/someone-else', '--project-id', ln.local.projectId]);
+    await ln.neonJson([
+      'branches',
+      'create',
+      '--name',
+      'agents/abcd1234/someone-else',
+      '--project-id',
+      ln.local.projectId,
+    ]);
     const names = () => ln.local.listBranches().then((bs) => bs.map((b) => b.name));
     const recs = records(repo);
     const gone = recs.find((r: any) => r.gitBranch === 'gone').neonBranch;

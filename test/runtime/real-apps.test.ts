@@ -8,7 +8,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, sh, tmpdir, useRuntimeNeon } from './helpers.ts';
-import { checkPromise, fillTemplate, isIgnored, ownBranchOf, parentOf, redactor, type ConfigVar, type Own, type Parent } from './promise.ts';
+import {
+  checkPromise,
+  fillTemplate,
+  isIgnored,
+  ownBranchOf,
+  parentOf,
+  redactor,
+  type ConfigVar,
+  type Own,
+  type Parent,
+} from './promise.ts';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/apps');
 const CLI = path.join(ROOT, 'dist/cli.mjs');
@@ -49,14 +59,26 @@ afterAll(() => {
 
 const gitEnv = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
 function g(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...env, ...gitEnv }, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env, ...gitEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /**
  * Copy a fixture without its test-only files (fixture.json, `dotenv*.template`); return the env-file templates.
  * `dir/dotenv.local.template` becomes `dir/.env.local` (named so that no .gitignore — ours or the fixture's — hides it).
  */
-const envNameOf = (template: string) => path.join(path.dirname(template), `.env${path.basename(template).replace(/^dotenv/, '').replace(/\.template$/, '')}`);
+const envNameOf = (template: string) =>
+  path.join(
+    path.dirname(template),
+    `.env${path
+      .basename(template)
+      .replace(/^dotenv/, '')
+      .replace(/\.template$/, '')}`,
+  );
 function copyFixture(src: string, dest: string, rel = ''): string[] {
   const templates: string[] = [];
   for (const e of fs.readdirSync(path.join(src, rel), { withFileTypes: true })) {
@@ -89,7 +111,8 @@ for (const name of names) {
       return r;
     };
     const needSetup = () => {
-      if (init?.code !== 0) throw new Error(`${name}: the initializer failed (exit ${init?.code}):\n${init ? out(init) : 'not run'}`);
+      if (init?.code !== 0)
+        throw new Error(`${name}: the initializer failed (exit ${init?.code}):\n${init ? out(init) : 'not run'}`);
     };
 
     beforeAll(() => {
@@ -108,9 +131,18 @@ for (const name of names) {
       // The main checkout's env files, pointing at the parent branch (generated: real URLs are never committed).
       envFiles = templates.map(envNameOf);
       for (const t of templates) {
-        fs.writeFileSync(path.join(repo, envNameOf(t)), fillTemplate(fs.readFileSync(path.join(FIXTURES, name, t), 'utf8'), parent.vars), { mode: 0o600 });
+        fs.writeFileSync(
+          path.join(repo, envNameOf(t)),
+          fillTemplate(fs.readFileSync(path.join(FIXTURES, name, t), 'utf8'), parent.vars),
+          { mode: 0o600 },
+        );
       }
-      init = sh(repo, 'node', [CLI, '--yes', '--no-verify', '--project-id', ln.local.projectId, '--api-key', ln.local.apiKey], env);
+      init = sh(
+        repo,
+        'node',
+        [CLI, '--yes', '--no-verify', '--project-id', ln.local.projectId, '--api-key', ln.local.apiKey],
+        env,
+      );
       if (init.code !== 0) return;
       // Commit the setup — never the env files, even where the app's .gitignore does not ignore them.
       // (`git add` refuses to name an ignored path, even to exclude it: exclude only those git would take.)
@@ -123,7 +155,9 @@ for (const name of names) {
       expect(fs.existsSync(runtime()), `${name}: ${RT} missing`).toBe(true);
       const manifest = JSON.parse(fs.readFileSync(path.join(repo, '.claude/neon-agents.json'), 'utf8'));
       // For the report: what the initializer chose for this app.
-      console.log(`${name}: envFile=${manifest.answers.envFile} databaseUrlVar=${manifest.answers.databaseUrlVar} directUrlVar=${manifest.answers.directUrlVar}`);
+      console.log(
+        `${name}: envFile=${manifest.answers.envFile} databaseUrlVar=${manifest.answers.databaseUrlVar} directUrlVar=${manifest.answers.directUrlVar}`,
+      );
       const notIgnored = envFiles.filter((f) => !isIgnored(repo, f));
       expect(notIgnored, `${name} · main checkout: env files git does not ignore after the setup`).toEqual([]);
       expect(out(init!), `${name}: the initializer printed a secret`).not.toContain(parent.password);
@@ -131,32 +165,64 @@ for (const name of names) {
 
     it('control: the checks see the parent in the main checkout (so a pass in a worktree means something)', async () => {
       needSetup();
-      const { violations } = await checkPromise({ ln, fixture: name, label: 'main checkout', worktree: repo, parent, configVars: meta.configVars, redact });
-      expect(violations.some((v) => v.includes('(a) connects to the PARENT')), violations.join('\n')).toBe(true);
-      expect(violations.some((v) => v.includes("(b) names the parent's endpoint")), violations.join('\n')).toBe(true);
-      expect(violations.some((v) => v.includes('(c)')), violations.join('\n')).toBe(true);
+      const { violations } = await checkPromise({
+        ln,
+        fixture: name,
+        label: 'main checkout',
+        worktree: repo,
+        parent,
+        configVars: meta.configVars,
+        redact,
+      });
+      expect(
+        violations.some((v) => v.includes('(a) connects to the PARENT')),
+        violations.join('\n'),
+      ).toBe(true);
+      expect(
+        violations.some((v) => v.includes("(b) names the parent's endpoint")),
+        violations.join('\n'),
+      ).toBe(true);
+      expect(
+        violations.some((v) => v.includes('(c)')),
+        violations.join('\n'),
+      ).toBe(true);
       expect(violations.join('\n'), 'a failure message printed a password').not.toContain(parent.password);
     });
 
     // Only the fixtures that have one get this test (a test that is not there is not a skipped one).
-    if (meta.secretManagerScripts?.length) it('a secret-manager script (doppler run): agents are never told to run it, and the user is told why', () => {
-      needSetup();
-      // `doppler run -- next dev` puts Doppler's DATABASE_URL (the shared database) in the process environment, and
-      // dotenv / Next.js never override a variable that is already set: in a worktree that script reaches the parent
-      // whatever the env file says. No env-file check can see that, so: the agent roles must not name the script,
-      // and the initializer must say so.
-      const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
-      const agentsDir = path.join(repo, '.claude/agents');
-      for (const script of meta.secretManagerScripts!) {
-        for (const f of fs.readdirSync(agentsDir)) {
-          const text = fs.readFileSync(path.join(agentsDir, f), 'utf8');
-          for (const run of [`npm run ${script}`, `pnpm ${script}`, `pnpm run ${script}`, `yarn ${script}`, pkg.scripts[script]]) {
-            expect.soft(text.includes(run), `${name} · .claude/agents/${f} tells the agent to run \`${run}\` (${pkg.scripts[script]})`).toBe(false);
+    if (meta.secretManagerScripts?.length)
+      it('a secret-manager script (doppler run): agents are never told to run it, and the user is told why', () => {
+        needSetup();
+        // `doppler run -- next dev` puts Doppler's DATABASE_URL (the shared database) in the process environment, and
+        // dotenv / Next.js never override a variable that is already set: in a worktree that script reaches the parent
+        // whatever the env file says. No env-file check can see that, so: the agent roles must not name the script,
+        // and the initializer must say so.
+        const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+        const agentsDir = path.join(repo, '.claude/agents');
+        for (const script of meta.secretManagerScripts!) {
+          for (const f of fs.readdirSync(agentsDir)) {
+            const text = fs.readFileSync(path.join(agentsDir, f), 'utf8');
+            for (const run of [
+              `npm run ${script}`,
+              `pnpm ${script}`,
+              `pnpm run ${script}`,
+              `yarn ${script}`,
+              pkg.scripts[script],
+            ]) {
+              expect
+                .soft(
+                  text.includes(run),
+                  `${name} · .claude/agents/${f} tells the agent to run \`${run}\` (${pkg.scripts[script]})`,
+                )
+                .toBe(false);
+            }
           }
         }
-      }
-      expect(out(init!), `${name}: the initializer said nothing about \`${pkg.scripts[meta.secretManagerScripts![0]!]}\``).toMatch(/doppler/i);
-    });
+        expect(
+          out(init!),
+          `${name}: the initializer said nothing about \`${pkg.scripts[meta.secretManagerScripts![0]!]}\``,
+        ).toMatch(/doppler/i);
+      });
 
     it('git worktree add: the post-checkout hook provisions, and nothing reaches the parent', async () => {
       needSetup();
@@ -167,8 +233,20 @@ for (const name of names) {
         // husky is declared but not installed in this clone (no `npm install` yet): git does not run .husky/, so the
         // post-checkout hook cannot fire. The initializer must say so; the worktree then has no database (never the
         // parent's), and `ensure` — what the warning and `status` point to — gives it its own.
-        expect(out(init!), `${name}: the initializer did not warn that the hook is inactive until husky is installed`).toMatch(/husky is declared .*not installed/);
-        const before = await checkPromise({ ln, fixture: name, label: 'git worktree add ../wt-x (hook inactive)', worktree: wt, parent, configVars: meta.configVars, redact, noDatabaseYet: true });
+        expect(
+          out(init!),
+          `${name}: the initializer did not warn that the hook is inactive until husky is installed`,
+        ).toMatch(/husky is declared .*not installed/);
+        const before = await checkPromise({
+          ln,
+          fixture: name,
+          label: 'git worktree add ../wt-x (hook inactive)',
+          worktree: wt,
+          parent,
+          configVars: meta.configVars,
+          redact,
+          noDatabaseYet: true,
+        });
         expect(before.violations, `${name} · git worktree add, before ensure:\n${out(r)}`).toEqual([]);
         const e = sh(wt, 'node', [RT, 'ensure'], env);
         expect(e.code, `${name}: ensure in ../wt-x failed:\n${out(e)}`).toBe(0);
@@ -182,7 +260,13 @@ for (const name of names) {
 
     it('WorktreeCreate (Claude Code): nothing reaches the parent', async () => {
       needSetup();
-      const r = sh(repo, 'node', [runtime(), 'worktree-create'], { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ name: 'agent-a1', cwd: repo }));
+      const r = sh(
+        repo,
+        'node',
+        [runtime(), 'worktree-create'],
+        { ...env, CLAUDE_PROJECT_DIR: repo },
+        JSON.stringify({ name: 'agent-a1', cwd: repo }),
+      );
       expect(r.code, `${name}: worktree-create failed:\n${out(r)}`).toBe(0);
       const wt = r.stdout.trim().split('\n').pop()!;
       expect(fs.existsSync(wt), `${name}: worktree-create printed ${wt}, which does not exist`).toBe(true);
@@ -193,7 +277,12 @@ for (const name of names) {
     it('ensure in a worktree made with hooks disabled (as Claude Code and Codex make them): nothing reaches the parent', async () => {
       needSetup();
       const wt = path.join(base, 'wt-nohooks');
-      const add = sh(repo, 'git', ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '-q', wt, '-b', 'nohooks'], env);
+      const add = sh(
+        repo,
+        'git',
+        ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '-q', wt, '-b', 'nohooks'],
+        env,
+      );
       expect(add.code, out(add)).toBe(0);
       const r = sh(wt, 'node', [RT, 'ensure'], env);
       expect(r.code, `${name}: ensure failed:\n${out(r)}`).toBe(0);
@@ -216,23 +305,49 @@ for (const name of names) {
       g(repo, 'remote', 'add', 'origin', path.join(base, 'origin.git'));
       g(repo, 'update-ref', 'refs/remotes/origin/main', c0);
       g(repo, 'symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
-      const r = sh(repo, 'node', [runtime(), 'worktree-create'], { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ name: 'agent-old', cwd: repo }));
+      const r = sh(
+        repo,
+        'node',
+        [runtime(), 'worktree-create'],
+        { ...env, CLAUDE_PROJECT_DIR: repo },
+        JSON.stringify({ name: 'agent-old', cwd: repo }),
+      );
       expect(r.code, `${name}: worktree-create failed:\n${out(r)}`).toBe(0);
       const wt = r.stdout.trim().split('\n').pop()!;
       expect(g(wt, 'rev-parse', 'HEAD'), `${name}: the worktree is not based on origin/HEAD (C0)`).toBe(c0);
-      expect(fs.existsSync(path.join(wt, RT)), `${name}: C0 has no setup, so the worktree should not have the runtime`).toBe(false);
+      expect(
+        fs.existsSync(path.join(wt, RT)),
+        `${name}: C0 has no setup, so the worktree should not have the runtime`,
+      ).toBe(false);
       const { violations, own, files } = await check('WorktreeCreate agent-old (base C0)', wt);
       // Soft: the status and remove steps below still run (and report) when these fail.
       expect.soft(violations, `${name} · WorktreeCreate on C0:\n${out(r)}`).toEqual([]);
       expect.soft(files.length, `${name}: the C0 worktree has no env file at all`).toBeGreaterThan(0);
       // status from inside, through the main checkout's runtime.
-      const st = sh(wt, 'sh', ['-c', 'node "$(git worktree list --porcelain | head -n 1 | cut -c 10-)/.claude/hooks/neon-worktree.mjs" status'], env);
+      const st = sh(
+        wt,
+        'sh',
+        [
+          '-c',
+          'node "$(git worktree list --porcelain | head -n 1 | cut -c 10-)/.claude/hooks/neon-worktree.mjs" status',
+        ],
+        env,
+      );
       expect.soft(st.code, `${name}: status in the C0 worktree:\n${out(st)}`).toBe(0);
       expect.soft(`${st.stdout}${st.stderr}`, `${name}: status printed the password`).not.toContain(parent.password);
       // WorktreeRemove: the worktree is clean (its env files are ignored), so it goes, and its Neon branch with it.
-      const rm = sh(repo, 'node', [runtime(), 'worktree-remove'], { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ worktree_path: wt }));
+      const rm = sh(
+        repo,
+        'node',
+        [runtime(), 'worktree-remove'],
+        { ...env, CLAUDE_PROJECT_DIR: repo },
+        JSON.stringify({ worktree_path: wt }),
+      );
       expect(rm.code, out(rm)).toBe(0);
-      expect(fs.existsSync(wt), `${name}: WorktreeRemove kept the clean C0 worktree:\n${out(rm)}\ngit status:\n${fs.existsSync(wt) ? g(wt, 'status', '--porcelain', '--untracked-files=all') : ''}`).toBe(false);
+      expect(
+        fs.existsSync(wt),
+        `${name}: WorktreeRemove kept the clean C0 worktree:\n${out(rm)}\ngit status:\n${fs.existsSync(wt) ? g(wt, 'status', '--porcelain', '--untracked-files=all') : ''}`,
+      ).toBe(false);
       if (own) {
         const still = (await ln.local.listBranches()).some((b) => b.id === own.branchId);
         expect(still, `${name}: WorktreeRemove left Neon branch ${own.name}:\n${out(rm)}`).toBe(false);

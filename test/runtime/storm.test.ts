@@ -10,12 +10,20 @@ const ln = useLocalNeon({ branchLimit: 100, createLatencyMs: 300, lockOverlappin
 const RT = '.claude/hooks/neon-worktree.mjs';
 
 describe('a 423 storm', () => {
-  it('eight WorktreeCreate calls at once all get their own branch, retrying Neon\'s 423s within the deadline', async () => {
+  it("eight WorktreeCreate calls at once all get their own branch, retrying Neon's 423s within the deadline", async () => {
     const env = { ...ln.env, NEON_AGENTS_RETRY_BASE_MS: '100' };
     const repo = await makeRepo({ envText: `DATABASE_URL=${ln.local.getProject().connectionUri}\n` });
     const before = ln.local.requests.length;
     const rs = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => shAsync(repo, 'node', [path.join(repo, RT), 'worktree-create'], { ...env, CLAUDE_PROJECT_DIR: repo }, JSON.stringify({ cwd: repo, name: `agent-${i}` }))),
+      Array.from({ length: 8 }, (_, i) =>
+        shAsync(
+          repo,
+          'node',
+          [path.join(repo, RT), 'worktree-create'],
+          { ...env, CLAUDE_PROJECT_DIR: repo },
+          JSON.stringify({ cwd: repo, name: `agent-${i}` }),
+        ),
+      ),
     );
     for (const r of rs) expect(r.code, r.stderr).toBe(0);
     const urls = rs.map((r) => parseEnv(readEnv(path.join(r.stdout.trim(), '.env'))!).get('DATABASE_URL'));

@@ -59,9 +59,11 @@ describe('--help', () => {
       expect(listed, `--${f} is in the README but not in --help`).toBe(true);
     }
     for (const [flag, line] of opts) {
-      if (/<\w+>/.test(line)) expect(line, `--${flag} takes a value: say its default`).toMatch(/\((env [A-Z_]+|default: )/);
+      if (/<\w+>/.test(line))
+        expect(line, `--${flag} takes a value: say its default`).toMatch(/\((env [A-Z_]+|default: )/);
       // A --no-x flag turns off something that is on by default: say so.
-      if (flag.startsWith('no-') || flag === 'interactive') expect(line, `--${flag} must state its default`).toMatch(/default: /);
+      if (flag.startsWith('no-') || flag === 'interactive')
+        expect(line, `--${flag} must state its default`).toMatch(/default: /);
     }
     expect(opts.get('branch-ttl')).toContain('default: 14');
     expect(opts.get('roles')).toContain('default: feature-developer,data-optimizer');
@@ -86,8 +88,17 @@ describe('--help', () => {
 
     // Paste them into a repository, with the published bin replaced by the built one (no network: --no-verify).
     const asBuilt = (cmd: string) =>
-      cmd.replace(/^npx create-neon-agents(@latest)?/, `node "${CLI}" --no-verify`).replace(/^npm create neon-agents@latest --/, `node "${CLI}" --no-verify`);
-    const run = (dir: string, cmd: string) => execa('sh', ['-c', asBuilt(cmd)], { cwd: dir, env: baseEnv({ CI: '1' }), extendEnv: false, reject: false, stdin: 'ignore' });
+      cmd
+        .replace(/^npx create-neon-agents(@latest)?/, `node "${CLI}" --no-verify`)
+        .replace(/^npm create neon-agents@latest --/, `node "${CLI}" --no-verify`);
+    const run = (dir: string, cmd: string) =>
+      execa('sh', ['-c', asBuilt(cmd)], {
+        cwd: dir,
+        env: baseEnv({ CI: '1' }),
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+      });
 
     const repo = makeRepo();
     const before = tree(repo);

@@ -23,7 +23,15 @@ const KEYWORDS = new Set([
 ]);
 
 const typeOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'number'
+        ? Number.isInteger(v)
+          ? 'integer'
+          : 'number'
+        : typeof v;
 
 function typeMatches(v: unknown, t: string): boolean {
   const actual = typeOf(v);
@@ -45,7 +53,8 @@ export function validate(root: Schema, value: unknown): string[] {
   };
   const check = (s: Schema, v: unknown, at: string, out: string[]): void => {
     for (const k of Object.keys(s)) {
-      if (!KEYWORDS.has(k) && !ANNOTATIONS.has(k)) throw new Error(`${at}: keyword "${k}" is not supported by this validator`);
+      if (!KEYWORDS.has(k) && !ANNOTATIONS.has(k))
+        throw new Error(`${at}: keyword "${k}" is not supported by this validator`);
     }
     if (s.$ref) check(resolve(s.$ref as string), v, at, out);
     if (s.type !== undefined) {
@@ -56,10 +65,13 @@ export function validate(root: Schema, value: unknown): string[] {
       }
     }
     if ('const' in s && !deepEqual(v, s.const)) out.push(`${at}: expected ${JSON.stringify(s.const)}`);
-    if (s.enum && !(s.enum as unknown[]).some((e) => deepEqual(e, v))) out.push(`${at}: ${JSON.stringify(v)} is not one of ${JSON.stringify(s.enum)}`);
+    if (s.enum && !(s.enum as unknown[]).some((e) => deepEqual(e, v)))
+      out.push(`${at}: ${JSON.stringify(v)} is not one of ${JSON.stringify(s.enum)}`);
     if (typeof v === 'string') {
-      if (typeof s.minLength === 'number' && [...v].length < s.minLength) out.push(`${at}: shorter than ${s.minLength}`);
-      if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(v)) out.push(`${at}: ${JSON.stringify(v)} does not match /${s.pattern}/`);
+      if (typeof s.minLength === 'number' && [...v].length < s.minLength)
+        out.push(`${at}: shorter than ${s.minLength}`);
+      if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(v))
+        out.push(`${at}: ${JSON.stringify(v)} does not match /${s.pattern}/`);
     }
     if (typeof v === 'number') {
       if (typeof s.minimum === 'number' && v < s.minimum) out.push(`${at}: less than ${s.minimum}`);
@@ -68,7 +80,8 @@ export function validate(root: Schema, value: unknown): string[] {
     if (Array.isArray(v)) {
       if (typeof s.minItems === 'number' && v.length < s.minItems) out.push(`${at}: fewer than ${s.minItems} items`);
       if (typeof s.maxItems === 'number' && v.length > s.maxItems) out.push(`${at}: more than ${s.maxItems} items`);
-      if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) out.push(`${at}: items are not unique`);
+      if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length)
+        out.push(`${at}: items are not unique`);
       if (s.items) for (const [i, x] of v.entries()) check(s.items as Schema, x, `${at}[${i}]`, out);
     }
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
@@ -78,7 +91,8 @@ export function validate(root: Schema, value: unknown): string[] {
       for (const [k, x] of Object.entries(o)) {
         if (props[k]) check(props[k]!, x, `${at}.${k}`, out);
         else if (s.additionalProperties === false) out.push(`${at}: unexpected property "${k}"`);
-        else if (s.additionalProperties && typeof s.additionalProperties === 'object') check(s.additionalProperties as Schema, x, `${at}.${k}`, out);
+        else if (s.additionalProperties && typeof s.additionalProperties === 'object')
+          check(s.additionalProperties as Schema, x, `${at}.${k}`, out);
       }
     }
     if (s.oneOf) {

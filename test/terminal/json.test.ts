@@ -25,12 +25,25 @@ describe('--json output validates against schema/summary.schema.json', () => {
   });
 
   it('success: files written, the key reported as set but never printed', async () => {
-    const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }), 'pnpm-lock.yaml': '' });
-    const r = await runCli(repo, ['--json', '--yes', '--no-verify', '--project-id', PROJECT, '--api-key', KEY], { env: baseEnv({ CI: '1' }) });
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }),
+      'pnpm-lock.yaml': '',
+    });
+    const r = await runCli(repo, ['--json', '--yes', '--no-verify', '--project-id', PROJECT, '--api-key', KEY], {
+      env: baseEnv({ CI: '1' }),
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = parseOne(r.stdout);
     expect(validate(schema, doc)).toEqual([]);
-    expect(doc).toMatchObject({ ok: true, dryRun: false, packageManager: 'pnpm', orm: 'Drizzle', apiKey: 'set (hidden)', neonCli: null, verify: null });
+    expect(doc).toMatchObject({
+      ok: true,
+      dryRun: false,
+      packageManager: 'pnpm',
+      orm: 'Drizzle',
+      apiKey: 'set (hidden)',
+      neonCli: null,
+      verify: null,
+    });
     expect((doc.written as string[]).length).toBeGreaterThan(0);
     expect(r.stdout).not.toContain(KEY);
     expect(r.stdout).not.toContain('Non-interactive equivalent');
@@ -48,7 +61,9 @@ describe('--json output validates against schema/summary.schema.json', () => {
     expect(doc.neonCli).toMatchObject({ path: expect.stringContaining('neon') });
     // Every file is new, but git init's own info/exclude, which gets our block.
     const files = doc.files as { path: string; action: string }[];
-    expect(files.filter((f) => f.action !== 'create')).toEqual([expect.objectContaining({ path: '$GIT_COMMON_DIR/info/exclude', action: 'update' })]);
+    expect(files.filter((f) => f.action !== 'create')).toEqual([
+      expect.objectContaining({ path: '$GIT_COMMON_DIR/info/exclude', action: 'update' }),
+    ]);
     expect(tree(repo)).toEqual(before);
     expect(r.stdout).not.toContain(KEY);
   });
@@ -90,6 +105,9 @@ describe('--json output validates against schema/summary.schema.json', () => {
       mutate(d);
       expect(validate(schema, d), what).not.toEqual([]);
     }
-    expect(validate(schema, { ok: false, exitCode: 3, error: 'x', warnings: [] }), 'undocumented exit code').not.toEqual([]);
+    expect(
+      validate(schema, { ok: false, exitCode: 3, error: 'x', warnings: [] }),
+      'undocumented exit code',
+    ).not.toEqual([]);
   });
 });

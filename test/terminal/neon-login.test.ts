@@ -19,10 +19,21 @@ function env(loggedIn: boolean) {
   const configDir = path.join(tempDir('cna-neon-config-'), 'neon');
   mkdirSync(configDir, { recursive: true });
   // The format `neon profile create --api-key` stores (node_modules/neon/dist/_chunks/credential_io-*.js).
-  if (loggedIn) writeFileSync(path.join(configDir, 'credentials.json'), JSON.stringify({ type: 'api_key', api_key: ln.local.apiKey }), { mode: 0o600 });
-  return withNeonCli(termEnv({ NEON_API_HOST: ln.env.NEON_API_HOST, NO_PROXY: ln.env.NO_PROXY, NEON_CONFIG_DIR: configDir, NO_UPDATE_NOTIFIER: '1' }));
+  if (loggedIn)
+    writeFileSync(
+      path.join(configDir, 'credentials.json'),
+      JSON.stringify({ type: 'api_key', api_key: ln.local.apiKey }),
+      { mode: 0o600 },
+    );
+  return withNeonCli(
+    termEnv({
+      NEON_API_HOST: ln.env.NEON_API_HOST,
+      NO_PROXY: ln.env.NO_PROXY,
+      NEON_CONFIG_DIR: configDir,
+      NO_UPDATE_NOTIFIER: '1',
+    }),
+  );
 }
-
 
 describe('the wizard with the Neon CLI installed', () => {
   it('logged in: offers the login, stores no key, verifies the project, and the next steps ask for nothing more', async () => {
@@ -36,7 +47,12 @@ describe('the wizard with the Neon CLI installed', () => {
     expect(s).toContain('The Neon CLI is logged in');
     expect(s).toMatch(/● Use my Neon CLI login/);
     t.keys('Enter');
-    for (const prompt of ['Which agent roles?', 'Permission mode for the agents', 'Delete agent branches after how many days?', 'Write these files?']) {
+    for (const prompt of [
+      'Which agent roles?',
+      'Permission mode for the agents',
+      'Delete agent branches after how many days?',
+      'Write these files?',
+    ]) {
       await t.waitFor(active(prompt), 15_000);
       t.keys('Enter');
     }

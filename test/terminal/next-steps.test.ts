@@ -30,7 +30,9 @@ describe('next steps', () => {
       'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
     });
     const s = await steps(repo, ['--no-verify']);
-    expect(s).toContain('Install the Neon CLI for its login (no API key was given): pnpm add -g neonctl  (or brew install neonctl)');
+    expect(s).toContain(
+      'Install the Neon CLI for its login (no API key was given): pnpm add -g neonctl  (or brew install neonctl)',
+    );
     expect(s.join('\n')).toMatch(/Log the Neon CLI in once: neon auth {2}\(or put NEON_API_KEY=… in \.env\)/);
     expect(s.join('\n')).toMatch(/Agents will run Prisma migrations \(pnpm exec prisma migrate \w+\)/);
     expect(s.join('\n')).not.toMatch(/npm i -g/);
@@ -58,7 +60,17 @@ describe('next steps', () => {
       const cmd = step.replace(/^Commit the setup so every worktree gets it: /, '');
       expect(cmd, ignoredBy).toMatch(/^git add \.claude .*&& git commit -m "Neon branch per agent worktree"$/);
       expect(cmd.includes('.gitignore'), ignoredBy).toBe(ignoredBy.startsWith('.gitignore'));
-      const r = await execa('sh', ['-c', cmd], { cwd: repo, reject: false, env: { ...baseEnv(), GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com' } });
+      const r = await execa('sh', ['-c', cmd], {
+        cwd: repo,
+        reject: false,
+        env: {
+          ...baseEnv(),
+          GIT_AUTHOR_NAME: 'T',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 'T',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+        },
+      });
       expect(r.exitCode, `${ignoredBy}: ${r.stderr}`).toBe(0);
       // Everything is committed; the secret-bearing env file stays untracked and ignored.
       expect(git(repo, 'status', '--porcelain'), ignoredBy).toBe('');

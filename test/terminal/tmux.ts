@@ -57,7 +57,19 @@ export class Terminal {
     );
     chmodSync(script, 0o755);
     const t = new Terminal(socket, dir, o.cols ?? 80);
-    t.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(o.cols ?? 80), '-y', String(o.rows ?? 40), '-c', o.cwd, script);
+    t.tmux(
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-x',
+      String(o.cols ?? 80),
+      '-y',
+      String(o.rows ?? 40),
+      '-c',
+      o.cwd,
+      script,
+    );
     t.socketPath = t.tmux('display-message', '-p', '#{socket_path}').trim();
     return t;
   }
@@ -98,7 +110,8 @@ export class Terminal {
 
   /** Poll the screen until it matches; fail with the last screen after `timeoutMs`. */
   async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs = 5_000): Promise<string> {
-    const test = typeof what === 'function' ? what : (s: string) => (typeof what === 'string' ? s.includes(what) : what.test(s));
+    const test =
+      typeof what === 'function' ? what : (s: string) => (typeof what === 'string' ? s.includes(what) : what.test(s));
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     for (;;) {
@@ -116,7 +129,8 @@ export class Terminal {
     const file = path.join(this.dir, 'exit');
     const deadline = Date.now() + timeoutMs;
     while (!existsSync(file) || !readFileSync(file, 'utf8').includes('\n')) {
-      if (Date.now() > deadline) throw new Error(`the CLI did not exit within ${timeoutMs} ms; screen:\n${this.capture()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the CLI did not exit within ${timeoutMs} ms; screen:\n${this.capture()}`);
       await new Promise((r) => setTimeout(r, 40));
     }
     return Number(/EXIT=(\d+)/.exec(readFileSync(file, 'utf8'))![1]);
@@ -144,7 +158,14 @@ export function colourSgr(s: string): string[] {
     const params = m[1]!.split(/[;:]/).map(Number);
     for (let i = 0; i < params.length; i++) {
       const n = params[i]!;
-      if ((n >= 30 && n <= 37) || (n >= 40 && n <= 47) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107) || n === 38 || n === 48) {
+      if (
+        (n >= 30 && n <= 37) ||
+        (n >= 40 && n <= 47) ||
+        (n >= 90 && n <= 97) ||
+        (n >= 100 && n <= 107) ||
+        n === 38 ||
+        n === 48
+      ) {
         out.push(m[0]);
         break;
       }
@@ -159,4 +180,5 @@ export function width(line: string): number {
 }
 
 /** The prompt currently waiting for input: clack marks it ◆ (active) or ▲ (validation error). */
-export const active = (prompt: string) => (screen: string) => screen.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));
+export const active = (prompt: string) => (screen: string) =>
+  screen.split('\n').some((l) => /^[◆▲]/.test(l) && l.includes(prompt));

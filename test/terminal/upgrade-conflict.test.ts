@@ -14,17 +14,25 @@ afterAll(cleanupTempDirs);
 function conflicted(): string {
   const repo = makeRepo();
   installOlderVersion(repo);
-  writeFiles(repo, { [FD]: read(repo, FD).replace('1. Read the code first and follow its patterns', '1. Read ALL the code first and follow its patterns') });
+  writeFiles(repo, {
+    [FD]: read(repo, FD).replace(
+      '1. Read the code first and follow its patterns',
+      '1. Read ALL the code first and follow its patterns',
+    ),
+  });
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'older setup, with our edit');
   return repo;
 }
 
-
 describe('upgrade conflicts in the wizard', () => {
   it.each([
     ['Keep mine', [] as string[], (text: string) => expect(text).toContain('Read ALL the code first')],
-    ['Take the new version', ['Down'], (text: string) => expect(text).toContain('Read the code around the feature first')],
+    [
+      'Take the new version',
+      ['Down'],
+      (text: string) => expect(text).toContain('Read the code around the feature first'),
+    ],
     ['Write conflict markers', ['Down', 'Down', 'Down'], (text: string) => expect(text).toMatch(/^<<<<<<< yours/m)],
   ])('%s', async (_label, keys, check) => {
     const repo = conflicted();
@@ -65,7 +73,11 @@ describe('a re-run in the wizard', () => {
     await t.waitFor(active('Write these files?'));
     t.keys('Enter');
     expect(await t.exitCode()).toBe(0);
-    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers.roles).toEqual(['feature-developer', 'data-optimizer', 'migration-reviewer']);
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers.roles).toEqual([
+      'feature-developer',
+      'data-optimizer',
+      'migration-reviewer',
+    ]);
     expect(read(repo, '.claude/agents/migration-reviewer.md')).toContain('name: migration-reviewer');
   });
 });

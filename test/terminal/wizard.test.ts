@@ -2,7 +2,7 @@
 // back. No Neon CLI on PATH (baseEnv strips node_modules/.bin), so the wizard asks for a key and never spawns neon.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
 import { active, colourSgr, termEnv, Terminal, width } from './tmux.ts';
@@ -16,8 +16,17 @@ afterEach(() => {
 });
 afterAll(cleanupTempDirs);
 
-async function open(repo: string, o: { cols?: number; rows?: number; env?: Record<string, string | undefined>; args?: string[] } = {}) {
-  const t = await Terminal.start({ cwd: repo, args: o.args ?? ['--no-verify'], env: o.env ?? termEnv(), cols: o.cols, rows: o.rows ?? 50 });
+async function open(
+  repo: string,
+  o: { cols?: number; rows?: number; env?: Record<string, string | undefined>; args?: string[] } = {},
+) {
+  const t = await Terminal.start({
+    cwd: repo,
+    args: o.args ?? ['--no-verify'],
+    env: o.env ?? termEnv(),
+    cols: o.cols,
+    rows: o.rows ?? 50,
+  });
   sessions.push(t);
   return t;
 }
@@ -39,20 +48,25 @@ function leaks(secret: string, screens: string[]): string[] {
 
 /** The prompts in order, with what moves past each one (the defaults, except a typed id and a pasted key). */
 const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = [
-  { prompt: 'Neon project id', answer: (t) => {
-    t.type(PROJECT);
-    t.keys('Enter');
-  } },
-  { prompt: 'Neon API key', answer: (t, key) => {
-    t.paste(key);
-    t.keys('Enter');
-  } },
+  {
+    prompt: 'Neon project id',
+    answer: (t) => {
+      t.type(PROJECT);
+      t.keys('Enter');
+    },
+  },
+  {
+    prompt: 'Neon API key',
+    answer: (t, key) => {
+      t.paste(key);
+      t.keys('Enter');
+    },
+  },
   { prompt: 'Which agent roles?', answer: (t) => t.keys('Enter') },
   { prompt: 'Permission mode for the agents', answer: (t) => t.keys('Enter') },
   { prompt: 'Delete agent branches after how many days?', answer: (t) => t.keys('Enter') },
   { prompt: 'Write these files?', answer: (t) => t.keys('Enter') },
 ];
-
 
 describe('the wizard in a real terminal', () => {
   it('typed id, pasted key, roles toggled with arrows and space, plan accepted: files written, key never on screen', async () => {
@@ -108,9 +122,17 @@ describe('the wizard in a real terminal', () => {
     expect(final, 'with the pasted key nothing needs the Neon CLI').not.toContain('Install the Neon CLI');
 
     // The files: the chosen roles and nothing else, the answers in the manifest, the key only in .env (0600).
-    expect(readdirSync(path.join(repo, '.claude/agents')).sort()).toEqual(['feature-developer.md', 'migration-reviewer.md']);
+    expect(readdirSync(path.join(repo, '.claude/agents')).sort()).toEqual([
+      'feature-developer.md',
+      'migration-reviewer.md',
+    ]);
     const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
-    expect(manifest.answers).toMatchObject({ projectId: PROJECT, roles: ['feature-developer', 'migration-reviewer'], permissionMode: 'dontAsk', branchTtlDays: 7 });
+    expect(manifest.answers).toMatchObject({
+      projectId: PROJECT,
+      roles: ['feature-developer', 'migration-reviewer'],
+      permissionMode: 'dontAsk',
+      branchTtlDays: 7,
+    });
     expect(read(repo, '.claude/agents/feature-developer.md')).toContain('permissionMode: dontAsk');
     expect(read(repo, '.env')).toContain(`NEON_API_KEY=${key}`);
     expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
@@ -166,7 +188,10 @@ describe('the wizard in a real terminal', () => {
   });
 
   it('renders readably in 40 columns: no line wider than the terminal, prompts and the plan visible', async () => {
-    const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app', dependencies: { '@prisma/client': '6' } }), 'pnpm-lock.yaml': '' });
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { '@prisma/client': '6' } }),
+      'pnpm-lock.yaml': '',
+    });
     const key = apiKey();
     const t = await open(repo, { cols: 40, rows: 200 });
     for (const step of STEPS.slice(0, 5)) {
@@ -180,11 +205,23 @@ describe('the wizard in a real terminal', () => {
     const screen = t.capture({ join: true, scrollback: true });
     const wide = screen.split('\n').filter((l) => width(l.trimEnd()) > 40);
     expect(wide, 'lines wider than 40 columns (soft-wrapped by the terminal, not laid out by the program)').toEqual([]);
-    for (const text of ['Neon project id', 'Neon API key', 'Which agent roles?', 'Permission mode', 'Write these files?', 'Next steps']) {
+    for (const text of [
+      'Neon project id',
+      'Neon API key',
+      'Which agent roles?',
+      'Permission mode',
+      'Write these files?',
+      'Next steps',
+    ]) {
       expect(screen).toContain(text);
     }
     // Every file of the plan is named on one line, whole (not broken mid-name).
-    for (const f of ['.claude/agents/feature-developer.md', '.claude/hooks/neon-worktree.mjs', '.claude/settings.json', '.env.example']) {
+    for (const f of [
+      '.claude/agents/feature-developer.md',
+      '.claude/hooks/neon-worktree.mjs',
+      '.claude/settings.json',
+      '.env.example',
+    ]) {
       expect(screen, f).toContain(f);
     }
     expect(leaks(key, t.captures)).toEqual([]);
@@ -220,7 +257,9 @@ describe('the wizard in a real terminal', () => {
     const plain = await run(termEnv({ NO_COLOR: '1' }));
     expect(colourSgr(plain)).toEqual([]);
     // Nor any other text attribute (bold, dim, inverse…): only resets, if anything.
-    expect([...plain.matchAll(/\x1b\[([0-9;:]*)m/g)].map((m) => m[0]).filter((e) => !/^\x1b\[0*m$/.test(e))).toEqual([]);
+    expect([...plain.matchAll(/\x1b\[([0-9;:]*)m/g)].map((m) => m[0]).filter((e) => !/^\x1b\[0*m$/.test(e))).toEqual(
+      [],
+    );
   });
 
   it('CI=1 in a terminal: never prompts; the first line is the non-interactive command', async () => {
@@ -234,10 +273,24 @@ describe('the wizard in a real terminal', () => {
   });
 });
 
-describe('a file of the user\'s that a template would replace', () => {
+describe("a file of the user's that a template would replace", () => {
   const mine = '---\nname: feature-developer\ndescription: our own\n---\nOur own instructions.\n';
   async function upToOverwrite(repo: string) {
-    const t = await open(repo, { args: ['--no-verify', '--project-id', PROJECT, '--api-key', apiKey(), '--roles', 'feature-developer', '--permission-mode', 'plan', '--branch-ttl', '7'] });
+    const t = await open(repo, {
+      args: [
+        '--no-verify',
+        '--project-id',
+        PROJECT,
+        '--api-key',
+        apiKey(),
+        '--roles',
+        'feature-developer',
+        '--permission-mode',
+        'plan',
+        '--branch-ttl',
+        '7',
+      ],
+    });
     const s = await t.waitFor(active('Replace your .claude/agents/feature-developer.md?'));
     expect(s).toContain('Keep yours');
     return t;
@@ -264,7 +317,9 @@ describe('a file of the user\'s that a template would replace', () => {
     u.keys('Enter');
     expect(await u.exitCode()).toBe(0);
     expect(read(over, '.claude/agents/feature-developer.md')).toContain('permissionMode: plan');
-    expect(JSON.parse(read(over, '.claude/neon-agents.json')).files['.claude/agents/feature-developer.md']).toBeDefined();
+    expect(
+      JSON.parse(read(over, '.claude/neon-agents.json')).files['.claude/agents/feature-developer.md'],
+    ).toBeDefined();
   });
 });
 
@@ -283,7 +338,18 @@ describe('Ctrl-C while a spinner runs', () => {
       env.PATH = `${path.resolve(import.meta.dirname, '../../node_modules/.bin')}:${env.PATH}`;
       const t = await open(repo, {
         env,
-        args: ['--project-id', PROJECT, '--api-key', apiKey(), '--roles', 'feature-developer', '--permission-mode', 'plan', '--branch-ttl', '3'],
+        args: [
+          '--project-id',
+          PROJECT,
+          '--api-key',
+          apiKey(),
+          '--roles',
+          'feature-developer',
+          '--permission-mode',
+          'plan',
+          '--branch-ttl',
+          '3',
+        ],
       });
       await t.waitFor(/Checking Neon project/, 10_000);
       t.keys('C-c');
@@ -301,7 +367,8 @@ describe('the database variables', () => {
     const repo = makeRepo({
       'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }),
       'package-lock.json': '{}',
-      'drizzle.config.ts': 'export default { dialect: "postgresql", dbCredentials: { url: process.env.POSTGRES_URL! } };\n',
+      'drizzle.config.ts':
+        'export default { dialect: "postgresql", dbCredentials: { url: process.env.POSTGRES_URL! } };\n',
     });
     const t = await open(repo, { cols: 100 });
     await t.waitFor(active('Neon project id'));
@@ -325,12 +392,20 @@ describe('the database variables', () => {
     await t.waitFor(active('Variable for the direct (unpooled) URL'));
     t.type('APP_DB_DIRECT');
     t.keys('Enter');
-    for (const prompt of ['Which agent roles?', 'Permission mode for the agents', 'Delete agent branches after how many days?', 'Write these files?']) {
+    for (const prompt of [
+      'Which agent roles?',
+      'Permission mode for the agents',
+      'Delete agent branches after how many days?',
+      'Write these files?',
+    ]) {
       await t.waitFor(active(prompt));
       t.keys('Enter');
     }
     expect(await t.exitCode()).toBe(0);
-    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({ databaseUrlVar: 'APP_DB_URL', directUrlVar: 'APP_DB_DIRECT' });
+    expect(JSON.parse(read(repo, '.claude/neon-agents.json')).answers).toMatchObject({
+      databaseUrlVar: 'APP_DB_URL',
+      directUrlVar: 'APP_DB_DIRECT',
+    });
     expect(read(repo, '.claude/agents/feature-developer.md')).toContain('`APP_DB_URL` in `.env`');
   });
 });
@@ -355,7 +430,11 @@ describe('the credentials are checked as soon as they are entered', () => {
     t.keys('Enter');
     s = await t.waitFor(active('Permission mode for the agents'), 10_000);
     expect(s).toContain(`Checking Neon project ${ln.local.projectId}: `);
-    for (const prompt of ['Permission mode for the agents', 'Delete agent branches after how many days?', 'Write these files?']) {
+    for (const prompt of [
+      'Permission mode for the agents',
+      'Delete agent branches after how many days?',
+      'Write these files?',
+    ]) {
       await t.waitFor(active(prompt));
       t.keys('Enter');
     }

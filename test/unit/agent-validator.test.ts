@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateAgentFile } from '../../src/validate/agent.ts';
 
-const good = '---\nname: db-helper\ndescription: helps\ntools: Read, Bash\npermissionMode: acceptEdits\nisolation: worktree\nbackground: true\ncolor: green\n---\nDo things.\n';
+const good =
+  '---\nname: db-helper\ndescription: helps\ntools: Read, Bash\npermissionMode: acceptEdits\nisolation: worktree\nbackground: true\ncolor: green\n---\nDo things.\n';
 
 describe('our agent-file validator (stricter than Claude Code, which drops bad files silently)', () => {
   it('accepts a valid file', () => {

@@ -9,7 +9,16 @@ import { cleanupTempDirs, tempDir, tree } from '../helpers/repo.ts';
 afterAll(cleanupTempDirs);
 
 const write = (p: string, content: string, previous: string | null, mode?: number): FileOp => ({
-  type: 'write', path: p, display: path.basename(p), content, previous, mode, action: previous === null ? 'create' : 'update', reason: '', managed: 'file', owned: content,
+  type: 'write',
+  path: p,
+  display: path.basename(p),
+  content,
+  previous,
+  mode,
+  action: previous === null ? 'create' : 'update',
+  reason: '',
+  managed: 'file',
+  owned: content,
 });
 
 describe('apply', () => {
@@ -29,7 +38,7 @@ describe('apply', () => {
     expect(statSync(path.join(dir, 'kept.txt')).mode & 0o777).toBe(0o640);
   });
 
-  it('writes atomically with the requested mode, and keeps an existing file\'s mode otherwise', () => {
+  it("writes atomically with the requested mode, and keeps an existing file's mode otherwise", () => {
     const dir = tempDir('cna-apply-');
     const env = path.join(dir, '.env');
     atomicWrite(env, 'A=1\n', 0o600);

@@ -35,8 +35,14 @@ const own = {
 
 describe('db-targets', () => {
   test('parsePgUrl finds the endpoint in the host or in options=endpoint', () => {
-    expect(parsePgUrl(`postgres://u:p@${POOLED}/db`)).toMatchObject({ endpointId: 'ep-cool-darkness-123456', pooled: true, database: 'db' });
-    expect(parsePgUrl('postgresql://u:p%40x@127.0.0.1:5555/neondb?options=endpoint%3Dep-a-b-c-pooler&sslmode=require')).toMatchObject({
+    expect(parsePgUrl(`postgres://u:p@${POOLED}/db`)).toMatchObject({
+      endpointId: 'ep-cool-darkness-123456',
+      pooled: true,
+      database: 'db',
+    });
+    expect(
+      parsePgUrl('postgresql://u:p%40x@127.0.0.1:5555/neondb?options=endpoint%3Dep-a-b-c-pooler&sslmode=require'),
+    ).toMatchObject({
       endpointId: 'ep-a-b-c',
       pooled: true,
       password: 'p@x',
@@ -51,14 +57,20 @@ describe('db-targets', () => {
     const env = parseEnv(r.text);
     expect(env.has('NEON_API_KEY')).toBe(false);
     expect(env.get('DATABASE_URL')).toBe(own.pooledUrl);
-    expect(env.get('DATABASE_URL_UNPOOLED')).toBe(`postgresql://neondb_owner:${OWN_PW}@ep-agent-branch-777777.us-east-2.aws.neon.tech/neondb?sslmode=require`);
+    expect(env.get('DATABASE_URL_UNPOOLED')).toBe(
+      `postgresql://neondb_owner:${OWN_PW}@ep-agent-branch-777777.us-east-2.aws.neon.tech/neondb?sslmode=require`,
+    );
     expect(env.get('PGHOST')).toBe('ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech');
     expect(env.get('PGHOST_UNPOOLED')).toBe('ep-agent-branch-777777.us-east-2.aws.neon.tech');
     expect(env.get('PGPASSWORD')).toBe(OWN_PW);
     expect(env.get('POSTGRES_PASSWORD')).toBe(OWN_PW);
     expect(env.get('POSTGRES_HOST')).toBe('ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech');
-    expect(env.get('POSTGRES_URL_NO_SSL')).toBe(`postgres://neondb_owner:${OWN_PW}@ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech/neondb`);
-    expect(env.get('POSTGRES_PRISMA_URL')).toBe(`postgres://neondb_owner:${OWN_PW}@ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech/neondb?pgbouncer=true&connect_timeout=15&sslmode=require`);
+    expect(env.get('POSTGRES_URL_NO_SSL')).toBe(
+      `postgres://neondb_owner:${OWN_PW}@ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech/neondb`,
+    );
+    expect(env.get('POSTGRES_PRISMA_URL')).toBe(
+      `postgres://neondb_owner:${OWN_PW}@ep-agent-branch-777777-pooler.us-east-2.aws.neon.tech/neondb?pgbouncer=true&connect_timeout=15&sslmode=require`,
+    );
     // Another role: we do not know its password on the agent branch, so it goes.
     expect(env.has('DATABASE_AUTHENTICATED_URL')).toBe(false);
     expect(r.removed.map((x) => x.key)).toEqual(['DATABASE_AUTHENTICATED_URL']);
@@ -92,12 +104,21 @@ describe('db-targets', () => {
   });
 
   test('the local Neon style (endpoint in options) keeps its routing option', () => {
-    const parent = 'postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-main-aaa-111&sslmode=require';
-    const mine = 'postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-kid-bbb-222&sslmode=require&channel_binding=require';
+    const parent =
+      'postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-main-aaa-111&sslmode=require';
+    const mine =
+      'postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-kid-bbb-222&sslmode=require&channel_binding=require';
     const text = `DATABASE_URL=${parent}\nPOSTGRES_URL_NO_SSL=postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-main-aaa-111-pooler\n`;
     const t = targetFromEnv(text, ['DATABASE_URL']);
-    const r = retargetEnv(text, t, { pooledUrl: mine.replace('ep-kid-bbb-222', 'ep-kid-bbb-222-pooler'), directUrl: mine }, { DATABASE_URL: mine });
-    expect(parseEnv(r.text).get('POSTGRES_URL_NO_SSL')).toBe('postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-kid-bbb-222-pooler');
+    const r = retargetEnv(
+      text,
+      t,
+      { pooledUrl: mine.replace('ep-kid-bbb-222', 'ep-kid-bbb-222-pooler'), directUrl: mine },
+      { DATABASE_URL: mine },
+    );
+    expect(parseEnv(r.text).get('POSTGRES_URL_NO_SSL')).toBe(
+      'postgresql://neondb_owner:npg_x12345678@127.0.0.1:5555/neondb?options=endpoint%3Dep-kid-bbb-222-pooler',
+    );
     expect(findLeaks(r.text, t, 'ep-kid-bbb-222')).toEqual([]);
     expect(r.text).not.toContain('ep-main-aaa-111');
   });

@@ -4,7 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { detectProject, bypassingScripts, roleCommands, prismaEnvWarning, secretManagerScripts } from '../../src/detect/project.ts';
+import {
+  detectProject,
+  bypassingScripts,
+  roleCommands,
+  prismaEnvWarning,
+  secretManagerScripts,
+} from '../../src/detect/project.ts';
 import { detectDbVars } from '../../src/detect/db-vars.ts';
 import { scriptEnv, expandScript } from '../../src/detect/scripts.ts';
 import { commandsFor } from '../../src/detect/package-manager.ts';
@@ -31,9 +37,16 @@ const npm = { name: 'npm' as const, source: 'lockfile' as const, ...commandsFor(
 describe('the database URL variables', () => {
   it('Next.js + Drizzle SaaS template: drizzle.config.ts reads POSTGRES_URL', () => {
     const root = folder({
-      'package.json': { name: 'saas', dependencies: { next: '15', 'drizzle-orm': '0.39', postgres: '3' }, devDependencies: { 'drizzle-kit': '0.30' }, scripts: { 'db:migrate': 'npx tsx lib/db/migrate.ts' } },
-      'drizzle.config.ts': "import type { Config } from 'drizzle-kit';\n\nexport default {\n  schema: './lib/db/schema.ts',\n  out: './lib/db/migrations',\n  dialect: 'postgresql',\n  dbCredentials: {\n    url: process.env.POSTGRES_URL!,\n  },\n} satisfies Config;\n",
-      'lib/db/drizzle.ts': "import postgres from 'postgres';\nimport dotenv from 'dotenv';\ndotenv.config();\nexport const client = postgres(process.env.POSTGRES_URL);\n",
+      'package.json': {
+        name: 'saas',
+        dependencies: { next: '15', 'drizzle-orm': '0.39', postgres: '3' },
+        devDependencies: { 'drizzle-kit': '0.30' },
+        scripts: { 'db:migrate': 'npx tsx lib/db/migrate.ts' },
+      },
+      'drizzle.config.ts':
+        "import type { Config } from 'drizzle-kit';\n\nexport default {\n  schema: './lib/db/schema.ts',\n  out: './lib/db/migrations',\n  dialect: 'postgresql',\n  dbCredentials: {\n    url: process.env.POSTGRES_URL!,\n  },\n} satisfies Config;\n",
+      'lib/db/drizzle.ts':
+        "import postgres from 'postgres';\nimport dotenv from 'dotenv';\ndotenv.config();\nexport const client = postgres(process.env.POSTGRES_URL);\n",
     });
     const p = detectProject(root, pnpm);
     expect(p.databaseUrlVar).toBe('POSTGRES_URL');
@@ -48,15 +61,20 @@ describe('the database URL variables', () => {
     ['env.DB_URL', 'DB_URL'],
     ["getEnv('X') ?? process.env.APP_DATABASE_URL", 'APP_DATABASE_URL'],
   ])('drizzle dbCredentials.url = %s', (expr, name) => {
-    const root = folder({ 'package.json': { dependencies: { 'drizzle-orm': '1' } }, 'drizzle.config.mjs': `export default { dbCredentials: { url: ${expr} } };\n` });
+    const root = folder({
+      'package.json': { dependencies: { 'drizzle-orm': '1' } },
+      'drizzle.config.mjs': `export default { dbCredentials: { url: ${expr} } };\n`,
+    });
     expect(detectProject(root, npm).databaseUrlVar).toBe(name);
   });
 
   it('drizzle connectionString, and a *_UNPOOLED name is the direct URL, the app code names the pooled one', () => {
     const root = folder({
       'package.json': { dependencies: { 'drizzle-orm': '1', '@neondatabase/serverless': '1' } },
-      'drizzle.config.ts': "export default { dialect: 'postgresql', dbCredentials: { connectionString: process.env.DATABASE_URL_UNPOOLED! } };\n",
-      'src/db/index.ts': "import { neon } from '@neondatabase/serverless';\nconst sql = neon(process.env.DATABASE_URL!);\n",
+      'drizzle.config.ts':
+        "export default { dialect: 'postgresql', dbCredentials: { connectionString: process.env.DATABASE_URL_UNPOOLED! } };\n",
+      'src/db/index.ts':
+        "import { neon } from '@neondatabase/serverless';\nconst sql = neon(process.env.DATABASE_URL!);\n",
     });
     const p = detectProject(root, npm);
     expect(p).toMatchObject({ databaseUrlVar: 'DATABASE_URL', directUrlVar: 'DATABASE_URL_UNPOOLED' });
@@ -66,10 +84,16 @@ describe('the database URL variables', () => {
   it('Prisma 5 app: schema.prisma url and directUrl', () => {
     const root = folder({
       'package.json': { dependencies: { next: '14', '@prisma/client': '5' }, devDependencies: { prisma: '5' } },
-      'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider  = "postgresql"\n  url       = env("POSTGRES_PRISMA_URL")\n  directUrl = env("POSTGRES_URL_NON_POOLING")\n}\n',
+      'prisma/schema.prisma':
+        'generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider  = "postgresql"\n  url       = env("POSTGRES_PRISMA_URL")\n  directUrl = env("POSTGRES_URL_NON_POOLING")\n}\n',
     });
     const p = detectProject(root, npm);
-    expect(p).toMatchObject({ databaseUrlVar: 'POSTGRES_PRISMA_URL', directUrlVar: 'POSTGRES_URL_NON_POOLING', envFile: '.env', envFileReason: 'Prisma reads only .env' });
+    expect(p).toMatchObject({
+      databaseUrlVar: 'POSTGRES_PRISMA_URL',
+      directUrlVar: 'POSTGRES_URL_NON_POOLING',
+      envFile: '.env',
+      envFileReason: 'Prisma reads only .env',
+    });
     expect(p.databaseUrlFrom).toBe('prisma/schema.prisma:7, datasource url = env("POSTGRES_PRISMA_URL")');
     expect(p.directUrlFrom).toBe('prisma/schema.prisma:8, datasource directUrl = env("POSTGRES_URL_NON_POOLING")');
     expect(prismaEnvWarning(p, '.env')).toBeNull();
@@ -87,10 +111,16 @@ describe('the database URL variables', () => {
 
   it('Next.js 16 + Prisma 7: the URL only in prisma.config.ts (the direct one); the adapter reads the pooled one', () => {
     const root = folder({
-      'package.json': { dependencies: { next: '16', '@prisma/client': '7', '@prisma/adapter-pg': '7' }, devDependencies: { prisma: '7' } },
-      'prisma.config.ts': "import 'dotenv/config';\nimport { defineConfig, env } from 'prisma/config';\n\nexport default defineConfig({\n  schema: 'prisma/schema.prisma',\n  migrations: { path: 'prisma/migrations' },\n  datasource: {\n    url: env('DATABASE_DIRECT_URL'),\n  },\n});\n",
-      'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client"\n  output   = "../src/generated/prisma"\n}\n\ndatasource db {\n  provider = "postgresql"\n}\n',
-      'src/lib/prisma.ts': "import { PrismaPg } from '@prisma/adapter-pg';\nconst adapter = new PrismaPg({ connectionString: process.env.DATABASE_URL });\n",
+      'package.json': {
+        dependencies: { next: '16', '@prisma/client': '7', '@prisma/adapter-pg': '7' },
+        devDependencies: { prisma: '7' },
+      },
+      'prisma.config.ts':
+        "import 'dotenv/config';\nimport { defineConfig, env } from 'prisma/config';\n\nexport default defineConfig({\n  schema: 'prisma/schema.prisma',\n  migrations: { path: 'prisma/migrations' },\n  datasource: {\n    url: env('DATABASE_DIRECT_URL'),\n  },\n});\n",
+      'prisma/schema.prisma':
+        'generator client {\n  provider = "prisma-client"\n  output   = "../src/generated/prisma"\n}\n\ndatasource db {\n  provider = "postgresql"\n}\n',
+      'src/lib/prisma.ts':
+        "import { PrismaPg } from '@prisma/adapter-pg';\nconst adapter = new PrismaPg({ connectionString: process.env.DATABASE_URL });\n",
     });
     const p = detectProject(root, npm);
     expect(p).toMatchObject({ databaseUrlVar: 'DATABASE_URL', directUrlVar: 'DATABASE_DIRECT_URL' });
@@ -99,16 +129,23 @@ describe('the database URL variables', () => {
     // prisma.config.ts loads .env (dotenv/config): that is the env file, and the Prisma CLI reads it.
     expect(p).toMatchObject({ envFile: '.env', envFileReason: 'prisma.config.ts loads it' });
     expect(prismaEnvWarning(p, '.env')).toBeNull();
-    expect(prismaEnvWarning(p, '.env.local')).toMatch(/prisma\.config\.ts loads \.env, so the Prisma CLI will not read \.env\.local/);
+    expect(prismaEnvWarning(p, '.env.local')).toMatch(
+      /prisma\.config\.ts loads \.env, so the Prisma CLI will not read \.env\.local/,
+    );
   });
 
   it('Prisma 7 without the adapter in view: the direct URL is still found, the main one is the default', () => {
     const root = folder({
       'package.json': { dependencies: { '@prisma/client': '7' } },
-      'prisma.config.ts': "import { defineConfig, env } from 'prisma/config';\nexport default defineConfig({ datasource: { url: env('DATABASE_DIRECT_URL'), shadowDatabaseUrl: env('SHADOW_DATABASE_URL') } });\n",
+      'prisma.config.ts':
+        "import { defineConfig, env } from 'prisma/config';\nexport default defineConfig({ datasource: { url: env('DATABASE_DIRECT_URL'), shadowDatabaseUrl: env('SHADOW_DATABASE_URL') } });\n",
     });
     const p = detectProject(root, npm);
-    expect(p).toMatchObject({ databaseUrlVar: 'DATABASE_URL', databaseUrlFrom: null, directUrlVar: 'DATABASE_DIRECT_URL' });
+    expect(p).toMatchObject({
+      databaseUrlVar: 'DATABASE_URL',
+      databaseUrlFrom: null,
+      directUrlVar: 'DATABASE_DIRECT_URL',
+    });
     // It loads no env file at all: the Prisma CLI would see no URL.
     expect(prismaEnvWarning(p, '.env')).toMatch(/prisma\.config\.ts loads no env file/);
   });
@@ -116,19 +153,24 @@ describe('the database URL variables', () => {
   it('a hard-coded Prisma URL is a warning: agents would use the shared database', () => {
     const root = folder({
       'package.json': { dependencies: { '@prisma/client': '5' } },
-      'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = "postgresql://u:p@ep-x.neon.tech/db"\n}\n',
+      'prisma/schema.prisma':
+        'datasource db {\n  provider = "postgresql"\n  url      = "postgresql://u:p@ep-x.neon.tech/db"\n}\n',
     });
     const p = detectProject(root, npm);
     expect(p.warnings).toHaveLength(1);
-    expect(p.warnings![0]).toMatch(/^prisma\/schema\.prisma:3 hard-codes the database URL .* \(the shared one\).*url = env\("DATABASE_URL"\)/);
+    expect(p.warnings![0]).toMatch(
+      /^prisma\/schema\.prisma:3 hard-codes the database URL .* \(the shared one\).*url = env\("DATABASE_URL"\)/,
+    );
     expect(p.databaseUrlVar).toBe('DATABASE_URL');
   });
 
   it('t3 createEnv schema and pg Pool in a Kysely app', () => {
     const root = folder({
       'package.json': { dependencies: { kysely: '0.27', pg: '8' } },
-      'src/env.js': "import { createEnv } from '@t3-oss/env-nextjs';\nexport const env = createEnv({\n  server: {\n    SUPABASE_DB_URL: z.string().url(),\n    AUTH_SECRET: z.string(),\n  },\n});\n",
-      'src/server/database.ts': "import { Pool } from 'pg';\nexport const dialect = new PostgresDialect({ pool: new Pool({ connectionString: env.SUPABASE_DB_URL }) });\n",
+      'src/env.js':
+        "import { createEnv } from '@t3-oss/env-nextjs';\nexport const env = createEnv({\n  server: {\n    SUPABASE_DB_URL: z.string().url(),\n    AUTH_SECRET: z.string(),\n  },\n});\n",
+      'src/server/database.ts':
+        "import { Pool } from 'pg';\nexport const dialect = new PostgresDialect({ pool: new Pool({ connectionString: env.SUPABASE_DB_URL }) });\n",
     });
     expect(detectProject(root, npm)).toMatchObject({ databaseUrlVar: 'SUPABASE_DB_URL' });
   });
@@ -137,26 +179,46 @@ describe('the database URL variables', () => {
 describe('the env file the scripts load', () => {
   const t3 = () =>
     folder({
-      'package.json': { name: 'create-t3-turbo', private: true, devDependencies: { 'dotenv-cli': '10', turbo: '2' }, scripts: { 'db:push': 'turbo -F @acme/db push' } },
+      'package.json': {
+        name: 'create-t3-turbo',
+        private: true,
+        devDependencies: { 'dotenv-cli': '10', turbo: '2' },
+        scripts: { 'db:push': 'turbo -F @acme/db push' },
+      },
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-      '.env.example': 'POSTGRES_URL="postgres://postgres.[USERNAME]:[PASSWORD]@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"\n',
-      'apps/nextjs/package.json': { name: '@acme/nextjs', dependencies: { next: '16' }, scripts: { dev: 'pnpm with-env next dev', 'with-env': 'dotenv -e ../../.env --' } },
-      'apps/nextjs/src/env.ts': "export const env = createEnv({ server: { POSTGRES_URL: z.url() } });\n",
+      '.env.example':
+        'POSTGRES_URL="postgres://postgres.[USERNAME]:[PASSWORD]@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"\n',
+      'apps/nextjs/package.json': {
+        name: '@acme/nextjs',
+        dependencies: { next: '16' },
+        scripts: { dev: 'pnpm with-env next dev', 'with-env': 'dotenv -e ../../.env --' },
+      },
+      'apps/nextjs/src/env.ts': 'export const env = createEnv({ server: { POSTGRES_URL: z.url() } });\n',
       'packages/db/package.json': {
         name: '@acme/db',
         dependencies: { '@vercel/postgres': '0.10', 'drizzle-orm': '0.44' },
         devDependencies: { 'drizzle-kit': '0.31' },
-        scripts: { push: 'pnpm with-env drizzle-kit push', studio: 'pnpm with-env drizzle-kit studio', 'with-env': 'dotenv -e ../../.env --' },
+        scripts: {
+          push: 'pnpm with-env drizzle-kit push',
+          studio: 'pnpm with-env drizzle-kit studio',
+          'with-env': 'dotenv -e ../../.env --',
+        },
       },
       'packages/db/drizzle.config.ts':
         'import type { Config } from "drizzle-kit";\n\nif (!process.env.POSTGRES_URL) {\n  throw new Error("Missing POSTGRES_URL");\n}\n\nconst nonPoolingUrl = process.env.POSTGRES_URL.replace(":6543", ":5432");\n\nexport default {\n  schema: "./src/schema.ts",\n  dialect: "postgresql",\n  dbCredentials: { url: nonPoolingUrl },\n} satisfies Config;\n',
-      'packages/db/src/client.ts': 'import { sql } from "@vercel/postgres";\nimport { drizzle } from "drizzle-orm/vercel-postgres";\nexport const db = drizzle({ client: sql });\n',
+      'packages/db/src/client.ts':
+        'import { sql } from "@vercel/postgres";\nimport { drizzle } from "drizzle-orm/vercel-postgres";\nexport const db = drizzle({ client: sql });\n',
     });
 
   it('create-t3-turbo: the root .env (what dotenv -e ../../.env loads), POSTGRES_URL, and the push script kept', () => {
     const root = t3();
     const p = detectProject(root, pnpm);
-    expect(p).toMatchObject({ appDir: 'packages/db', envFile: '.env', databaseUrlVar: 'POSTGRES_URL', directUrlVar: null });
+    expect(p).toMatchObject({
+      appDir: 'packages/db',
+      envFile: '.env',
+      databaseUrlVar: 'POSTGRES_URL',
+      directUrlVar: null,
+    });
     expect(p.envFileReason).toBe(`packages/db's "push" script loads it (dotenv -e ../../.env --)`);
     expect(p.databaseUrlFrom).toBe('packages/db/drizzle.config.ts:12, dbCredentials.url');
     expect(p.envFileCandidates!.map((c) => c.file)).toEqual(['.env']);
@@ -165,15 +227,20 @@ describe('the env file the scripts load', () => {
     expect(bypassingScripts(p, '.env')).toEqual([]);
     // But with packages/db/.env (what the initializer used to pick), push would read another file.
     const other = roleCommands(p, 'packages/db/.env', 'POSTGRES_URL');
-    expect(other.orm.push).toBe('(set -a && . ./packages/db/.env && set +a && cd packages/db && pnpm exec drizzle-kit push)');
-    expect(other.notes).toEqual(['The package script `push` is not used: it loads .env (`dotenv`), not the worktree\'s packages/db/.env.']);
+    expect(other.orm.push).toBe(
+      '(set -a && . ./packages/db/.env && set +a && cd packages/db && pnpm exec drizzle-kit push)',
+    );
+    expect(other.notes).toEqual([
+      "The package script `push` is not used: it loads .env (`dotenv`), not the worktree's packages/db/.env.",
+    ]);
   });
 
   it('several candidates with different evidence are all listed, the strongest first', () => {
     const root = folder({
       'package.json': { dependencies: { next: '15', 'drizzle-orm': '1' }, scripts: { 'db:push': 'drizzle-kit push' } },
       '.env.local': 'X=1\n',
-      'drizzle.config.ts': "import { config } from 'dotenv';\nconfig({ path: '.env.development' });\nexport default { dbCredentials: { url: process.env.DATABASE_URL! } };\n",
+      'drizzle.config.ts':
+        "import { config } from 'dotenv';\nconfig({ path: '.env.development' });\nexport default { dbCredentials: { url: process.env.DATABASE_URL! } };\n",
     });
     const p = detectProject(root, npm);
     expect(p.envFileCandidates).toEqual([
@@ -185,7 +252,12 @@ describe('the env file the scripts load', () => {
 
   it.each([
     ['dotenv -e ../../.env -- drizzle-kit push', 'dotenv-cli', ['/r/.env'], 'drizzle-kit push'],
-    ['dotenv -e .env.local -e .env -- prisma migrate dev', 'dotenv-cli', ['/r/a/b/.env.local', '/r/a/b/.env'], 'prisma migrate dev'],
+    [
+      'dotenv -e .env.local -e .env -- prisma migrate dev',
+      'dotenv-cli',
+      ['/r/a/b/.env.local', '/r/a/b/.env'],
+      'prisma migrate dev',
+    ],
     ['env-cmd -f ./config/.env.test vitest', 'env-cmd', ['/r/a/b/config/.env.test'], 'vitest'],
     ['node --env-file=.env.local --import tsx src/seed.ts', 'node --env-file', ['/r/a/b/.env.local'], null],
     ['doppler run -- prisma migrate deploy', 'doppler', [], 'prisma migrate deploy'],
@@ -200,32 +272,63 @@ describe('the env file the scripts load', () => {
   });
 
   it('expands local wrapper scripts', () => {
-    expect(expandScript({ push: 'pnpm with-env drizzle-kit push', 'with-env': 'dotenv -e ../../.env --' }, 'push')).toBe('dotenv -e ../../.env -- drizzle-kit push');
-    expect(expandScript({ push: 'npm run build && drizzle-kit push', build: 'tsc' }, 'push')).toBe('npm run build && drizzle-kit push');
+    expect(
+      expandScript({ push: 'pnpm with-env drizzle-kit push', 'with-env': 'dotenv -e ../../.env --' }, 'push'),
+    ).toBe('dotenv -e ../../.env -- drizzle-kit push');
+    expect(expandScript({ push: 'npm run build && drizzle-kit push', build: 'tsc' }, 'push')).toBe(
+      'npm run build && drizzle-kit push',
+    );
   });
 });
 
 describe('scripts that bring their own secrets', () => {
   it('doppler: the roles run the plain ORM command with the worktree env file, and say why', () => {
     const root = folder({
-      'package.json': { dependencies: { '@prisma/client': '5' }, scripts: { 'db:migrate': 'doppler run -- prisma migrate deploy', test: 'doppler run -- vitest run', 'db:seed': 'tsx prisma/seed.ts' } },
+      'package.json': {
+        dependencies: { '@prisma/client': '5' },
+        scripts: {
+          'db:migrate': 'doppler run -- prisma migrate deploy',
+          test: 'doppler run -- vitest run',
+          'db:seed': 'tsx prisma/seed.ts',
+        },
+      },
       'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
     });
     const p = detectProject(root, pnpm);
-    expect(bypassingScripts(p, '.env').map((s) => [s.script, s.tool])).toEqual([['db:migrate', 'doppler'], ['test', 'doppler']]);
+    expect(bypassingScripts(p, '.env').map((s) => [s.script, s.tool])).toEqual([
+      ['db:migrate', 'doppler'],
+      ['test', 'doppler'],
+    ]);
     const r = roleCommands(p, '.env');
     expect(r.orm.migrate).toBe('(set -a && . ./.env && set +a && pnpm exec prisma migrate deploy)');
     expect(r.commands.test).toBe('(set -a && . ./.env && set +a && pnpm exec vitest run)');
     expect(r.commands.seed).toBe('pnpm db:seed');
-    expect(r.notes[0]).toBe("The package script `db:migrate` is not used: it runs through `doppler run`, which supplies its own DATABASE_URL (the shared database) over the worktree's .env.");
+    expect(r.notes[0]).toBe(
+      "The package script `db:migrate` is not used: it runs through `doppler run`, which supplies its own DATABASE_URL (the shared database) over the worktree's .env.",
+    );
     expect(secretManagerScripts(root)).toEqual([
-      { script: 'db:migrate', command: 'doppler run -- prisma migrate deploy', tool: 'doppler', reason: expect.stringContaining('doppler run') },
-      { script: 'test', command: 'doppler run -- vitest run', tool: 'doppler', reason: expect.stringContaining('doppler run') },
+      {
+        script: 'db:migrate',
+        command: 'doppler run -- prisma migrate deploy',
+        tool: 'doppler',
+        reason: expect.stringContaining('doppler run'),
+      },
+      {
+        script: 'test',
+        command: 'doppler run -- vitest run',
+        tool: 'doppler',
+        reason: expect.stringContaining('doppler run'),
+      },
     ]);
   });
 
   it('an app without wrappers has none', () => {
-    const root = folder({ 'package.json': { dependencies: { 'drizzle-orm': '1' }, scripts: { 'db:push': 'drizzle-kit push', test: 'vitest' } } });
+    const root = folder({
+      'package.json': {
+        dependencies: { 'drizzle-orm': '1' },
+        scripts: { 'db:push': 'drizzle-kit push', test: 'vitest' },
+      },
+    });
     expect(secretManagerScripts(root)).toEqual([]);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatEnvValue, parseEnv, setEnvValues, tokenizeEnv } from '../../src/shared/env-file.ts';
 
-
 describe('parseEnv', () => {
   it('reads dotenv syntax', () => {
     const text = [
@@ -63,7 +62,8 @@ describe('setEnvValues', () => {
   });
 
   it('leaves a line alone when it already reads as the value', () => {
-    for (const t of ['A="x"\n', "export A = 'x' # c\n", 'A=x\nA=x', "\uFEFFA='x'\r\n"]) expect(setEnvValues(t, { A: 'x' })).toBe(t);
+    for (const t of ['A="x"\n', "export A = 'x' # c\n", 'A=x\nA=x', "\uFEFFA='x'\r\n"])
+      expect(setEnvValues(t, { A: 'x' })).toBe(t);
     // dotenv reads `A: 'x'` as x but Node does not read it at all: rewritten so that both do.
     expect(setEnvValues("A: 'x'\r\nB=1", { A: 'x' })).toBe("A='x'\r\nB=1");
   });
@@ -78,7 +78,9 @@ describe('setEnvValues', () => {
   });
 
   it('appends missing keys after a header, adding a line break only if needed', () => {
-    expect(setEnvValues('A=1', { B: '2' }, { header: 'added by x\n# second' })).toBe('A=1\n# added by x\n# second\nB=2\n');
+    expect(setEnvValues('A=1', { B: '2' }, { header: 'added by x\n# second' })).toBe(
+      'A=1\n# added by x\n# second\nB=2\n',
+    );
     expect(setEnvValues('A=1\r\n', { B: '2' })).toBe('A=1\r\nB=2\r\n');
     expect(setEnvValues('', { B: '2' })).toBe('B=2\n');
     // No header when nothing is appended.
@@ -104,7 +106,7 @@ describe('setEnvValues', () => {
     for (const v of ['', 'a\nb', 'back\\slash', ' lead', 'trail ', 'tab\tx', "it's \\o/"])
       expect(parseEnv(`K=${formatEnvValue(v)}`).get('K')).toBe(v);
     // These used to be written with backticks or escapes that sh, Node or Next.js read differently: refused now.
-    for (const v of ['$HOME', "x'y\"z", 'cr\rhere', "q'\"`\\", 'trail\\']) expect(() => formatEnvValue(v)).toThrow();
+    for (const v of ['$HOME', 'x\'y"z', 'cr\rhere', 'q\'"`\\', 'trail\\']) expect(() => formatEnvValue(v)).toThrow();
   });
 
   it('rejects invalid keys', () => {
@@ -117,7 +119,9 @@ describe('setEnvValues', () => {
 const keyArb = fc.constantFrom('A', 'B', 'DATABASE_URL', 'DIRECT_URL', 'NEON_API_KEY', 'X_1', 'lower');
 const safeText = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '#', '=', ':', '/', 'é', '-', '.') });
 const quotedInner = (q: string) =>
-  fc.string({ unit: fc.constantFrom('a', ' ', '#', '=', '\n', 'x', q === "'" ? '"' : "'") }).map((s) => s.replace(/\n$/, ''));
+  fc
+    .string({ unit: fc.constantFrom('a', ' ', '#', '=', '\n', 'x', q === "'" ? '"' : "'") })
+    .map((s) => s.replace(/\n$/, ''));
 
 interface Block {
   key?: string;
@@ -144,14 +148,18 @@ const assignArb: fc.Arbitrary<Block> = fc
     suffix: kind === 'bare' && bare === '' ? '' : comment,
   }));
 
-const otherArb: fc.Arbitrary<Block> = fc.oneof(
-  fc.constant(''),
-  safeText.map((s) => `# ${s}`),
-  fc.constantFrom('not an assignment', '   ', 'just words here'),
-).map((s) => ({ prefix: s, value: '', suffix: '' }));
+const otherArb: fc.Arbitrary<Block> = fc
+  .oneof(
+    fc.constant(''),
+    safeText.map((s) => `# ${s}`),
+    fc.constantFrom('not an assignment', '   ', 'just words here'),
+  )
+  .map((s) => ({ prefix: s, value: '', suffix: '' }));
 
 const fileArb = fc.record({
-  blocks: fc.array(fc.oneof({ weight: 2, arbitrary: assignArb }, { weight: 1, arbitrary: otherArb }), { maxLength: 12 }),
+  blocks: fc.array(fc.oneof({ weight: 2, arbitrary: assignArb }, { weight: 1, arbitrary: otherArb }), {
+    maxLength: 12,
+  }),
   eol: fc.constantFrom('\n', '\r\n'),
   finalEol: fc.boolean(),
 });
@@ -166,71 +174,78 @@ const valueArb = fc.oneof(
 describe('setEnvValues (property)', () => {
   it('keeps every line it does not own, byte for byte, and the new values parse back', () => {
     fc.assert(
-      fc.property(fileArb, fc.dictionary(keyArb, valueArb, { maxKeys: 4 }), fc.boolean(), ({ blocks, eol: genEol, finalEol }, values, withHeader) => {
-        let eol = genEol;
-        const raws = blocks.map((b, i) => {
-          const v = b.value.replace(/\n/g, genEol);
-          const end = i < blocks.length - 1 || finalEol ? genEol : '';
-          return { ...b, value: v, end };
-        });
-        const text = raws.map((b) => b.prefix + b.value + b.suffix + b.end).join('');
-        // A text without any line break is written with LF.
-        if (!text.includes('\n')) eol = '\n';
-        let out: string;
-        try {
-          out = setEnvValues(text, values, withHeader ? { header: 'managed' } : {});
-        } catch (e) {
-          // Refused (a value no quoting carries faithfully, or readers disagreeing): named, never half-written.
-          expect((e as Error).message).toMatch(new RegExp(`cannot (write|remove) (${Object.keys(values).join('|')})`));
-          return;
-        }
-
-        // Untouched blocks verbatim and in order; the first owned block rewritten (or kept when it already reads as
-        // the value), duplicates and removed keys gone.
-        const seen = new Set<string>();
-        const kept = new Set<string>(); // already read as the value: all its lines stay
-        let pos = 0;
-        for (const b of raws) {
-          const raw = b.prefix + b.value + b.suffix + b.end;
-          if (b.key === undefined || !(b.key in values) || kept.has(b.key)) {
-            expect(out.startsWith(raw, pos)).toBe(true);
-            pos += raw.length;
-            continue;
+      fc.property(
+        fileArb,
+        fc.dictionary(keyArb, valueArb, { maxKeys: 4 }),
+        fc.boolean(),
+        ({ blocks, eol: genEol, finalEol }, values, withHeader) => {
+          let eol = genEol;
+          const raws = blocks.map((b, i) => {
+            const v = b.value.replace(/\n/g, genEol);
+            const end = i < blocks.length - 1 || finalEol ? genEol : '';
+            return { ...b, value: v, end };
+          });
+          const text = raws.map((b) => b.prefix + b.value + b.suffix + b.end).join('');
+          // A text without any line break is written with LF.
+          if (!text.includes('\n')) eol = '\n';
+          let out: string;
+          try {
+            out = setEnvValues(text, values, withHeader ? { header: 'managed' } : {});
+          } catch (e) {
+            // Refused (a value no quoting carries faithfully, or readers disagreeing): named, never half-written.
+            expect((e as Error).message).toMatch(
+              new RegExp(`cannot (write|remove) (${Object.keys(values).join('|')})`),
+            );
+            return;
           }
-          const v = values[b.key];
-          if (v === null || seen.has(b.key)) continue;
-          seen.add(b.key);
-          if (out.startsWith(raw, pos) && parseEnv(text).get(b.key) === v) {
-            kept.add(b.key);
-            pos += raw.length;
-            continue;
-          }
-          // The rewritten assignment: `KEY=` (after its indentation and `export `), the value, the line's comment.
-          let end = pos;
-          for (let n = (v.match(/\n/g) ?? []).length + (b.end ? 1 : 0); n > 0; n--) end = out.indexOf('\n', end) + 1;
-          if (!b.end) end = Math.max(end, out.length);
-          const line = out.slice(pos, end);
-          expect(line).toMatch(new RegExp(`^[ ]*(export )?${b.key}=`));
-          expect(parseEnv(line).get(b.key)).toBe(v);
-          pos = end;
-        }
-        const expected = out.slice(0, pos);
-        expect(out.startsWith(expected)).toBe(true);
-        const tail = out.slice(expected.length);
-        // Whatever follows only appends keys that were missing (plus the line break and header).
-        const appended = parseEnv(tail);
-        for (const k of appended.keys()) expect(raws.some((b) => b.key === k) && !kept.has(k)).toBe(false);
 
-        const parsed = parseEnv(out);
-        const before = parseEnv(text);
-        for (const [k, v] of Object.entries(values)) {
-          if (v === null) expect(parsed.has(k)).toBe(false);
-          else expect(parsed.get(k)).toBe(v);
-        }
-        for (const [k, v] of before) if (!(k in values)) expect(parsed.get(k)).toBe(v);
-        // Line endings: nothing we add uses the other style.
-        expect((eol === '\n' ? /\r/ : /(^|[^\r])\n/).test(tail)).toBe(false);
-      }),
+          // Untouched blocks verbatim and in order; the first owned block rewritten (or kept when it already reads as
+          // the value), duplicates and removed keys gone.
+          const seen = new Set<string>();
+          const kept = new Set<string>(); // already read as the value: all its lines stay
+          let pos = 0;
+          for (const b of raws) {
+            const raw = b.prefix + b.value + b.suffix + b.end;
+            if (b.key === undefined || !(b.key in values) || kept.has(b.key)) {
+              expect(out.startsWith(raw, pos)).toBe(true);
+              pos += raw.length;
+              continue;
+            }
+            const v = values[b.key];
+            if (v === null || seen.has(b.key)) continue;
+            seen.add(b.key);
+            if (out.startsWith(raw, pos) && parseEnv(text).get(b.key) === v) {
+              kept.add(b.key);
+              pos += raw.length;
+              continue;
+            }
+            // The rewritten assignment: `KEY=` (after its indentation and `export `), the value, the line's comment.
+            let end = pos;
+            for (let n = (v.match(/\n/g) ?? []).length + (b.end ? 1 : 0); n > 0; n--) end = out.indexOf('\n', end) + 1;
+            if (!b.end) end = Math.max(end, out.length);
+            const line = out.slice(pos, end);
+            expect(line).toMatch(new RegExp(`^[ ]*(export )?${b.key}=`));
+            expect(parseEnv(line).get(b.key)).toBe(v);
+            pos = end;
+          }
+          const expected = out.slice(0, pos);
+          expect(out.startsWith(expected)).toBe(true);
+          const tail = out.slice(expected.length);
+          // Whatever follows only appends keys that were missing (plus the line break and header).
+          const appended = parseEnv(tail);
+          for (const k of appended.keys()) expect(raws.some((b) => b.key === k) && !kept.has(k)).toBe(false);
+
+          const parsed = parseEnv(out);
+          const before = parseEnv(text);
+          for (const [k, v] of Object.entries(values)) {
+            if (v === null) expect(parsed.has(k)).toBe(false);
+            else expect(parsed.get(k)).toBe(v);
+          }
+          for (const [k, v] of before) if (!(k in values)) expect(parsed.get(k)).toBe(v);
+          // Line endings: nothing we add uses the other style.
+          expect((eol === '\n' ? /\r/ : /(^|[^\r])\n/).test(tail)).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatEnvValue, parseEnv, setEnvValues } from '../../src/shared/env-file.ts';
 
-const URL = 'postgresql://u:p@127.0.0.1:5432/neondb?options=endpoint%3Dep-a-b-1&sslmode=require&channel_binding=require';
+const URL =
+  'postgresql://u:p@127.0.0.1:5432/neondb?options=endpoint%3Dep-a-b-1&sslmode=require&channel_binding=require';
 
 function sourced(text: string, key: string): string {
   const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'cna-env-')), '.env');
@@ -27,11 +28,14 @@ describe('env values a shell can source too', () => {
     const sq = setEnvValues("DATABASE_URL='old'\n", { DATABASE_URL: URL });
     expect(sq).toBe(`DATABASE_URL='${URL}'\n`);
   });
-  it.each(['plain-value_1', 'a b', 'semi;colon', 'pipe|x', "it's", 'x$(id)', 'back\\slash', 'hash#tag'])('%j round-trips through dotenv and sh', (v) => {
-    const text = `K=${formatEnvValue(v)}\n`;
-    expect(parseEnv(text).get('K')).toBe(v);
-    expect(sourced(text, 'K')).toBe(v);
-  });
+  it.each(['plain-value_1', 'a b', 'semi;colon', 'pipe|x', "it's", 'x$(id)', 'back\\slash', 'hash#tag'])(
+    '%j round-trips through dotenv and sh',
+    (v) => {
+      const text = `K=${formatEnvValue(v)}\n`;
+      expect(parseEnv(text).get('K')).toBe(v);
+      expect(sourced(text, 'K')).toBe(v);
+    },
+  );
   // Was expected to round-trip: Next.js (@next/env) expands `$HOME` in any quotes, so it is refused now.
   it('refuses x$HOME', () => {
     expect(() => formatEnvValue('x$HOME')).toThrow(/Next\.js/);

@@ -32,7 +32,14 @@ const readDotenv = (t: string): Reading => ({ ...dotenv.parse(t) });
 // Node 20 glues a line without `=` onto the next key ("junk\nK"); read its keys as Node 22+ does. When Node 20
 // holds both "K" and a glued "junk\nK", which one is K is unknowable: such a K reads as AMBIGUOUS.
 const AMBIGUOUS = '\0ambiguous';
-const nodeKey = (k: string) => (k.includes('\n') ? k.slice(k.lastIndexOf('\n') + 1).trim().replace(/^export /, '').trim() : k);
+const nodeKey = (k: string) =>
+  k.includes('\n')
+    ? k
+        .slice(k.lastIndexOf('\n') + 1)
+        .trim()
+        .replace(/^export /, '')
+        .trim()
+    : k;
 const readNodeRaw = (t: string): Reading => ({ ...(util.parseEnv(t.replace(/^\uFEFF/, '')) as Reading) });
 function readNode(t: string): Reading {
   const out: Reading = {};
@@ -61,7 +68,10 @@ function readSh(shell: 'dash' | 'bash', t: string): Reading {
   writeFileSync(f, t);
   let out = '';
   try {
-    out = execFileSync('env', ['-i', `/bin/${shell}`, '-c', 'set -a; . "$0"; env -0', f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    out = execFileSync('env', ['-i', `/bin/${shell}`, '-c', 'set -a; . "$0"; env -0', f], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch (e) {
     out = String((e as { stdout?: string }).stdout ?? '');
   }
@@ -74,8 +84,13 @@ function readSh(shell: 'dash' | 'bash', t: string): Reading {
 }
 
 // A line Node 20 glues onto what follows (not blank, not a comment, no `=`): edits after it may be misread by Node 20.
-const glues = (t: string) => t.replace(/^\uFEFF/, '').split(/\r?\n/).some((l) => l.trim() !== '' && !/^ *#/.test(l) && !l.includes('='));
-const disagree = (t: string) => JSON.stringify(Object.entries(readDotenv(t)).sort()) !== JSON.stringify(Object.entries(readNodeRaw(t)).sort());
+const glues = (t: string) =>
+  t
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .some((l) => l.trim() !== '' && !/^ *#/.test(l) && !l.includes('='));
+const disagree = (t: string) =>
+  JSON.stringify(Object.entries(readDotenv(t)).sort()) !== JSON.stringify(Object.entries(readNodeRaw(t)).sort());
 
 // ---- generated env files ----
 
@@ -107,11 +122,16 @@ const otherArb = fc.oneof(
 const fileArb = fc
   .record({
     bom: fc.boolean(),
-    lines: fc.array(fc.oneof({ weight: 3, arbitrary: assignArb }, { weight: 1, arbitrary: otherArb }), { maxLength: 10 }),
+    lines: fc.array(fc.oneof({ weight: 3, arbitrary: assignArb }, { weight: 1, arbitrary: otherArb }), {
+      maxLength: 10,
+    }),
     eol: fc.constantFrom('\n', '\r\n'),
     finalEol: fc.boolean(),
   })
-  .map(({ bom, lines, eol, finalEol }) => (bom ? '\uFEFF' : '') + lines.join('\n').replace(/\n/g, eol) + (finalEol && lines.length ? eol : ''));
+  .map(
+    ({ bom, lines, eol, finalEol }) =>
+      (bom ? '\uFEFF' : '') + lines.join('\n').replace(/\n/g, eol) + (finalEol && lines.length ? eol : ''),
+  );
 
 // Files a shell can source: LF, `KEY=` at line start, shell-safe values.
 const shAssignArb = fc
@@ -127,7 +147,13 @@ const shAssignArb = fc
   })
   .map(({ key, exp, form, comment }) => `${exp}${key}=${form}${comment}`);
 const shFileArb = fc
-  .array(fc.oneof({ weight: 3, arbitrary: shAssignArb }, { weight: 1, arbitrary: fc.constantFrom('', '# comment', '  # x') }), { maxLength: 8 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: shAssignArb },
+      { weight: 1, arbitrary: fc.constantFrom('', '# comment', '  # x') },
+    ),
+    { maxLength: 8 },
+  )
   .map((ls) => ls.join('\n') + (ls.length ? '\n' : ''));
 
 const hostileArb = fc.oneof(
@@ -140,7 +166,7 @@ const hostileArb = fc.oneof(
     '$HOME',
     '${HOME}',
     'a\\$b',
-    'a\\\'b',
+    "a\\'b",
     "it's",
     'back\\slash',
     'trail\\',
@@ -151,12 +177,36 @@ const hostileArb = fc.oneof(
     '',
     'a\rb',
   ),
-  fc.string({ unit: fc.constantFrom('a', ' ', "'", '"', '\\', '$', '`', '(', ')', '#', '\n', '&', ';', '|', '*', '~', 'é', '!', '{'), maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom(
+      'a',
+      ' ',
+      "'",
+      '"',
+      '\\',
+      '$',
+      '`',
+      '(',
+      ')',
+      '#',
+      '\n',
+      '&',
+      ';',
+      '|',
+      '*',
+      '~',
+      'é',
+      '!',
+      '{',
+    ),
+    maxLength: 12,
+  }),
 );
 
 function expectOthersKept(before: string, after: string, key: string) {
   const [db, da, nb, na] = [readDotenv(before), readDotenv(after), readNode(before), readNode(after)];
-  for (const k of new Set([...Object.keys(db), ...Object.keys(da)])) if (k !== key) expect(da[k], `dotenv ${k}`).toBe(db[k]);
+  for (const k of new Set([...Object.keys(db), ...Object.keys(da)]))
+    if (k !== key) expect(da[k], `dotenv ${k}`).toBe(db[k]);
   for (const k of new Set([...Object.keys(nb), ...Object.keys(na)]))
     if (k !== key && na[k] !== nb[k]) expect(na[k], `node ${k} may only change to dotenv's reading`).toBe(da[k]);
 }
@@ -168,7 +218,8 @@ function trySet(text: string, key: string, v: string | null): string | null {
   } catch (e) {
     const msg = (e as Error).message;
     expect(msg).toContain(key);
-    if (v === null || unwritableReason(v) === null) expect(disagree(text) || glues(text), `threw on a file both readers agree on: ${msg}`).toBe(true);
+    if (v === null || unwritableReason(v) === null)
+      expect(disagree(text) || glues(text), `threw on a file both readers agree on: ${msg}`).toBe(true);
     return null;
   }
 }
@@ -184,7 +235,15 @@ describe('env files as the real readers read them', () => {
   });
 
   it('(a) the lines from the issue', () => {
-    for (const t of ['\uFEFFNEON_API_KEY=k\n', 'DATABASE_URL: postgres://a\n', 'export  A:  b', 'A=\n"x"', 'A:\nB=2', "A='a' 'b'", '#c\u2028B=2'])
+    for (const t of [
+      '\uFEFFNEON_API_KEY=k\n',
+      'DATABASE_URL: postgres://a\n',
+      'export  A:  b',
+      'A=\n"x"',
+      'A:\nB=2',
+      "A='a' 'b'",
+      '#c\u2028B=2',
+    ])
       expect(Object.fromEntries(parseEnv(t))).toEqual(readDotenv(t));
   });
 
@@ -250,7 +309,8 @@ describe('env files as the real readers read them', () => {
           const shBefore = readSh(shell, text);
           const sh = readSh(shell, out);
           expect(sh[key], shell).toBe(v);
-          for (const k of Object.keys({ ...shBefore, ...sh })) if (k !== key) expect(sh[k], `${shell} ${k}`).toBe(shBefore[k]);
+          for (const k of Object.keys({ ...shBefore, ...sh }))
+            if (k !== key) expect(sh[k], `${shell} ${k}`).toBe(shBefore[k]);
           expect(existsSync(MARKER)).toBe(false);
         }
       }),
@@ -271,7 +331,7 @@ describe('env files as the real readers read them', () => {
   });
 
   it('(c) values no quoting can carry are refused, naming the key', () => {
-    for (const v of ["a'$HOME", "it's \"x\"", 'cr\rlf', '$HOME', '${X}', 'a\\$b', "q'`"])
+    for (const v of ["a'$HOME", 'it\'s "x"', 'cr\rlf', '$HOME', '${X}', 'a\\$b', "q'`"])
       expect(() => setEnvValues('A=1\n', { NEON_API_KEY: v })).toThrow(/NEON_API_KEY/);
   });
 

@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_END, BLOCK_START, hookBlock, insertBlock, managerCommand, planGitHook, removeGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
+import {
+  BLOCK_END,
+  BLOCK_START,
+  hookBlock,
+  insertBlock,
+  managerCommand,
+  planGitHook,
+  removeGitHook,
+  type GitHookContext,
+} from '../../src/hooks/git-hook.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
 import { planGitHookOps } from '../../src/plan/git-hook.ts';
 
@@ -11,7 +20,14 @@ const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string 
   repoRoot: '/r',
   hooksDir: '/r/.git/hooks',
   coreHooksPath,
-  files: { postCheckout: null, huskyPostCheckout: null, lefthook: null, packageJson: null, preCommitConfig: null, ...over },
+  files: {
+    postCheckout: null,
+    huskyPostCheckout: null,
+    lefthook: null,
+    packageJson: null,
+    preCommitConfig: null,
+    ...over,
+  },
 });
 const writes = (p: ReturnType<typeof planGitHook>) => p.ops.filter((o): o is WriteOp => o.type === 'write');
 
@@ -28,7 +44,8 @@ describe('planGitHook', () => {
   });
 
   it('inserts after the shebang of a foreign sh hook (git-lfs), and is idempotent', () => {
-    const lfs = '#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || { echo >&2 "no lfs"; exit 2; }\ngit lfs post-checkout "$@"\n';
+    const lfs =
+      '#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || { echo >&2 "no lfs"; exit 2; }\ngit lfs post-checkout "$@"\n';
     const w = writes(planGitHook(ctx({ postCheckout: lfs })))[0]!;
     expect(w.content).toBe('#!/bin/sh\n' + hookBlock() + lfs.slice('#!/bin/sh\n'.length));
     const again = writes(planGitHook(ctx({ postCheckout: w.content })))[0]!;
@@ -39,14 +56,19 @@ describe('planGitHook', () => {
 
   it('renames a non-sh hook and execs it', () => {
     const p = planGitHook(ctx({ postCheckout: '#!/usr/bin/env python3\nprint(1)\n' }));
-    expect(p.ops[0]).toMatchObject({ type: 'rename', from: '/r/.git/hooks/post-checkout', to: '/r/.git/hooks/post-checkout.neon-agents-prev' });
+    expect(p.ops[0]).toMatchObject({
+      type: 'rename',
+      from: '/r/.git/hooks/post-checkout',
+      to: '/r/.git/hooks/post-checkout.neon-agents-prev',
+    });
     const w = writes(p)[0]!;
     expect(w.content).toMatch(/exec "\$\(dirname "\$0"\)\/post-checkout\.neon-agents-prev" "\$@"\n$/);
     expect(removeGitHook(w.content)).toEqual({ content: null, restoreChained: true });
   });
 
   it("keeps neonctl's git-sync hook working", () => {
-    const neonHook = '#!/usr/bin/env sh\n# neonctl:git-sync (managed — edit `neonctl git` instead)\n[ "$3" = "1" ] || exit 0\ncommand -v neonctl >/dev/null 2>&1 || exit 0\nNEON_GIT_HOOK=1 neonctl git sync --quiet || true\n';
+    const neonHook =
+      '#!/usr/bin/env sh\n# neonctl:git-sync (managed — edit `neonctl git` instead)\n[ "$3" = "1" ] || exit 0\ncommand -v neonctl >/dev/null 2>&1 || exit 0\nNEON_GIT_HOOK=1 neonctl git sync --quiet || true\n';
     const p = planGitHook(ctx({ postCheckout: neonHook }));
     expect(p.manager).toBe('neonctl');
     const w = writes(p)[0]!;
@@ -65,20 +87,30 @@ describe('planGitHook', () => {
   it('lefthook: appends a command, or prints instructions when the section exists', () => {
     const p = planGitHook(ctx({ lefthook: { path: '/r/lefthook.yml', text: 'pre-commit:\n  commands: {}\n' } }));
     expect(p.manager).toBe('lefthook');
-    expect(writes(p)[0]!.content).toMatch(/^pre-commit:\n {2}commands: \{\}\n# >>> create-neon-agents >>>\npost-checkout:\n {2}commands:\n {4}neon-agents:\n {6}run: '/);
+    expect(writes(p)[0]!.content).toMatch(
+      /^pre-commit:\n {2}commands: \{\}\n# >>> create-neon-agents >>>\npost-checkout:\n {2}commands:\n {4}neon-agents:\n {6}run: '/,
+    );
     const q = planGitHook(ctx({ lefthook: { path: '/r/lefthook.yml', text: 'post-checkout:\n  commands: {}\n' } }));
     expect(q.ops).toEqual([]);
     expect(q.instructions.join('\n')).toMatch(/run: /);
   });
 
   it('simple-git-hooks and pre-commit: instructions, no writes', () => {
-    expect(planGitHook(ctx({ packageJson: '{"simple-git-hooks":{"pre-commit":"x"}}' }))).toMatchObject({ manager: 'simple-git-hooks', ops: [] });
+    expect(planGitHook(ctx({ packageJson: '{"simple-git-hooks":{"pre-commit":"x"}}' }))).toMatchObject({
+      manager: 'simple-git-hooks',
+      ops: [],
+    });
     expect(planGitHook(ctx({ preCommitConfig: 'repos: []\n' }))).toMatchObject({ manager: 'pre-commit', ops: [] });
   });
 
   it('keeps CRLF of a foreign script', () => {
     const out = insertBlock('#!/bin/sh\r\necho x\r\n', hookBlock());
-    expect(out.split('\n').slice(0, -1).every((l) => l.endsWith('\r'))).toBe(true);
+    expect(
+      out
+        .split('\n')
+        .slice(0, -1)
+        .every((l) => l.endsWith('\r')),
+    ).toBe(true);
     expect(out).toContain(BLOCK_END + '\r\n');
   });
 });
@@ -104,7 +136,13 @@ describe('hook scripts', () => {
     const wt = fs.mkdtempSync(path.join(os.tmpdir(), 'na-hookwt-'));
     execFileSync('git', ['init', '-q'], { cwd: wt });
     fs.mkdirSync(path.join(wt, '.claude/hooks'), { recursive: true });
-    fs.writeFileSync(path.join(wt, '.claude/hooks/neon-worktree.mjs'), `require('fs').appendFileSync('ran.log', process.argv.slice(2).join(' ') + '\\n'); process.exit(3);\n`.replace("require('fs')", "(await import('node:fs')).default"));
+    fs.writeFileSync(
+      path.join(wt, '.claude/hooks/neon-worktree.mjs'),
+      `require('fs').appendFileSync('ran.log', process.argv.slice(2).join(' ') + '\\n'); process.exit(3);\n`.replace(
+        "require('fs')",
+        "(await import('node:fs')).default",
+      ),
+    );
     for (const shell of ['dash', 'bash', 'sh']) {
       fs.rmSync(path.join(wt, 'ran.log'), { force: true });
       const r = spawnSync(shell, [hook, 'a', 'b', '1'], { cwd: wt, encoding: 'utf8' });
@@ -112,7 +150,10 @@ describe('hook scripts', () => {
       expect(fs.readFileSync(path.join(wt, 'ran.log'), 'utf8')).toBe('post-checkout a b 1\n');
       expect(r.stderr).toMatch(/post-checkout failed; git is unaffected/);
       fs.rmSync(path.join(wt, 'ran.log'));
-      expect(spawnSync(shell, [hook, 'a', 'b', '1'], { cwd: wt, env: { ...process.env, NEON_AGENTS_SKIP_HOOK: '1' } }).status).toBe(0);
+      expect(
+        spawnSync(shell, [hook, 'a', 'b', '1'], { cwd: wt, env: { ...process.env, NEON_AGENTS_SKIP_HOOK: '1' } })
+          .status,
+      ).toBe(0);
       expect(spawnSync(shell, [hook, 'a', 'b', '0'], { cwd: wt }).status).toBe(0);
       expect(fs.existsSync(path.join(wt, 'ran.log'))).toBe(false);
       // Under `sh -e` (husky) too.
@@ -120,26 +161,53 @@ describe('hook scripts', () => {
     }
     // No runtime in this checkout or in the main one: silently nothing.
     fs.rmSync(path.join(wt, '.claude'), { recursive: true });
-    expect(spawnSync('dash', [hook, 'a', 'b', '1'], { cwd: wt, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    expect(spawnSync('dash', [hook, 'a', 'b', '1'], { cwd: wt, encoding: 'utf8' })).toMatchObject({
+      status: 0,
+      stderr: '',
+    });
   });
 });
 
-describe('planGitHookOps (the plan\'s adapter) with husky declared but not installed', () => {
-  const repo = { root: '/r', mainRoot: '/r', isLinkedWorktree: false, commonDir: '/r/.git', hooksDir: '/r/.git/hooks', coreHooksPath: null, hasCommits: true };
+describe("planGitHookOps (the plan's adapter) with husky declared but not installed", () => {
+  const repo = {
+    root: '/r',
+    mainRoot: '/r',
+    isLinkedWorktree: false,
+    commonDir: '/r/.git',
+    hooksDir: '/r/.git/hooks',
+    coreHooksPath: null,
+    hasCommits: true,
+  };
   const snap = (files: Record<string, string>, modes: Record<string, number> = {}) => ({
     read: (p: string) => files[p] ?? null,
     mode: (p: string) => (files[p] !== undefined ? (modes[p] ?? 0o644) : null),
   });
-  it('reads and writes the declared folder\'s script, owned as our block, made executable when it is not', () => {
+  it("reads and writes the declared folder's script, owned as our block, made executable when it is not", () => {
     const pkg = JSON.stringify({ devDependencies: { husky: '^9' }, scripts: { prepare: 'husky' } });
     const first = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg }) });
     const w = first.ops[0] as WriteOp;
-    expect([w.path, w.display, w.action, w.managed, w.owned, w.mode]).toEqual(['/r/.husky/post-checkout', '.husky/post-checkout', 'create', 'block', hookBlock(), 0o755]);
+    expect([w.path, w.display, w.action, w.managed, w.owned, w.mode]).toEqual([
+      '/r/.husky/post-checkout',
+      '.husky/post-checkout',
+      'create',
+      'block',
+      hookBlock(),
+      0o755,
+    ]);
     expect(first.instructions.join('\n')).toMatch(/after `npm install`/);
     // Written, but not executable (e.g. checked out on a filesystem without modes): fixed.
-    const again = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg, '/r/.husky/post-checkout': w.content }) });
+    const again = planGitHookOps({
+      repo,
+      files: snap({ '/r/package.json': pkg, '/r/.husky/post-checkout': w.content }),
+    });
     expect((again.ops[0] as WriteOp).action).toBe('update');
-    const done = planGitHookOps({ repo, files: snap({ '/r/package.json': pkg, '/r/.husky/post-checkout': w.content }, { '/r/.husky/post-checkout': 0o755 }) });
+    const done = planGitHookOps({
+      repo,
+      files: snap(
+        { '/r/package.json': pkg, '/r/.husky/post-checkout': w.content },
+        { '/r/.husky/post-checkout': 0o755 },
+      ),
+    });
     expect((done.ops[0] as WriteOp).action).toBe('unchanged');
   });
 });

@@ -6,8 +6,19 @@ import { UsageError } from '../../src/errors.ts';
 
 describe('options', () => {
   it('flags override the environment, which fills what flags leave out', () => {
-    const o = parseOptions(['--project-id', 'a-b-1', '--branch-ttl', '0', '--no-pooled', 'dir'], { NEON_PROJECT_ID: 'x-y', NEON_API_KEY: 'napi_fromTheEnvironment1' });
-    expect(o).toMatchObject({ dir: 'dir', projectId: 'a-b-1', apiKey: 'napi_fromTheEnvironment1', branchTtl: 0, pooled: false, command: 'init', verify: true });
+    const o = parseOptions(['--project-id', 'a-b-1', '--branch-ttl', '0', '--no-pooled', 'dir'], {
+      NEON_PROJECT_ID: 'x-y',
+      NEON_API_KEY: 'napi_fromTheEnvironment1',
+    });
+    expect(o).toMatchObject({
+      dir: 'dir',
+      projectId: 'a-b-1',
+      apiKey: 'napi_fromTheEnvironment1',
+      branchTtl: 0,
+      pooled: false,
+      command: 'init',
+      verify: true,
+    });
     expect(parseOptions([], { NEON_PROJECT_ID: 'x-y' }).projectId).toBe('x-y');
   });
   it.each([
@@ -18,7 +29,9 @@ describe('options', () => {
     ['a space', 'napi_abc def0123456789'],
     ['too short', 'napi_x'],
   ])('an API key with %s is a usage error that names the fix, from the flag and from the environment', (_what, key) => {
-    expect(() => parseOptions(['--api-key', key], {})).toThrow(/--api-key .*a Neon API key is letters, digits, _ and - only/);
+    expect(() => parseOptions(['--api-key', key], {})).toThrow(
+      /--api-key .*a Neon API key is letters, digits, _ and - only/,
+    );
     expect(() => parseOptions([], { NEON_API_KEY: key })).toThrow(/NEON_API_KEY .*Copy it again/);
     try {
       parseOptions(['--api-key', key], {});
@@ -35,11 +48,17 @@ describe('options', () => {
   it('--env-path is the Node-20-safe alias of --env-file', () => {
     expect(parseOptions(['--env-path', './apps/web/.env.local'], {}).envFile).toBe('apps/web/.env.local');
   });
-  it.each([['--roles', ''], ['--branch-ttl', '3.5'], ['--project-id', 'UPPER_case']])('rejects %s %j with a usage error', (flag, value) => {
+  it.each([
+    ['--roles', ''],
+    ['--branch-ttl', '3.5'],
+    ['--project-id', 'UPPER_case'],
+  ])('rejects %s %j with a usage error', (flag, value) => {
     expect(() => parseOptions([flag, value], {})).toThrow(UsageError);
   });
   it('--database-url-var and --direct-url-var: names, and none / empty clears the direct one', () => {
-    expect(parseOptions(['--database-url-var', 'POSTGRES_URL', '--direct-url-var', 'POSTGRES_URL_NON_POOLING'], {})).toMatchObject({
+    expect(
+      parseOptions(['--database-url-var', 'POSTGRES_URL', '--direct-url-var', 'POSTGRES_URL_NON_POOLING'], {}),
+    ).toMatchObject({
       databaseUrlVar: 'POSTGRES_URL',
       directUrlVar: 'POSTGRES_URL_NON_POOLING',
     });
@@ -49,11 +68,20 @@ describe('options', () => {
     expect(parseOptions([], {})).toMatchObject({ databaseUrlVar: undefined, directUrlVar: undefined });
   });
   it.each([
-    [['--database-url-var', 'postgres-url'], /--database-url-var must be an environment variable name .* e\.g\. DATABASE_URL or POSTGRES_URL; got "postgres-url"/],
+    [
+      ['--database-url-var', 'postgres-url'],
+      /--database-url-var must be an environment variable name .* e\.g\. DATABASE_URL or POSTGRES_URL; got "postgres-url"/,
+    ],
     [['--database-url-var', '1URL'], /--database-url-var must be an environment variable name/],
     [['--database-url-var', ''], /--database-url-var needs a value/],
-    [['--direct-url-var', 'DIRECT URL'], /--direct-url-var must be an environment variable name .*\(or '' \/ none for no direct URL\)/],
-    [['--database-url-var', 'X', '--direct-url-var', 'X'], /name the same variable \(X\); give the direct URL another name, or --direct-url-var none/],
+    [
+      ['--direct-url-var', 'DIRECT URL'],
+      /--direct-url-var must be an environment variable name .*\(or '' \/ none for no direct URL\)/,
+    ],
+    [
+      ['--database-url-var', 'X', '--direct-url-var', 'X'],
+      /name the same variable \(X\); give the direct URL another name, or --direct-url-var none/,
+    ],
   ])('%j is a usage error naming the fix', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(UsageError);
     expect(() => parseOptions(argv, {})).toThrow(message);

@@ -11,11 +11,29 @@ function input(files: Record<string, string> = {}, over: Partial<PlanInput> = {}
     version: '1.0.0',
     answers: { ...DEFAULT_ANSWERS, projectId: 'winter-sun-12345678' },
     apiKey: undefined,
-    repo: { root: ROOT, mainRoot: ROOT, isLinkedWorktree: false, commonDir: `${ROOT}/.git`, hooksDir: `${ROOT}/.git/hooks`, coreHooksPath: null, hasCommits: true },
-    project: { appDir: '', orm: { name: null, generate: null, migrate: null, push: null }, envFile: '.env', envFileReason: '', directUrlVar: null, scripts: { test: null, seed: null } },
+    repo: {
+      root: ROOT,
+      mainRoot: ROOT,
+      isLinkedWorktree: false,
+      commonDir: `${ROOT}/.git`,
+      hooksDir: `${ROOT}/.git/hooks`,
+      coreHooksPath: null,
+      hasCommits: true,
+    },
+    project: {
+      appDir: '',
+      orm: { name: null, generate: null, migrate: null, push: null },
+      envFile: '.env',
+      envFileReason: '',
+      directUrlVar: null,
+      scripts: { test: null, seed: null },
+    },
     pm: { name: 'npm', source: 'default', ...commandsFor('npm') },
     manifest: null,
-    files: { read: (p) => files[p.slice(ROOT.length + 1)] ?? null, mode: (p) => (files[p.slice(ROOT.length + 1)] !== undefined ? 0o644 : null) },
+    files: {
+      read: (p) => files[p.slice(ROOT.length + 1)] ?? null,
+      mode: (p) => (files[p.slice(ROOT.length + 1)] !== undefined ? 0o644 : null),
+    },
     ignored: new Set(),
     envFileTracked: false,
     runtimeSource: '#!/usr/bin/env node\n// runtime\n',
@@ -46,7 +64,21 @@ describe('plan', () => {
   });
 
   it('follows the answers: roles, no hooks, TTL and env file', () => {
-    const p = plan(input({}, { answers: { ...DEFAULT_ANSWERS, projectId: 'a-b', roles: ['migration-reviewer'], gitHook: false, claudeHooks: false, envFile: 'apps/web/.env.local' } }));
+    const p = plan(
+      input(
+        {},
+        {
+          answers: {
+            ...DEFAULT_ANSWERS,
+            projectId: 'a-b',
+            roles: ['migration-reviewer'],
+            gitHook: false,
+            claudeHooks: false,
+            envFile: 'apps/web/.env.local',
+          },
+        },
+      ),
+    );
     const names = p.ops.map((o) => o.display);
     expect(names).toContain('.claude/agents/migration-reviewer.md');
     expect(names).not.toContain('.claude/agents/feature-developer.md');
@@ -71,17 +103,25 @@ describe('plan', () => {
   it('never clobbers a file it did not write, unless forced', () => {
     const mine = '---\nname: feature-developer\ndescription: mine\n---\nmine\n';
     const p = plan(input({ '.claude/agents/feature-developer.md': mine }));
-    expect(op(p.ops, '.claude/agents/feature-developer.md')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/not written by this tool/) });
+    expect(op(p.ops, '.claude/agents/feature-developer.md')).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/not written by this tool/),
+    });
     expect(p.manifest.files['.claude/agents/feature-developer.md']).toBeUndefined();
     const forced = plan(input({ '.claude/agents/feature-developer.md': mine }, { force: true }));
     expect(op(forced.ops, '.claude/agents/feature-developer.md').action).toBe('update');
   });
 
-  it('the second plan over the first one\'s output changes nothing', () => {
+  it("the second plan over the first one's output changes nothing", () => {
     const first = plan(input());
     const disk: Record<string, string> = {};
-    for (const o of first.ops) if (o.type === 'write') disk[o.path.slice(ROOT.length + 1).replace(/^\.git\//, '.git/')] = o.content;
-    const files = { read: (p: string) => disk[p.slice(ROOT.length + 1)] ?? null, mode: (p: string) => (p.endsWith('.env') ? 0o600 : p.endsWith('.mjs') || p.endsWith('post-checkout') ? 0o755 : 0o644) };
+    for (const o of first.ops)
+      if (o.type === 'write') disk[o.path.slice(ROOT.length + 1).replace(/^\.git\//, '.git/')] = o.content;
+    const files = {
+      read: (p: string) => disk[p.slice(ROOT.length + 1)] ?? null,
+      mode: (p: string) =>
+        p.endsWith('.env') ? 0o600 : p.endsWith('.mjs') || p.endsWith('post-checkout') ? 0o755 : 0o644,
+    };
     const second = plan(input({}, { files, manifest: first.manifest }));
     expect(second.ops.filter((o) => o.action !== 'unchanged').map((o) => `${o.action} ${o.display}`)).toEqual([]);
   });
@@ -102,8 +142,13 @@ describe('plan', () => {
     const first = plan(input());
     const manifest: Manifest = first.manifest;
     const p = plan(input({}, { manifest }));
-    expect(op(p.ops, '.claude/agents/data-optimizer.md')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/you deleted it/) });
-    expect(op(plan(input({}, { manifest, restore: true })).ops, '.claude/agents/data-optimizer.md').action).toBe('create');
+    expect(op(p.ops, '.claude/agents/data-optimizer.md')).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/you deleted it/),
+    });
+    expect(op(plan(input({}, { manifest, restore: true })).ops, '.claude/agents/data-optimizer.md').action).toBe(
+      'create',
+    );
   });
 
   it('refuses a tracked env file, key or not', () => {

@@ -3,7 +3,11 @@ import { deadlineFor } from '../../src/runtime/config.ts';
 import { DEFAULT_ANSWERS } from '../../src/shared/manifest.ts';
 import { WORKTREE_CREATE_TIMEOUT } from '../../src/shared/claude-hooks.ts';
 
-const answers = (provisionTimeoutSeconds: number) => ({ ...DEFAULT_ANSWERS, projectId: 'p-1', provisionTimeoutSeconds });
+const answers = (provisionTimeoutSeconds: number) => ({
+  ...DEFAULT_ANSWERS,
+  projectId: 'p-1',
+  provisionTimeoutSeconds,
+});
 
 describe('the deadline of a hook call', () => {
   afterEach(() => {

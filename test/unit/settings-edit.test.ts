@@ -3,8 +3,16 @@ import fc from 'fast-check';
 import { upsertHooks, removeOurHooks, parseSettings, foreignWorktreeCreate } from '../../src/edits/settings.ts';
 
 const wanted = {
-  WorktreeCreate: { type: 'command' as const, command: 'node "$CLAUDE_PROJECT_DIR/.claude/hooks/neon-worktree.mjs" worktree-create', timeout: 120 },
-  WorktreeRemove: { type: 'command' as const, command: 'node "$CLAUDE_PROJECT_DIR/.claude/hooks/neon-worktree.mjs" worktree-remove', timeout: 60 },
+  WorktreeCreate: {
+    type: 'command' as const,
+    command: 'node "$CLAUDE_PROJECT_DIR/.claude/hooks/neon-worktree.mjs" worktree-create',
+    timeout: 120,
+  },
+  WorktreeRemove: {
+    type: 'command' as const,
+    command: 'node "$CLAUDE_PROJECT_DIR/.claude/hooks/neon-worktree.mjs" worktree-remove',
+    timeout: 60,
+  },
 };
 
 describe('.claude/settings.json editing', () => {
@@ -28,7 +36,11 @@ describe('.claude/settings.json editing', () => {
 
   it('property: for any settings object, other keys are untouched and removal restores the text', () => {
     const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
-    const obj = fc.dictionary(fc.string({ minLength: 1 }).filter((k) => k !== 'hooks' && k !== '__proto__'), value, { maxKeys: 5 });
+    const obj = fc.dictionary(
+      fc.string({ minLength: 1 }).filter((k) => k !== 'hooks' && k !== '__proto__'),
+      value,
+      { maxKeys: 5 },
+    );
     fc.assert(
       fc.property(obj, fc.integer({ min: 0, max: 4 }), (o, indent) => {
         const text = JSON.stringify(o, null, indent || undefined) + '\n';
@@ -41,8 +53,12 @@ describe('.claude/settings.json editing', () => {
     );
   });
 
-  it('recognises another tool\'s WorktreeCreate hook', () => {
-    expect(foreignWorktreeCreate(parseSettings('{"hooks":{"WorktreeCreate":[{"hooks":[{"type":"command","command":"wt.sh"}]}]}}'))).toBe('wt.sh');
+  it("recognises another tool's WorktreeCreate hook", () => {
+    expect(
+      foreignWorktreeCreate(
+        parseSettings('{"hooks":{"WorktreeCreate":[{"hooks":[{"type":"command","command":"wt.sh"}]}]}}'),
+      ),
+    ).toBe('wt.sh');
     expect(foreignWorktreeCreate(parseSettings(upsertHooks('{}', wanted).content))).toBeNull();
   });
 
