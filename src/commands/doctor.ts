@@ -8,33 +8,22 @@ import type { Options } from '../options.ts';
 import { detect } from '../detect/index.ts';
 import { dbVars, MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
 import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
-import { readText, fileMode, readJson } from '../detect/fs.ts';
+import { readText, readJson } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
 import { listWorktrees } from '../runtime/git.ts';
-import { parseSettings, OUR_MARKER, foreignWorktreeCreate } from '../edits/settings.ts';
-import { validateAgentFile } from '../validate/agent.ts';
 import { verifyProject } from '../detect/neon-cli.ts';
 import { NEON_CLI_INSTALL, NEON_CLI_MIN_VERSION, versionAtLeast } from '../shared/neon-cli.ts';
 import { parseEnv } from '../shared/env-file.ts';
-import { BLOCK_START, huskyDir, declaredHuskyDir, LEFTHOOK_FILES } from '../hooks/git-hook.ts';
-import {
-  excludeLines,
-  upsertExcludeBlock,
-  hasExcludeBlock,
-  removeExcludeBlock,
-  ignoredBy,
-  EXCLUDE_DISPLAY,
-} from '../edits/exclude.ts';
+import { removeExcludeBlock, ignoredBy, EXCLUDE_DISPLAY } from '../edits/exclude.ts';
 import { targetFromEnv, findLeaks, withoutOwnPasswords } from '../shared/db-targets.ts';
 import { secretManagerScripts } from '../detect/project.ts';
-import { sha256, CONFLICT_MARKERS, WORKTREES_DIR } from '../plan/plan.ts';
 import { readBranchRecords } from '../detect/branch-records.ts';
+import { checkFiles } from '../files/index.ts';
+import { shellWord as sh, type Finding, type GitFacts, type Level } from '../files/engine.ts';
+import { diskSnapshot } from '../files/snapshot.ts';
 import { CliError } from '../errors.ts';
 
-export type Level = 'ok' | 'warn' | 'problem';
-
-/** A path as a shell word, so a fix can be pasted even when the path has spaces. */
-const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+export type { Finding, Level };
 
 /**
  * How to run create-neon-agents again, as a fix: `npm create neon-agents@latest …`, and (the package is not on the
@@ -45,13 +34,6 @@ export function rerun(args = '', self: string | undefined = process.argv[1]): st
   return self
     ? `${published} (until it is on the npm registry: \`node ${sh(self)}${args ? ` ${args}` : ''}\`)`
     : published;
-}
-
-export interface Finding {
-  check: string;
-  level: Level;
-  message: string;
-  fix?: string;
 }
 
 export interface DoctorContext {
@@ -91,24 +73,30 @@ function worktreeEnvFiles(wt: string, envRel: string): string[] {
   return [...new Set([envRel, ...envFilesFrom(out)])];
 }
 
-/** Whether `rel` is ignored only by our block in info/exclude (not by a .gitignore, a line of the user's, or core.excludesFile). */
-function onlyOurExcludeIgnores(root: string, commonDir: string, rel: string): boolean {
-  let out = '';
-  try {
-    out = execFileSync('git', ['check-ignore', '-v', '--no-index', '--', rel], {
-      cwd: root,
-      env: cleanGitEnv(),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-  } catch {
-    return false;
-  }
-  const source = out.slice(0, out.search(/:\d+:/));
-  const exclude = path.join(commonDir, 'info', 'exclude');
-  if (path.resolve(root, source) !== exclude) return false;
-  const user = removeExcludeBlock(readText(exclude) ?? '').split(/\r?\n/);
-  return !ignoredBy(user, rel);
+/** What git says about paths, for the units' checks: asked of git itself. */
+function gitFacts(repo: { root: string; commonDir: string; mainRoot: string }): GitFacts {
+  return {
+    tracked: (cwd, rel) => gitStatus(cwd, ['ls-files', '--error-unmatch', '--', rel]) === 0,
+    ignored: (cwd, rel) => gitStatus(cwd, ['check-ignore', '-q', '--no-index', '--', rel]) === 0,
+    onlyOurExcludeIgnores(rel) {
+      let out = '';
+      try {
+        out = execFileSync('git', ['check-ignore', '-v', '--no-index', '--', rel], {
+          cwd: repo.mainRoot,
+          env: cleanGitEnv(),
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+      } catch {
+        return false;
+      }
+      const source = out.slice(0, out.search(/:\d+:/));
+      const excludeFile = path.join(repo.commonDir, 'info', 'exclude');
+      if (path.resolve(repo.mainRoot, source) !== excludeFile) return false;
+      const user = removeExcludeBlock(readText(excludeFile) ?? '').split(/\r?\n/);
+      return !ignoredBy(user, rel);
+    },
+  };
 }
 
 /** Package scripts that supply their own secrets or load another env file (the detector in src/detect/project.ts). */
@@ -154,202 +142,11 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   );
   const a = manifest.answers;
 
-  // The runtime.
-  const runtimeText = readText(path.join(repo.root, RUNTIME_PATH));
-  if (runtimeText === null) add('runtime', 'problem', `${RUNTIME_PATH} is missing`, `run ${rerun('--yes --restore')}`);
-  else if (manifest.files[RUNTIME_PATH] && sha256(runtimeText) !== manifest.files[RUNTIME_PATH].sha256) {
-    add(
-      'runtime',
-      'warn',
-      `${RUNTIME_PATH} differs from what create-neon-agents wrote`,
-      `if you did not mean to edit it: ${rerun('--yes --force')}`,
-    );
-  } else add('runtime', 'ok', `${RUNTIME_PATH} present`);
-
-  // The git hook, where git will really look for it: the file git runs must exist and be runnable, and what it
-  // runs (our block, husky's script, lefthook / simple-git-hooks / pre-commit config) must call the runtime.
-  if (a.gitHook) {
-    const hook = path.join(repo.hooksDir, 'post-checkout');
-    const text = readText(hook);
-    const shown = path.relative(repo.root, hook).startsWith('..') ? hook : path.relative(repo.root, hook);
-    const runner = repo.coreHooksPath ? readText(path.resolve(repo.root, repo.coreHooksPath, 'h')) : null;
-    const husky = huskyDir(repo.root, repo.coreHooksPath, runner !== null);
-    // husky in package.json, but no install ran in this clone yet (core.hooksPath unset): our block waits in its folder.
-    const declared =
-      husky || repo.coreHooksPath ? null : declaredHuskyDir(repo.root, readText(path.join(repo.root, 'package.json')));
-    const declaredScript = declared ? readText(path.join(declared, 'post-checkout')) : null;
-    const calls = (t: string | null | undefined) => Boolean(t?.includes('neon-worktree.mjs'));
-    const lefthook = LEFTHOOK_FILES.map((f) => readText(path.join(repo.root, f))).find((t) => t != null);
-    const pkg = readJson<Record<string, unknown>>(path.join(repo.root, 'package.json'));
-    const sgh = pkg?.['simple-git-hooks'] as Record<string, string> | undefined;
-    const preCommit = readText(path.join(repo.root, '.pre-commit-config.yaml'));
-    const legacy = readText(`${hook}.legacy`); // pre-commit's migration mode keeps running the previous hook
-    const fileProblem = (): boolean => {
-      if (text === null) return false;
-      if (text.includes('\r')) {
-        add(
-          'git-hook',
-          'problem',
-          `${shown} has CRLF line endings: git fails to run it ("cannot run … No such file or directory")`,
-          `convert it to LF: sed -i 's/\\r$//' ${sh(shown)}`,
-        );
-        return true;
-      }
-      if (((fileMode(hook) ?? 0) & 0o111) === 0) {
-        add('git-hook', 'problem', `${shown} is not executable, so git ignores it`, `chmod +x ${sh(shown)}`);
-        return true;
-      }
-      return false;
-    };
-    if (husky) {
-      const rel = path.relative(repo.root, path.join(husky, 'post-checkout'));
-      const script = readText(path.join(husky, 'post-checkout'));
-      if (!script?.includes(BLOCK_START))
-        add(
-          'git-hook',
-          'problem',
-          `husky is in use (core.hooksPath) but ${rel} has no create-neon-agents block`,
-          `run ${rerun('--yes')}`,
-        );
-      else if (text === null)
-        add(
-          'git-hook',
-          'problem',
-          `husky's runner ${shown} is missing, so git runs no post-checkout hook in this clone`,
-          "run `npm install` (husky's prepare script installs it)",
-        );
-      else if (!fileProblem()) add('git-hook', 'ok', `husky runs ${rel}, which calls the runtime`);
-    } else if (declared && declaredScript?.includes(BLOCK_START) && !(text ?? '').includes(BLOCK_START)) {
-      const rel = path.relative(repo.root, path.join(declared, 'post-checkout'));
-      add(
-        'git-hook',
-        'problem',
-        `husky is declared in package.json but not installed in this clone (core.hooksPath is unset), so git does not run ${rel} yet: \`git worktree add\` gets no Neon branch`,
-        `${d.pm.install} (husky's prepare script points git at ${path.relative(repo.root, declared) || '.'})`,
-      );
-    } else if (text !== null && (text.includes(BLOCK_START) || calls(text) || calls(legacy))) {
-      if (!fileProblem())
-        add(
-          'git-hook',
-          'ok',
-          `${shown} runs the runtime for new worktrees${text.includes(BLOCK_START) ? '' : ' (through your hook manager)'}`,
-        );
-    } else if (calls(lefthook) || calls(sgh?.['post-checkout']) || calls(preCommit)) {
-      const manager = calls(lefthook) ? 'lefthook' : calls(sgh?.['post-checkout']) ? 'simple-git-hooks' : 'pre-commit';
-      const install = {
-        lefthook: 'npx lefthook install',
-        'simple-git-hooks': 'npx simple-git-hooks',
-        'pre-commit': 'pre-commit install -t post-checkout',
-      }[manager];
-      if (text === null || !/lefthook|simple-git-hooks|pre-commit|pre_commit/i.test(text)) {
-        add(
-          'git-hook',
-          'problem',
-          `${manager}'s config calls the runtime, but ${manager} has not installed ${shown}`,
-          install,
-        );
-      } else if (!fileProblem()) add('git-hook', 'ok', `${manager} runs the runtime on post-checkout`);
-    } else if (text === null) {
-      add(
-        'git-hook',
-        'problem',
-        `no post-checkout hook at ${shown}${repo.coreHooksPath ? ` (core.hooksPath = ${repo.coreHooksPath})` : ''}`,
-        `run ${rerun('--yes')}`,
-      );
-    } else {
-      add(
-        'git-hook',
-        'problem',
-        `${shown} exists but does not call create-neon-agents`,
-        `run ${rerun('--yes')} (your hook keeps running)`,
-      );
-    }
-  }
-
-  // Claude Code's hooks.
-  if (a.claudeHooks) {
-    const file = path.join(repo.root, '.claude/settings.json');
-    const text = readText(file);
-    if (text === null) add('claude-hooks', 'problem', '.claude/settings.json is missing', `run ${rerun('--yes')}`);
-    else {
-      try {
-        const s = parseSettings(text);
-        const has = (ev: string) =>
-          (s.hooks?.[ev] ?? []).some((g) => (g.hooks ?? []).some((h) => h.command?.includes(OUR_MARKER)));
-        const missing = ['WorktreeCreate', 'WorktreeRemove'].filter((ev) => !has(ev));
-        const foreign = foreignWorktreeCreate(s);
-        if (missing.length && foreign) {
-          add(
-            'claude-hooks',
-            'warn',
-            `.claude/settings.json has another tool's WorktreeCreate hook (${foreign}), so ours is not installed`,
-            `have that hook run \`node ${RUNTIME_PATH} ensure\` inside each worktree it creates`,
-          );
-        } else if (missing.length)
-          add(
-            'claude-hooks',
-            'problem',
-            `.claude/settings.json lacks our ${missing.join(' and ')} hook`,
-            `run ${rerun('--yes')}`,
-          );
-        else add('claude-hooks', 'ok', 'WorktreeCreate and WorktreeRemove hooks call the runtime');
-      } catch (e) {
-        add(
-          'claude-hooks',
-          'problem',
-          (e as Error).message,
-          'fix the JSON (Claude Code ignores the whole file while it is invalid)',
-        );
-      }
-    }
-  }
-
-  // Agent files.
-  for (const role of a.roles) {
-    const rel = `.claude/agents/${role}.md`;
-    const t = readText(path.join(repo.root, rel));
-    if (t === null) add('agents', 'warn', `${rel} is missing`, `run ${rerun('--yes --restore')}`);
-    else {
-      const v = validateAgentFile(t);
-      if (CONFLICT_MARKERS.test(t))
-        add(
-          'agents',
-          'problem',
-          `${rel} still has conflict markers from an upgrade`,
-          'resolve the <<<<<<< … >>>>>>> blocks, then commit',
-        );
-      else if (!v.ok)
-        add(
-          'agents',
-          'problem',
-          `${rel}: ${v.errors.join('; ')}`,
-          'fix the frontmatter (Claude Code silently skips invalid agent files)',
-        );
-      else add('agents', 'ok', `${rel} is valid`);
-    }
-  }
-
-  // The env file: ignored by git, not tracked.
+  // What each managed file looks like on disk (src/files/): the runtime, the hooks, the agents, the env files.
+  const files = diskSnapshot(repo.root);
+  findings.push(...checkFiles({ repo, manifest, pm: d.pm, files, git: gitFacts(repo), rerun: (args) => rerun(args) }));
+  const runtimeText = files.read(path.join(repo.root, RUNTIME_PATH));
   const envRel = a.envFile;
-  if (gitStatus(repo.mainRoot, ['ls-files', '--error-unmatch', '--', envRel]) === 0) {
-    add(
-      'env-file',
-      'problem',
-      `${envRel} is tracked by git: secrets in it would be committed`,
-      `git rm --cached ${envRel}`,
-    );
-  } else if (gitStatus(repo.mainRoot, ['check-ignore', '-q', '--no-index', envRel]) !== 0) {
-    add('env-file', 'problem', `${envRel} is not ignored by git`, `echo "/${envRel}" >> .gitignore`);
-  } else if (onlyOurExcludeIgnores(repo.mainRoot, repo.commonDir, envRel)) {
-    // Ignored here only by our block in this clone's info/exclude: other clones (and this one's worktrees, once
-    // their branch has the committed files) rely on .gitignore.
-    add(
-      'env-file',
-      'problem',
-      `${envRel} is not ignored by .gitignore (only by this clone's ${EXCLUDE_DISPLAY}): other clones would commit it`,
-      `echo "/${envRel}" >> .gitignore`,
-    );
-  } else add('env-file', 'ok', `${envRel} is ignored by git`);
 
   // Credentials: present (never printed) and, online, working.
   const envValues = parseEnv(readText(path.join(repo.mainRoot, envRel)) ?? '');
@@ -417,24 +214,6 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
             ? 'create a new API key in the Neon Console and put it in ' + envRel
             : `check NEON_PROJECT_ID (${projectId})`,
         );
-    }
-  }
-
-  // The clone's own ignore file: worktrees made before the setup is pushed (Claude Code bases them on origin/HEAD)
-  // have no committed .gitignore lines, so only $GIT_COMMON_DIR/info/exclude keeps their env files out of commits.
-  {
-    const excludeText = readText(path.join(repo.commonDir, 'info', 'exclude'));
-    const lines = excludeLines(excludeText, envRel, WORKTREES_DIR);
-    if (!lines.length) add('exclude', 'ok', `${EXCLUDE_DISPLAY} already ignores the env files and ${WORKTREES_DIR}`);
-    else if (upsertExcludeBlock(excludeText, lines) === (excludeText ?? ''))
-      add('exclude', 'ok', `${EXCLUDE_DISPLAY} ignores the worktrees' env files, also before the setup is pushed`);
-    else {
-      add(
-        'exclude',
-        'warn',
-        `${EXCLUDE_DISPLAY} ${hasExcludeBlock(excludeText) ? 'has an out-of-date create-neon-agents block' : 'lacks the create-neon-agents block'}: a worktree made from origin/HEAD before the setup is pushed would not ignore its ${envRel} (with its database password)`,
-        `run ${rerun('--yes')}`,
-      );
     }
   }
 

@@ -15,9 +15,12 @@ import {
 import { detect, type Detected } from '../detect/index.ts';
 import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
 import { detectionLines } from '../present/detection.ts';
-import { readText, fileMode } from '../detect/fs.ts';
+import { readText } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
-import { plan as makePlan, isNoop, NOT_OURS, WORKTREES_DIR, type Plan, type Snapshot } from '../plan/plan.ts';
+import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
+import { NOT_OURS } from '../files/engine.ts';
+import { WORKTREES_PATTERN } from '../files/gitignore.ts';
+import { diskSnapshot } from '../files/snapshot.ts';
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
@@ -61,26 +64,6 @@ export function detectionWarnings(
     );
   }
   return out;
-}
-
-function snapshot(root: string): Snapshot {
-  return {
-    read: readText,
-    mode: fileMode,
-    blob: (id) => {
-      if (!/^[0-9a-f]{40}$/.test(id)) return null;
-      try {
-        return execFileSync('git', ['cat-file', 'blob', id], {
-          cwd: root,
-          env: cleanGitEnv(),
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'ignore'],
-        });
-      } catch {
-        return null;
-      }
-    },
-  };
 }
 
 /**
@@ -189,8 +172,8 @@ function planBase(ctx: Pick<InitContext, 'version' | 'runtimeSource'>, detected:
     project: detected.project,
     pm: detected.pm,
     manifest: detected.manifest,
-    files: snapshot(detected.repo.root),
-    ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_DIR]),
+    files: diskSnapshot(detected.repo.root),
+    ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_PATTERN]),
     runtimeSource: ctx.runtimeSource,
   };
 }
@@ -378,13 +361,24 @@ export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'ver
   return { ok: stale.length === 0, stale };
 }
 
-/** The manifest differs only in what a no-op run would record (nothing the user gets). */
+/** The manifest differs only in what a no-op run would record (nothing the user gets), in whatever key order. */
 function onlyVersionChanged(a: string | null, b: string): boolean {
   if (a === null) return false;
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
   try {
-    const x = JSON.parse(a);
-    const y = JSON.parse(b);
-    return JSON.stringify({ ...x, version: '' }) === JSON.stringify({ ...y, version: '' });
+    return (
+      JSON.stringify(canonical({ ...JSON.parse(a), version: '' })) ===
+      JSON.stringify(canonical({ ...JSON.parse(b), version: '' }))
+    );
   } catch {
     return false;
   }

@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll } from 'vitest';
-import { planGitHook, type GitHookContext } from '../../src/hooks/git-hook.ts';
+import { planGitHookOps } from '../../src/files/git-hook/index.ts';
+import { diskSnapshot } from '../../src/files/snapshot.ts';
+import { detectRepo } from '../../src/detect/repo.ts';
+import { apply } from '../../src/apply.ts';
 import { claudeSettingsHooks } from '../../src/shared/claude-hooks.ts';
 import { DEFAULT_ANSWERS, type Manifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
-import type { WriteOp } from '../../src/plan/ops.ts';
 import { useLocalNeon, type LocalNeonFixture } from '../fixtures/local-neon.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -153,44 +155,12 @@ export async function makeRepo(opts: RepoOptions = {}): Promise<string> {
   return repo;
 }
 
-export function hookContext(repo: string): GitHookContext {
-  const read = (p: string) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : null);
-  const hooksDir = git(repo, 'rev-parse', '--path-format=absolute', '--git-path', 'hooks');
-  let coreHooksPath: string | null = null;
-  try {
-    coreHooksPath = git(repo, 'config', 'core.hooksPath');
-  } catch {
-    /* unset */
-  }
-  const lh = path.join(repo, 'lefthook.yml');
-  return {
-    repoRoot: repo,
-    hooksDir,
-    coreHooksPath,
-    files: {
-      postCheckout: read(path.join(hooksDir, 'post-checkout')),
-      chainedPrev: read(path.join(hooksDir, 'post-checkout.neon-agents-prev')),
-      huskyPostCheckout: read(path.join(repo, '.husky/post-checkout')),
-      lefthook: fs.existsSync(lh) ? { path: lh, text: fs.readFileSync(lh, 'utf8') } : null,
-      packageJson: read(path.join(repo, 'package.json')),
-      preCommitConfig: read(path.join(repo, '.pre-commit-config.yaml')),
-    },
-  };
-}
-
-/** Apply planGitHook's ops the way the initializer's apply does. */
+/** Wire the git hook exactly as the initializer does: its plan for this repository, written by its apply. */
 export function installGitHook(repo: string) {
-  const plan = planGitHook(hookContext(repo));
-  for (const op of plan.ops) {
-    if (op.type === 'rename') fs.renameSync(op.from, op.to);
-    else {
-      const w = op as WriteOp;
-      fs.mkdirSync(path.dirname(w.path), { recursive: true });
-      fs.writeFileSync(w.path, w.content);
-      if (w.mode) fs.chmodSync(w.path, w.mode);
-    }
-  }
-  return plan;
+  const info = detectRepo(repo);
+  const planned = planGitHookOps({ repo: info, files: diskSnapshot(info.root) });
+  apply(planned.ops);
+  return planned;
 }
 
 export function readEnv(file: string): string | null {

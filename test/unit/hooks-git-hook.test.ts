@@ -10,11 +10,11 @@ import {
   insertBlock,
   managerCommand,
   planGitHook,
+  planGitHookOps,
   removeGitHook,
   type GitHookContext,
-} from '../../src/hooks/git-hook.ts';
+} from '../../src/files/git-hook/index.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
-import { planGitHookOps } from '../../src/plan/git-hook.ts';
 
 const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
   repoRoot: '/r',

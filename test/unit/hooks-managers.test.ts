@@ -7,7 +7,7 @@ import {
   removeGitHook,
   declaredHuskyDir,
   type GitHookContext,
-} from '../../src/hooks/git-hook.ts';
+} from '../../src/files/git-hook/index.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
 
 const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({

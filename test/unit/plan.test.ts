@@ -1,6 +1,7 @@
 // The plan is pure: answers + detected state + a file snapshot in, file operations out. No disk here.
 import { describe, expect, it } from 'vitest';
-import { plan, sha256, type PlanInput } from '../../src/plan/plan.ts';
+import { plan, type PlanInput } from '../../src/plan/plan.ts';
+import { sha256 } from '../../src/files/engine.ts';
 import { DEFAULT_ANSWERS, type Manifest } from '../../src/shared/manifest.ts';
 import { commandsFor } from '../../src/detect/package-manager.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';

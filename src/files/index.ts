@@ -1,0 +1,56 @@
+// Every managed-file unit, in the order a plan writes them and an uninstall takes them back out (the env file
+// before .gitignore: its ignore line stays while the file does), and the loops of uninstall and doctor over them
+// (the plan's is src/plan/plan.ts).
+import type { FileOp } from '../plan/ops.ts';
+import { overlay, type CheckInput, type Finding, type RemoveInput, type Unit } from './engine.ts';
+import { agents } from './agents.ts';
+import { runtime } from './runtime.ts';
+import { claudeSettings } from './claude-settings.ts';
+import { gitHook } from './git-hook/index.ts';
+import { envExample } from './env-example.ts';
+import { envFile } from './env-file.ts';
+import { gitignore } from './gitignore.ts';
+import { exclude } from './exclude.ts';
+import { removeManifest } from './manifest.ts';
+
+export const UNITS: readonly Unit[] = [
+  agents,
+  runtime,
+  claudeSettings,
+  gitHook,
+  envExample,
+  envFile,
+  gitignore,
+  exclude,
+];
+
+/** Uninstall: each unit's inverse, each seeing the files as the units before it leave them; the manifest last. */
+export function planRemoval(input: RemoveInput): { ops: FileOp[]; notes: string[]; emptyDirs: string[] } {
+  const ops: FileOp[] = [];
+  const notes: string[] = [];
+  const emptyDirs: string[] = [];
+  for (const remove of [...UNITS.map((u) => u.remove), removeManifest]) {
+    const planned = remove({ ...input, files: overlay(input.files, ops) });
+    ops.push(...planned.ops);
+    notes.push(...(planned.notes ?? []));
+    emptyDirs.push(...(planned.emptyDirs ?? []));
+  }
+  return { ops, notes, emptyDirs };
+}
+
+/** doctor's file checks: what each unit finds on disk. */
+export function checkFiles(input: CheckInput): Finding[] {
+  return DIAGNOSIS_ORDER.flatMap((u) => u.check(input));
+}
+
+/** doctor reads top-down: what runs (runtime, hooks), what the agents get, then what keeps secrets out of git. */
+const DIAGNOSIS_ORDER: readonly Unit[] = [
+  runtime,
+  gitHook,
+  claudeSettings,
+  agents,
+  envFile,
+  envExample,
+  gitignore,
+  exclude,
+];
