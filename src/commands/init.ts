@@ -21,6 +21,7 @@ import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
 import { NOT_OURS } from '../files/engine.ts';
 import { WORKTREES_PATTERN } from '../files/gitignore.ts';
 import { diskSnapshot } from '../files/snapshot.ts';
+import { TEMPLATES } from '../plan/render.ts';
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
@@ -175,6 +176,7 @@ function planBase(ctx: Pick<InitContext, 'version' | 'runtimeSource'>, detected:
     files: diskSnapshot(detected.repo.root),
     ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_PATTERN]),
     runtimeSource: ctx.runtimeSource,
+    templates: TEMPLATES,
   };
 }
 

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { ROLES } from '../roles.ts';
 import { roleCommands } from '../detect/project.ts';
-import { renderAgent, AGENT_TEMPLATES } from '../plan/render.ts';
 import { validateAgentFile } from '../validate/agent.ts';
 import { RUNTIME_ANYWHERE } from '../shared/claude-hooks.ts';
 import type { FileOp } from '../plan/ops.ts';
@@ -45,13 +44,12 @@ export const agents: Unit = {
   claims: (key) => AGENT_FILE.test(key),
 
   plan(input) {
-    const templates = input.agentTemplates ?? AGENT_TEMPLATES;
     const ops: FileOp[] = [];
     const blockers: string[] = [];
     // Validated before anything is written: Claude Code drops bad agent files silently.
     for (const role of input.answers.roles) {
       const rel = agentPath(role);
-      const text = renderAgent(role, agentContext(input, role), templates);
+      const text = input.templates.agent(role, agentContext(input, role));
       const check = validateAgentFile(text);
       if (!check.ok) blockers.push(`internal error: the generated ${rel} is invalid: ${check.errors.join('; ')}`);
       ops.push(ownedFile(input, rel, text, 0o644));

@@ -45,8 +45,17 @@ export interface PlanInput {
   overwrite?: ReadonlySet<string>;
   /** How the user settled each upgrade conflict in the wizard (display path → choice); absent: markers. */
   resolutions?: ReadonlyMap<string, Resolution>;
-  /** Render agents from another template set (an older release's, for upgrade tests). */
-  agentTemplates?: Record<string, string>;
+  /**
+   * The templates, passed in so that doctor and uninstall (which only check and remove) never load handlebars:
+   * src/plan/render.ts's TEMPLATES (tests may pass an older release's).
+   */
+  templates: Templates;
+}
+
+/** Renders the files whose text comes from templates/. */
+export interface Templates {
+  agent(role: string, context: object): string;
+  envExample(context: object): string;
 }
 
 /** The wizard's answer to "your edits and the new version overlap". */

@@ -2,7 +2,6 @@
 // the keys we added (the whole file when we created it), so uninstall takes exactly those back out.
 import path from 'node:path';
 import { setEnvValues, parseEnv } from '../shared/env-file.ts';
-import { renderEnvExample } from '../plan/render.ts';
 import { noteFinalNewline, restoreFinalNewline } from '../edits/final-newline.ts';
 import type { ManifestAnswers } from '../shared/manifest.ts';
 import { editedFile, keep, remove, rewrite, type Unit } from './engine.ts';
@@ -35,7 +34,7 @@ export const envExample: Unit = {
     const abs = path.join(input.repo.root, rel);
     const previous = input.files.read(abs);
     const prevEntry = input.manifest?.files[rel];
-    const rendered = renderEnvExample({
+    const rendered = input.templates.envExample({
       pooled: answers.pooled,
       databaseUrlVar: answers.databaseUrlVar ?? 'DATABASE_URL',
       directUrlVar: answers.directUrlVar,

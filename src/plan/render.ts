@@ -7,6 +7,7 @@ import migrationReviewer from '../../templates/agents/migration-reviewer.md.hbs?
 import databasePartial from '../../templates/partials/database.md.hbs?raw';
 import commandsPartial from '../../templates/partials/commands.md.hbs?raw';
 import envExample from '../../templates/env.example.hbs?raw';
+import type { Templates } from '../files/engine.ts';
 
 export const AGENT_TEMPLATES: Record<string, string> = {
   'feature-developer': featureDeveloper,
@@ -48,3 +49,9 @@ export function renderAgent(
 export function renderEnvExample(context: object): string {
   return render(envExample, context);
 }
+
+/** The templates of this release, for PlanInput.templates. */
+export const TEMPLATES: Templates = {
+  agent: (role, context) => renderAgent(role, context),
+  envExample: renderEnvExample,
+};

@@ -64,6 +64,24 @@ describe.each(Object.keys(KINDS))('a %s repository', (kind) => {
       snap('env.example'),
     );
     await expect(JSON.stringify(manifest.answers, null, 2) + '\n').toMatchFileSnapshot(snap('answers.json'));
+    // The rest of what a run writes: the git hook, .gitignore, our block in the clone's info/exclude (git's own
+    // template lines around it vary by git version), the env file, and the manifest with the runtime's hashes as a
+    // placeholder (they change with every runtime change; the runtime itself is tested where it runs).
+    await expect(read(repo, '.git/hooks/post-checkout')).toMatchFileSnapshot(snap('post-checkout'));
+    await expect(read(repo, '.gitignore')).toMatchFileSnapshot(snap('gitignore'));
+    const exclude = read(repo, '.git/info/exclude');
+    await expect(exclude.slice(exclude.indexOf('# >>> create-neon-agents'))).toMatchFileSnapshot(snap('exclude'));
+    await expect(read(repo, manifest.answers.envFile)).toMatchFileSnapshot(snap('env'));
+    const runtime = manifest.files['.claude/hooks/neon-worktree.mjs'];
+    expect(runtime.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const stable = {
+      ...manifest,
+      files: {
+        ...manifest.files,
+        '.claude/hooks/neon-worktree.mjs': { ...runtime, sha256: '<runtime>', blob: '<runtime>' },
+      },
+    };
+    await expect(JSON.stringify(stable, null, 2) + '\n').toMatchFileSnapshot(snap('manifest.json'));
   });
 });
 

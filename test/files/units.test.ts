@@ -16,11 +16,12 @@ import type { CheckInput, GitFacts, Snapshot } from '../../src/files/engine.ts';
 import type { FileOp } from '../../src/plan/ops.ts';
 import { DEFAULT_ANSWERS, MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { commandsFor } from '../../src/detect/package-manager.ts';
+import { TEMPLATES } from '../../src/plan/render.ts';
 import { ignoredBy, removeExcludeBlock } from '../../src/edits/exclude.ts';
 
 const ROOT = '/repo';
 const FIXTURES = path.join(import.meta.dirname);
-const RUNTIME = '#!/usr/bin/env node\n// the runtime (a stand-in: its bytes are the runtime unit\'s business only)\n';
+const RUNTIME = "#!/usr/bin/env node\n// the runtime (a stand-in: its bytes are the runtime unit's business only)\n";
 
 interface CaseInput {
   answers?: Partial<ManifestAnswers>;
@@ -105,6 +106,7 @@ function planInput(repo: MemoryRepo, input: CaseInput): PlanInput {
     ignored: new Set(),
     envFileTracked: false,
     runtimeSource: RUNTIME,
+    templates: TEMPLATES,
     force: false,
   };
 }
@@ -120,7 +122,11 @@ const cases = UNITS.flatMap((unit) => {
 
 describe('managed-file units: plan → apply → check → remove', () => {
   it('every unit has fixture cases', () => {
-    for (const unit of UNITS) expect(cases.some((c) => c.unit === unit), unit.id).toBe(true);
+    for (const unit of UNITS)
+      expect(
+        cases.some((c) => c.unit === unit),
+        unit.id,
+      ).toBe(true);
   });
 
   it.each(cases.map((c) => [`${c.unit.id}/${c.name}`, c] as const))('%s', async (_name, { unit, dir }) => {
@@ -173,7 +179,8 @@ describe('managed-file units: plan → apply → check → remove', () => {
     const removal = planRemoval({ repo: checkInput.repo, manifest: planned.manifest, files: repo, force: true });
     repo.apply(removal.ops);
     const kept = readTree(path.join(dir, 'after-remove'));
-    for (const rel of Object.keys(kept)) expect(removal.notes.join('\n'), `a note says why ${rel} is kept`).toContain(rel);
+    for (const rel of Object.keys(kept))
+      expect(removal.notes.join('\n'), `a note says why ${rel} is kept`).toContain(rel);
     expect(repo.texts()).toEqual(Object.fromEntries(Object.entries({ ...before, ...kept }).sort()));
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { detect } from '../../src/detect/index.ts';
 import { plan } from '../../src/plan/plan.ts';
 import { apply } from '../../src/apply.ts';
-import { AGENT_TEMPLATES } from '../../src/plan/render.ts';
+import { AGENT_TEMPLATES, TEMPLATES, renderAgent } from '../../src/plan/render.ts';
 import { DEFAULT_ANSWERS, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { ROOT } from './repo.ts';
 
@@ -51,7 +51,7 @@ export function installOlderVersion(repo: string, answers: Partial<ManifestAnswe
     envFileTracked: false,
     runtimeSource: readFileSync(path.join(ROOT, 'dist/runtime/neon-worktree.mjs'), 'utf8'),
     force: false,
-    agentTemplates: olderTemplates(),
+    templates: { ...TEMPLATES, agent: (role, context) => renderAgent(role, context, olderTemplates()) },
   });
   apply(p.ops);
 }

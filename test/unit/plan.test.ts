@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { plan, type PlanInput } from '../../src/plan/plan.ts';
 import { sha256 } from '../../src/files/engine.ts';
+import { TEMPLATES } from '../../src/plan/render.ts';
 import { DEFAULT_ANSWERS, type Manifest } from '../../src/shared/manifest.ts';
 import { commandsFor } from '../../src/detect/package-manager.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
@@ -38,6 +39,7 @@ function input(files: Record<string, string> = {}, over: Partial<PlanInput> = {}
     ignored: new Set(),
     envFileTracked: false,
     runtimeSource: '#!/usr/bin/env node\n// runtime\n',
+    templates: TEMPLATES,
     force: false,
     ...over,
   };
