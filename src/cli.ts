@@ -87,13 +87,15 @@ async function main(argv: string[]): Promise<number> {
     ui.report(result);
     if (result.conflicts.length && interactive) {
       // Chosen in the wizard ("write conflict markers"): not a failure, but say what is left to do.
-      ui.warn(`Resolve the conflict markers in ${result.conflicts.join(', ')} (search for <<<<<<<), then commit.`);
+      ui.warn(
+        `Resolve the conflict markers in ${result.conflicts.join(', ')} (search for <<<<<<<; git status lists them as both modified, and git mergetool works), then git add and commit.`,
+      );
       return 0;
     }
     if (result.conflicts.length) {
       if (options.json) return 1; // the summary above already lists them (ok: false)
       ui.error(
-        `Conflicts left with markers in ${result.conflicts.join(', ')}: resolve them (search for <<<<<<<), then commit. Everything else was written.`,
+        `Conflicts left with markers in ${result.conflicts.join(', ')}: resolve them (search for <<<<<<<; git status lists them as both modified, and git mergetool works), then git add and commit. Everything else was written.`,
         1,
       );
       return 1;

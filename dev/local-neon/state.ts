@@ -153,10 +153,9 @@ export class Emulator {
     return this.opts.cluster.query(sql, params);
   }
 
+  /** The clock every timestamp of the emulator reads (one place, so a test could move it). */
   private now(): number {
-    // Strictly increasing, so updated_at ordering is stable even within one millisecond.
-    const t = Date.now();
-    return t;
+    return Date.now();
   }
 
   project(projectId: string): Project {
@@ -512,9 +511,8 @@ export class Emulator {
         this.gates.delete(src.pgName);
         release();
       }
-      if (branch.initSource === 'schema-only') {
-        // Not emulated: Neon copies the schema only. Here the data comes along (documented in README).
-      }
+      // init_source 'schema-only' is not emulated: Neon copies the schema only, here the data comes along
+      // (documented in the README).
     }
   }
 

@@ -16,7 +16,7 @@ import { detect, type Detected } from '../detect/index.ts';
 import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
 import { detectionLines } from '../present/detection.ts';
 import { readText } from '../detect/fs.ts';
-import { cleanGitEnv, gitStatus } from '../git.ts';
+import { cleanGitEnv, gitStatus, recordConflict } from '../git.ts';
 import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
 import { NOT_OURS } from '../files/engine.ts';
 import { WORKTREES_PATTERN } from '../files/gitignore.ts';
@@ -326,7 +326,27 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   if (ctx.interactive && ctx.wizard) await ctx.wizard.confirmPlan(p);
   result.written = apply(p.ops).written;
   result.conflicts = p.ops.filter((op) => op.action === 'conflict').map((op) => op.display);
+  recordConflicts(detected.repo.root, p.ops, ui);
   return result;
+}
+
+/** Conflicts this run wrote markers for, also in git's index (stages 1-3), so git treats them as a real merge. */
+function recordConflicts(root: string, ops: Plan['ops'], ui: Ui): void {
+  for (const op of ops) {
+    if (op.type !== 'write' || op.action !== 'conflict' || op.previous === null || op.content === op.previous) continue;
+    try {
+      recordConflict(root, op.path, {
+        base: op.conflictBase,
+        ours: op.previous,
+        theirs: op.conflictTheirs ?? op.content,
+      });
+    } catch (e) {
+      // The markers are written either way; only git's view of them is missing.
+      ui.warn(
+        `could not mark ${op.display} as conflicted in git's index (${(e as Error).message.split('\n')[0]}); the markers are in the file`,
+      );
+    }
+  }
 }
 
 /** Managed files that live in the repository (what a CI checkout has): not the env file, not .git/hooks. */

@@ -229,6 +229,7 @@ export function ownedFile(
           ? 'you edited it and its earlier version is unknown: conflict markers'
           : `your edits and the new version overlap (${merged.conflicts} conflict${merged.conflicts === 1 ? '' : 's'})`,
     conflictTheirs: content,
+    ...(base !== null ? { conflictBase: base } : {}),
   });
 }
 

@@ -23,6 +23,8 @@ export interface WriteOp {
   secret?: boolean;
   /** For a conflict: this version's clean render (what "take the new version" writes). */
   conflictTheirs?: string;
+  /** For a conflict: our earlier render, the merge base (absent when unknown). */
+  conflictBase?: string;
 }
 
 export interface RenameOp {

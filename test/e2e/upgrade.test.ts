@@ -78,6 +78,18 @@ describe('re-running upgrades what an older version wrote', () => {
       /^<<<<<<< yours \(\.claude\/agents\/feature-developer\.md\)\n1\. Read ALL the code first.*\n\|\|\|\|\|\|\| create-neon-agents 0\.0\.9\n1\. Read the code first.*\n=======\n1\. Read the code around the feature first.*\n>>>>>>> create-neon-agents \d/m,
     );
     expect(JSON.parse(read(repo, '.claude/neon-agents.json')).version).not.toBe(OLD_VERSION);
+    // git sees a real merge conflict: both modified, the three versions in the index, --theirs gives the new one.
+    expect(git(repo, 'status', '--porcelain', '--', FD)).toBe(`UU ${FD}`);
+    expect(
+      git(repo, 'ls-files', '-u', '--', FD)
+        .split('\n')
+        .map((l) => l.split(/\s+/)[2]),
+    ).toEqual(['1', '2', '3']);
+    git(repo, 'checkout', '--theirs', '--', FD);
+    expect(read(repo, FD)).toContain(NEW_LINE);
+    expect(read(repo, FD)).not.toContain('Read ALL the code');
+    git(repo, 'checkout', '--ours', '--', FD);
+    expect(read(repo, FD)).toContain('Read ALL the code');
   });
 
   it('unresolved markers keep failing: --check, doctor and the next run all say so', async () => {
