@@ -3,6 +3,7 @@
 // bench/RESULTS.md. Every time is the median of several runs; runs of a measure and its anchor are interleaved.
 //
 //   1. `create-neon-agents --help` vs `create-vite --help` and vs `node -e 0` (the floor: Node's own start-up)
+//  1b. `doctor` and `--check` in a set-up repo vs `--help`, and the code each command loads (chunk sizes)
 //   2. a full non-interactive scaffold of a fresh git repo vs `node -e 0` (and create-vite's, for scale)
 //   3. packed tarball and installed size vs create-vite's (both packed and installed here, offline)
 //   4. provisioning one new worktree against the local Neon (dev/local-neon), vs a script doing what the original
@@ -201,6 +202,83 @@ async function startup(): Promise<void> {
     met: null,
   });
   notes.push(`\`--help\` costs ${ms(o - f)} above Node's own start-up (create-vite: ${ms(v - f)}).`);
+}
+
+// ── 1b. the other commands' start-up: what each loads ───────────────────────────────────────────────────────────
+
+/** The files a command loads (a module-loader hook records every URL), with their sizes and what they hold. */
+function loadedBy(
+  args: string[],
+  cwd: string,
+): { files: string[]; bytes: number; prompts: boolean; templates: boolean } {
+  const dir = path.join(work, 'loader');
+  mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, `loaded-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(
+    path.join(dir, 'hook.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { if (url.startsWith('file:')) appendFileSync(process.env.BENCH_LOADED, url + '\\n'); return next(url, context); }\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n`,
+  );
+  spawnSync(process.execPath, ['--import', path.join(dir, 'register.mjs'), CLI, ...args], {
+    cwd,
+    env: cleanEnv({ BENCH_LOADED: out, HOME: path.join(work, 'home') }),
+    stdio: 'ignore',
+  });
+  const files = [...new Set(readIfExists(out).split('\n').filter(Boolean))].map((u) => fileURLToPath(u));
+  const texts = files.map((f) => readIfExists(f));
+  return {
+    files,
+    bytes: texts.reduce((n, t) => n + Buffer.byteLength(t), 0),
+    // Markers that survive minification: clack's prompt symbol, handlebars' partial registry.
+    prompts: texts.some((t) => t.includes('v("\\u25C6","*")')),
+    templates: texts.some((t) => t.includes('registerPartial')),
+  };
+}
+
+async function commandStartup(): Promise<void> {
+  log(`1b. doctor and --check start-up: ${N_START} runs each, with --help and node -e 0 interleaved`);
+  const repo = await gitRepo(path.join(work, 'commands'));
+  await ok(process.execPath, [CLI, '--yes', '--no-verify', '--project-id', PROJECT_ID], { cwd: repo });
+  const cli = (args: string[]) => async () => (await run(process.execPath, [CLI, ...args], { cwd: repo })).ms;
+  const t = await interleaved(N_START, {
+    help: cli(['--help']),
+    doctor: cli(['doctor', '--no-verify']),
+    check: cli(['--check']),
+    floor: async () => (await ok(process.execPath, ['-e', '0'])).ms,
+  });
+  const [h, d, c, f] = [median(t.help), median(t.doctor), median(t.check), median(t.floor)];
+  const loads = {
+    help: loadedBy(['--help'], repo),
+    doctor: loadedBy(['doctor', '--no-verify'], repo),
+    check: loadedBy(['--check'], repo),
+    init: loadedBy(['--yes', '--no-verify', '--dry-run', '--project-id', PROJECT_ID], repo),
+  };
+  const what = (l: (typeof loads)['help']) =>
+    `${kb(l.bytes)} in ${l.files.length} files${l.prompts ? ', prompts' : ''}${l.templates ? ', templates' : ''}`;
+  rows.push({
+    n: '1b',
+    measure: '`doctor --no-verify` wall time (its own work: git, the files, every worktree)',
+    ours: ms(d),
+    anchor: `\`--help\` ${ms(h)}`,
+    ratio: ratio(d, h),
+    goal: `(reported) loads ${what(loads.doctor)}: no prompts, no templates`,
+    met: !loads.doctor.prompts && !loads.doctor.templates,
+  });
+  rows.push({
+    n: '1b',
+    measure: '`--check` wall time (renders every template to compare)',
+    ours: ms(c),
+    anchor: `\`--help\` ${ms(h)}`,
+    ratio: ratio(c, h),
+    goal: `(reported) loads ${what(loads.check)}: no prompts`,
+    met: !loads.check.prompts,
+  });
+  notes.push(
+    `Code each command loads: \`--help\` ${what(loads.help)}; \`doctor\` ${what(loads.doctor)}; \`--check\` ${what(loads.check)}; a run (\`--yes --dry-run\`) ${what(loads.init)}. Node's own start-up: ${ms(f)}.`,
+  );
 }
 
 // ── 2. scaffold ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -685,6 +763,7 @@ async function main(): Promise<void> {
     '[user]\n\tname = Bench\n\temail = bench@example.com\n[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n',
   );
   if (part('1')) await startup();
+  if (part('1')) await commandStartup();
   if (part('2')) await scaffold();
   if (part('3')) await sizes();
   if (part('4') || part('5')) await provisioning();
