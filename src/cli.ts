@@ -2,23 +2,28 @@
 // (0 ok, 1 failure, 2 usage or missing input, 130 cancelled).
 import { parseOptions, helpText } from './options.ts';
 import { isInteractive, isCI, looksLikeAgent } from './interactive.ts';
-import { CliError } from './errors.ts';
+import { CancelledError, CliError, UsageError } from './errors.ts';
 import { VERSION } from './version.ts';
 import type { Ui } from './ui.ts';
 
+const out = (text: string) => process.stdout.write(text);
+
 async function main(argv: string[]): Promise<number> {
   const env = process.env;
-  // ui.ts pulls in clack and the init command: load it only once we know the command needs it (not for --help).
+  // The Ui (clack, the init report) is loaded only for a run: doctor, --check and uninstall render their results
+  // with src/present/, which loads no prompts and no templates (--help and --version load none of this).
   const loadUi = () => import('./ui.ts');
   let ui: Ui | undefined;
+  let json = argv.includes('--json');
   try {
     const options = parseOptions(argv, env);
+    json = options.json;
     if (options.command === 'help') {
-      process.stdout.write(helpText(VERSION));
+      out(helpText(VERSION));
       return 0;
     }
     if (options.command === 'version') {
-      process.stdout.write(`${VERSION}\n`);
+      out(`${VERSION}\n`);
       return 0;
     }
     const interactive =
@@ -35,48 +40,60 @@ async function main(argv: string[]): Promise<number> {
         'warning --interactive needs a terminal (stdin and stdout must be TTYs); continuing without prompts\n',
       );
     }
-    const { HumanUi, JsonUi } = await loadUi();
-    ui = options.json ? new JsonUi() : new HumanUi(interactive);
+    const context = { options, env, cwd: process.cwd(), version: VERSION };
     if (options.command === 'check') {
-      const [{ runCheck }, { RUNTIME_SOURCE }] = await Promise.all([
-        import('./commands/init.ts'),
+      const [{ runCheck }, { RUNTIME_SOURCE }, human, machine] = await Promise.all([
+        import('./commands/check.ts'),
         import('./runtime-source.ts'),
+        import('./present/human.ts'),
+        import('./present/json.ts'),
       ]);
-      const r = runCheck({ options, env, cwd: process.cwd(), version: VERSION, runtimeSource: RUNTIME_SOURCE });
-      if (options.json) process.stdout.write(JSON.stringify({ ok: r.ok, stale: r.stale }, null, 2) + '\n');
-      else if (r.ok)
-        process.stdout.write(
-          `Up to date: everything create-neon-agents manages is present and current for ${VERSION}.\n`,
-        );
-      else {
-        // Until the package is on the npm registry, `npm create` finds nothing: also name the copy that ran.
-        const self = process.argv[1] ? ` (or, from this copy: \`node ${JSON.stringify(process.argv[1])} --yes\`)` : '';
-        process.stdout.write(
-          `Out of date for create-neon-agents ${VERSION} — run \`npm create neon-agents@latest -- --yes\`${self} to upgrade:\n`,
-        );
-        for (const f of r.stale) process.stdout.write(`  ${f.action.padEnd(8)} ${f.path}  (${f.reason})\n`);
-      }
-      return r.ok ? 0 : 1;
+      const result = runCheck({ ...context, runtimeSource: RUNTIME_SOURCE });
+      out(json ? machine.checkJson(result) : human.checkText(result, VERSION, process.argv[1]));
+      return result.ok ? 0 : 1;
     }
     if (options.command === 'doctor') {
-      const { runDoctor } = await import('./commands/doctor.ts');
-      return await runDoctor({ options, env, cwd: process.cwd(), version: VERSION });
+      const [{ doctor }, human, machine] = await Promise.all([
+        import('./commands/doctor.ts'),
+        import('./present/human.ts'),
+        import('./present/json.ts'),
+      ]);
+      const report = await doctor(context);
+      out(json ? machine.doctorJson(report) : human.doctorText(report));
+      return report.problems ? 1 : 0;
     }
     if (options.command === 'uninstall') {
-      const { runUninstall } = await import('./commands/uninstall.ts');
-      return await runUninstall({ options, env, cwd: process.cwd(), interactive });
+      const [{ prepareUninstall, applyUninstall }, human, machine] = await Promise.all([
+        import('./commands/uninstall.ts'),
+        import('./present/human.ts'),
+        import('./present/json.ts'),
+      ]);
+      const plan = prepareUninstall({ ...context, interactive });
+      if (!json) out(human.uninstallPlanText(plan, options.dryRun));
+      if (options.dryRun) {
+        if (json) out(machine.uninstallJson({ ...plan, written: [] }));
+        return 0;
+      }
+      if (interactive) {
+        const prompts = await import('@clack/prompts');
+        const yes = await prompts.confirm({ message: 'Remove these?', initialValue: false });
+        if (prompts.isCancel(yes) || !yes) throw new CancelledError('Cancelled: nothing was removed');
+      } else if (!options.yes) {
+        throw new UsageError('uninstall changes files: re-run with --yes to confirm (or --dry-run to see the plan)');
+      }
+      const result = applyUninstall(plan);
+      out(json ? machine.uninstallJson(result) : human.uninstallDoneText(result));
+      return 0;
     }
-    // Lazy imports: --help and --version above load none of this (templates, clack, handlebars, the runtime text).
-    const [{ runInit }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
+    const [{ HumanUi, JsonUi }, { runInit }, { createWizard }, { RUNTIME_SOURCE }] = await Promise.all([
+      loadUi(),
       import('./commands/init.ts'),
       import('./prompts.ts'),
       import('./runtime-source.ts'),
     ]);
+    ui = options.json ? new JsonUi() : new HumanUi(interactive);
     const result = await runInit({
-      options,
-      env,
-      cwd: process.cwd(),
-      version: VERSION,
+      ...context,
       interactive,
       ui,
       wizard: interactive ? createWizard(env) : null,
@@ -102,20 +119,17 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (!ui) {
-      const { HumanUi, JsonUi } = await loadUi();
-      ui = argv.includes('--json') ? new JsonUi() : new HumanUi(false);
+    // A corrupt manifest's own message names the fix; anything unexpected keeps its stack.
+    const known = e instanceof CliError ? e : e instanceof Error && e.name === 'ManifestError' ? e : null;
+    const exitCode = e instanceof CliError ? e.exitCode : 1;
+    const message = known ? known.message : `unexpected: ${(e as Error)?.stack ?? String(e)}`;
+    if (ui) ui.error(message, exitCode);
+    else {
+      const present = json ? await import('./present/json.ts') : null;
+      if (present) out(present.errorJson(message, exitCode));
+      else process.stderr.write((await import('./present/human.ts')).errorText(message, exitCode));
     }
-    if (e instanceof CliError) {
-      ui.error(e.message, e.exitCode);
-      return e.exitCode;
-    }
-    if (e instanceof Error && e.name === 'ManifestError') {
-      ui.error(e.message, 1); // a corrupt manifest: its own message names the fix (no stack)
-      return 1;
-    }
-    ui.error(`unexpected: ${(e as Error)?.stack ?? String(e)}`, 1);
-    return 1;
+    return exitCode;
   }
 }
 

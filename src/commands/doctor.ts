@@ -1,9 +1,9 @@
-// `create-neon-agents doctor [dir] [--json] [--no-verify]`: diagnose a setup. Every finding names its fix; the
-// exit code is 1 when any problem (not a mere warning) is found.
+// `create-neon-agents doctor [dir] [--json] [--no-verify]`: diagnose a setup. Every finding names its fix. The
+// files' own checks are the managed-file units' (src/files/); here are the checks of the environment they run in
+// (credentials, the Neon CLI, every worktree's isolation, orphaned branches). Printing is src/present/'s.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { bold, dim, green, red, yellow } from 'kolorist';
 import type { Options } from '../options.ts';
 import { detect } from '../detect/index.ts';
 import { dbVars, MANIFEST_PATH, RUNTIME_PATH } from '../shared/manifest.ts';
@@ -346,21 +346,18 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   return findings;
 }
 
-export async function runDoctor(ctx: DoctorContext): Promise<number> {
+export interface DoctorReport {
+  findings: Finding[];
+  problems: number;
+  warnings: number;
+}
+
+/** Diagnose, and count: the exit code is 1 when any problem (not a mere warning) is found. */
+export async function doctor(ctx: DoctorContext): Promise<DoctorReport> {
   const findings = await diagnose(ctx);
-  const problems = findings.filter((f) => f.level === 'problem').length;
-  const warnings = findings.filter((f) => f.level === 'warn').length;
-  if (ctx.options.json) {
-    process.stdout.write(JSON.stringify({ ok: problems === 0, problems, warnings, findings }, null, 2) + '\n');
-  } else {
-    const mark = { ok: green('✔'), warn: yellow('!'), problem: red('✘') };
-    for (const f of findings) {
-      process.stdout.write(`${mark[f.level]} ${bold(f.check.padEnd(12))} ${f.message}\n`);
-      if (f.fix && f.level !== 'ok') process.stdout.write(`  ${' '.repeat(12)} ${dim('fix:')} ${f.fix}\n`);
-    }
-    process.stdout.write(
-      `\n${problems ? red(`${problems} problem(s)`) : green('No problems')}${warnings ? `, ${warnings} warning(s)` : ''}.\n`,
-    );
-  }
-  return problems ? 1 : 0;
+  return {
+    findings,
+    problems: findings.filter((f) => f.level === 'problem').length,
+    warnings: findings.filter((f) => f.level === 'warn').length,
+  };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
 import { PROJECT_ID_HINT } from '../options.ts';
-import { MANIFEST_PATH, type ManifestAnswers } from '../shared/manifest.ts';
+import { type ManifestAnswers } from '../shared/manifest.ts';
 import { bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
 import {
   verifyProject,
@@ -15,19 +15,15 @@ import {
 import { detect, type Detected } from '../detect/index.ts';
 import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
 import { detectionLines } from '../present/detection.ts';
-import { readText } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus, recordConflict } from '../git.ts';
 import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
+import { planBase } from '../plan/from-disk.ts';
 import { NOT_OURS } from '../files/engine.ts';
-import { WORKTREES_PATTERN } from '../files/gitignore.ts';
-import { diskSnapshot } from '../files/snapshot.ts';
-import { TEMPLATES } from '../plan/render.ts';
 import type { WriteOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
 import type { Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
-import { EXCLUDE_END, EXCLUDE_START } from '../edits/exclude.ts';
 
 export interface InitContext {
   options: Options;
@@ -119,65 +115,6 @@ export function dirtyManagedFiles(root: string, p: Plan): string[] {
     .filter((o) => dirty.has(path.relative(root, o.path).split(path.sep).join('/')))
     .filter((o) => !(o.managed === 'file' && o.reason === 'new version'))
     .map((o) => o.display);
-}
-
-/** Which of these repo-relative paths git already ignores (so we add only what is missing). */
-function ignoredPaths(root: string, commonDir: string, paths: string[]): Set<string> {
-  const out = new Set<string>();
-  try {
-    // -v names the pattern that decided: a path ignored only by our own block in info/exclude is not "already
-    // ignored" for .gitignore (the block protects this clone; the committed .gitignore protects every clone).
-    const stdout = execFileSync('git', ['check-ignore', '-v', '--no-index', '--stdin'], {
-      cwd: root,
-      env: cleanGitEnv(),
-      input: paths.map((p) => (p.endsWith('/') ? `${p}x` : p)).join('\n') + '\n',
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    const ours = ourExcludeLines(commonDir);
-    for (const line of stdout.split('\n').filter(Boolean)) {
-      const tab = line.lastIndexOf('\t');
-      const [source, lineNo, ...rest] = line.slice(0, tab).split(':');
-      const pattern = rest.join(':');
-      const file = line.slice(tab + 1);
-      // -v also reports a path whose deciding pattern is a negation (`!packages/database/.env`): not ignored.
-      if (pattern.startsWith('!')) continue;
-      if (/(^|\/)info\/exclude$/.test(source ?? '') && ours.has(Number(lineNo))) continue;
-      const orig = paths.find((p) => p === file || `${p}x` === file);
-      if (orig) out.add(orig);
-    }
-  } catch {
-    /* exit 1: none ignored */
-  }
-  return out;
-}
-
-/** Line numbers (1-based) of our marked block in the clone's info/exclude. */
-function ourExcludeLines(commonDir: string): Set<number> {
-  const lines = new Set<number>();
-  let inside = false;
-  (readText(path.join(commonDir, 'info', 'exclude')) ?? '').split(/\r?\n/).forEach((l, i) => {
-    if (l === EXCLUDE_START) inside = true;
-    if (inside) lines.add(i + 1);
-    if (l === EXCLUDE_END) inside = false;
-  });
-  return lines;
-}
-
-/** What every plan of a run shares: the answers and the repository as detected, read once. */
-function planBase(ctx: Pick<InitContext, 'version' | 'runtimeSource'>, detected: Detected, answers: ManifestAnswers) {
-  return {
-    version: ctx.version,
-    answers,
-    repo: detected.repo,
-    project: detected.project,
-    pm: detected.pm,
-    manifest: detected.manifest,
-    files: diskSnapshot(detected.repo.root),
-    ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_PATTERN]),
-    runtimeSource: ctx.runtimeSource,
-    templates: TEMPLATES,
-  };
 }
 
 export interface InitResult {
@@ -346,62 +283,5 @@ function recordConflicts(root: string, ops: Plan['ops'], ui: Ui): void {
         `could not mark ${op.display} as conflicted in git's index (${(e as Error).message.split('\n')[0]}); the markers are in the file`,
       );
     }
-  }
-}
-
-/** Managed files that live in the repository (what a CI checkout has): not the env file, not .git/hooks. */
-function isCommittedManaged(op: { display: string }, envFile: string): boolean {
-  return !op.display.startsWith('$GIT_COMMON_DIR') && !path.isAbsolute(op.display) && op.display !== envFile;
-}
-
-export interface CheckResult {
-  ok: boolean;
-  stale: { path: string; action: string; reason: string }[];
-}
-
-/** `--check`: is everything this tool manages present and up to date for this version? Never writes or prompts. */
-export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'version' | 'runtimeSource'>): CheckResult {
-  const dir = ctx.options.dir ?? ctx.cwd;
-  const detected = detect(path.resolve(ctx.cwd, dir), ctx.env);
-  if (!detected.manifest) {
-    throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
-  }
-  const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
-  const p = makePlan({
-    ...planBase(ctx, detected, answers as ManifestAnswers),
-    apiKey: undefined,
-    envFileTracked: false,
-    force: false,
-  });
-  const stale = p.ops
-    .filter((op) => isCommittedManaged(op, answers.envFile!))
-    .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
-    .filter(
-      (op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)),
-    )
-    .map((op) => ({ path: op.display, action: op.action === 'create' ? 'missing' : 'stale', reason: op.reason }));
-  return { ok: stale.length === 0, stale };
-}
-
-/** The manifest differs only in what a no-op run would record (nothing the user gets), in whatever key order. */
-function onlyVersionChanged(a: string | null, b: string): boolean {
-  if (a === null) return false;
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .sort(([x], [y]) => x.localeCompare(y))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  try {
-    return (
-      JSON.stringify(canonical({ ...JSON.parse(a), version: '' })) ===
-      JSON.stringify(canonical({ ...JSON.parse(b), version: '' }))
-    );
-  } catch {
-    return false;
   }
 }

@@ -4,19 +4,17 @@
 // user may still need (NEON_API_KEY) is never deleted silently. Planned first, then applied all-or-nothing.
 import path from 'node:path';
 import { readdirSync, rmdirSync } from 'node:fs';
-import * as p from '@clack/prompts';
 import type { Options } from '../options.ts';
 import { detect } from '../detect/index.ts';
 import { MANIFEST_PATH, type Manifest } from '../shared/manifest.ts';
 import type { RepoInfo } from '../detect/repo.ts';
-import { readBranchRecords } from '../detect/branch-records.ts';
+import { readBranchRecords, type BranchRecordSummary } from '../detect/branch-records.ts';
 import { planRemoval } from '../files/index.ts';
 import type { Snapshot } from '../files/engine.ts';
 import { diskSnapshot } from '../files/snapshot.ts';
 import type { FileOp } from '../plan/ops.ts';
 import { apply } from '../apply.ts';
-import { formatOps } from '../ui.ts';
-import { CancelledError, FailureError, UsageError } from '../errors.ts';
+import { FailureError } from '../errors.ts';
 
 export interface UninstallContext {
   options: Options;
@@ -46,52 +44,30 @@ function removeEmptyDirs(dirs: string[]): void {
   }
 }
 
-export async function runUninstall(ctx: UninstallContext): Promise<number> {
+export interface UninstallPlan {
+  root: string;
+  ops: FileOp[];
+  notes: string[];
+  emptyDirs: string[];
+  /** Neon branches this clone made: uninstall leaves Neon alone, and says so. */
+  branches: BranchRecordSummary[];
+}
+
+export interface UninstallResult extends UninstallPlan {
+  written: string[];
+}
+
+/** What uninstall would do here; throws when nothing was set up. */
+export function prepareUninstall(ctx: UninstallContext): UninstallPlan {
   const d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   if (!d.manifest) throw new FailureError(`Nothing to uninstall: no ${MANIFEST_PATH} here.`);
-  const branches = readBranchRecords(d.repo.commonDir);
   const { ops, notes, emptyDirs } = planUninstall(d.repo, d.manifest, ctx.options.force);
-  const lines = formatOps(ops);
-  if (ctx.options.json) {
-    // reported after applying (below)
-  } else
-    process.stdout.write(
-      `${ctx.options.dryRun ? 'Plan (dry run: nothing removed)' : 'Uninstall'}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
-    );
-  if (ctx.options.dryRun) return 0;
-  if (ctx.interactive) {
-    const ok = await p.confirm({ message: 'Remove these?', initialValue: false });
-    if (p.isCancel(ok) || !ok) throw new CancelledError('Cancelled: nothing was removed');
-  } else if (!ctx.options.yes) {
-    throw new UsageError('uninstall changes files: re-run with --yes to confirm (or --dry-run to see the plan)');
-  }
-  const { written } = apply(ops);
-  removeEmptyDirs(emptyDirs);
-  if (ctx.options.json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          ok: true,
-          files: ops.map((o) => ({ path: o.display, action: o.action, reason: o.reason })),
-          changed: written,
-          notes,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  } else {
-    for (const n of notes) process.stdout.write(`note: ${n}\n`);
-    process.stdout.write(`Removed create-neon-agents from ${d.repo.root}.\n`);
-    if (branches.length) {
-      process.stdout.write(
-        `Neon branches this clone created still exist (uninstall does not touch Neon):\n${branches
-          .map((b) => `  ${b.neonBranch}  ${b.expiresAt ? `expires ${b.expiresAt}` : 'never expires'}`)
-          .join(
-            '\n',
-          )}\nDelete the ones you no longer need in the Neon Console (or, before uninstalling, with \`node .claude/hooks/neon-worktree.mjs prune --yes\`).\n`,
-      );
-    }
-  }
-  return 0;
+  return { root: d.repo.root, ops, notes, emptyDirs, branches: readBranchRecords(d.repo.commonDir) };
+}
+
+/** Remove it all-or-nothing, then the folders that ended up empty. */
+export function applyUninstall(plan: UninstallPlan): UninstallResult {
+  const { written } = apply(plan.ops);
+  removeEmptyDirs(plan.emptyDirs);
+  return { ...plan, written };
 }
