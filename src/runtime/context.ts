@@ -1,8 +1,9 @@
-// The one place the runtime meets its process. createContext(process) takes the environment, the working directory,
-// the home directory and (lazily, once) stdin, and writes stderr and stdout; every command and helper gets them from
-// the RuntimeContext instead, so a test runs a command in-process with its own (makeContext). What several steps of
-// one call need (the checkout, the main checkout, the manifest's answers, the credentials, the branch records, git's
-// worktree list) is computed once per context and kept there, never in a module: two calls never share state.
+// The one place the runtime meets its process. createContext(process, args) takes the environment, the working
+// directory, the home directory and (lazily, once) stdin, and writes stderr and stdout; every command and helper
+// gets them from the RuntimeContext instead, so a test runs a command in-process with its own (makeContext). What
+// several steps of one call need (the checkout, the main checkout, the manifest's answers, the credentials, the
+// branch records, git's worktree list) is computed once per context and kept there, never in a module: two calls
+// never share state.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { ManifestAnswers } from '../shared/manifest.ts';

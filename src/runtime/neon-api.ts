@@ -43,7 +43,7 @@ export class NeonApiError extends RuntimeError {
   }
 }
 
-export function makeApi(o: {
+export function makeApi(options: {
   token: string;
   projectId: string;
   deadline: number;
@@ -53,17 +53,17 @@ export function makeApi(o: {
   trace: NeonApi['trace'];
 }): NeonApi {
   return {
-    baseUrl: (o.env.NEON_API_HOST || DEFAULT_API_HOST).replace(/\/+$/, ''),
-    token: o.token,
-    projectId: o.projectId,
-    deadline: o.deadline,
-    budgetSeconds: o.budgetSeconds,
-    requestTimeoutMs: Number(o.env.NEON_AGENTS_REQUEST_TIMEOUT_MS ?? 30_000),
-    retryBaseMs: Number(o.env.NEON_AGENTS_RETRY_BASE_MS ?? 250),
-    lockWaitMs: Math.max(1000, o.deadline - Date.now()),
+    baseUrl: (options.env.NEON_API_HOST || DEFAULT_API_HOST).replace(/\/+$/, ''),
+    token: options.token,
+    projectId: options.projectId,
+    deadline: options.deadline,
+    budgetSeconds: options.budgetSeconds,
+    requestTimeoutMs: Number(options.env.NEON_AGENTS_REQUEST_TIMEOUT_MS ?? 30_000),
+    retryBaseMs: Number(options.env.NEON_AGENTS_RETRY_BASE_MS ?? 250),
+    lockWaitMs: Math.max(1000, options.deadline - Date.now()),
     sent: 0,
     lastAttempts: 0,
-    trace: o.trace,
+    trace: options.trace,
   };
 }
 

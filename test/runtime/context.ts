@@ -15,7 +15,7 @@ export interface TestCall {
   stdinReads: () => number;
 }
 
-export function testContext(o: {
+export function testContext(options: {
   cwd: string;
   env: Record<string, string>;
   argv?: string[];
@@ -26,13 +26,13 @@ export function testContext(o: {
   let stdout = '';
   let reads = 0;
   const ctx = makeContext({
-    env: o.env,
-    argv: o.argv ?? [],
-    cwd: o.cwd,
-    home: o.env.HOME ?? path.join(o.cwd, '.no-home'),
+    env: options.env,
+    argv: options.argv ?? [],
+    cwd: options.cwd,
+    home: options.env.HOME ?? path.join(options.cwd, '.no-home'),
     readStdin: () => {
       reads++;
-      return o.stdin ?? '';
+      return options.stdin ?? '';
     },
     stderr: (text) => {
       stderr += text;
@@ -40,7 +40,7 @@ export function testContext(o: {
     stdout: (text) => {
       stdout += text;
     },
-    startedAt: o.startedAt,
+    startedAt: options.startedAt,
   });
   return { ctx, stderr: () => stderr, stdout: () => stdout, stdinReads: () => reads };
 }
