@@ -221,7 +221,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   // file is ignored there, and the runtime the hooks call is reachable. Keys and reasons only: never a value.
   const records = readBranchRecords(repo.commonDir);
   const endpoints = new Map(records.filter((r) => r.endpointId).map((r) => [r.worktreePath, r.endpointId!]));
-  const linked = listWorktrees(repo.root)
+  const linked = listWorktrees(repo.root, ctx.env)
     .filter((w) => !w.bare)
     .slice(1) // the main checkout
     .map((w) => w.path)

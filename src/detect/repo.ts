@@ -35,7 +35,7 @@ export function detectRepo(dir: string): RepoInfo {
   const hooksDir = git(root, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
   const coreHooksPath = tryGit(root, ['config', '--get', 'core.hooksPath']);
   // The runtime's parser of `git worktree list --porcelain`: the first non-bare entry is the main checkout.
-  const mainRoot = mainCheckout(root);
+  const mainRoot = mainCheckout(root, process.env);
   return {
     root,
     mainRoot,

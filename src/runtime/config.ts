@@ -1,4 +1,6 @@
-// What a provision needs to know: the manifest's answers, the main checkout, credentials and the Neon CLI.
+// What a call needs to know besides git: the manifest's answers, where the env file is, the Neon credentials (and
+// the CLI login's token), the deadline of the call's Neon work, and the Neon API client made from them. The
+// environment and the home directory come in as arguments (from the RuntimeContext), never from the process.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +8,11 @@ import { parseEnv } from '../shared/env-file.ts';
 import { MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../shared/manifest.ts';
 import { WORKTREE_CREATE_TIMEOUT } from '../shared/claude-hooks.ts';
 import { findNeonBin, NEON_CLI_INSTALL } from '../shared/neon-cli.ts';
+import type { RuntimeContext } from './context.ts';
 import { makeApi, type NeonApi } from './neon-api.ts';
-import { readIfExists, run, RuntimeError } from './util.ts';
+import { readIfExists, run, RuntimeError, type RuntimeEnv } from './util.ts';
 
+/** The manifest of a checkout (its own, else the main checkout's); null: create-neon-agents is not set up. */
 export function loadAnswers(checkoutRoot: string, mainRoot: string): ManifestAnswers | null {
   for (const root of [checkoutRoot, mainRoot]) {
     const t = readIfExists(path.join(root, MANIFEST_PATH));
@@ -28,13 +32,13 @@ export function envFilePath(root: string, answers: ManifestAnswers): string {
  * The Neon CLI's credentials files, in the order the CLI itself looks (neon 6: --config-dir, NEON_CONFIG_DIR,
  * NEONCTL_CONFIG_DIR, $XDG_CONFIG_HOME/neon, ~/.config/neon; the legacy ~/.config/neonctl is still read in place).
  */
-export function neonCredentialFiles(): string[] {
+export function neonCredentialFiles(env: RuntimeEnv, home: string): string[] {
   const dirs = [
-    process.env.NEON_CONFIG_DIR,
-    process.env.NEONCTL_CONFIG_DIR,
-    process.env.XDG_CONFIG_HOME ? path.join(process.env.XDG_CONFIG_HOME, 'neon') : undefined,
-    path.join(os.homedir(), '.config', 'neon'),
-    path.join(os.homedir(), '.config', 'neonctl'),
+    env.NEON_CONFIG_DIR,
+    env.NEONCTL_CONFIG_DIR,
+    env.XDG_CONFIG_HOME ? path.join(env.XDG_CONFIG_HOME, 'neon') : undefined,
+    path.join(home, '.config', 'neon'),
+    path.join(home, '.config', 'neonctl'),
   ].filter((d): d is string => Boolean(d));
   return [...new Set(dirs)].map((d) => path.join(d, 'credentials.json'));
 }
@@ -53,7 +57,11 @@ export interface Credentials {
  * Credentials, in this order: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon
  * CLI's own login (its credentials file). null = none at all.
  */
-export function findCredentials(mainRoot: string, answers: ManifestAnswers): Credentials | null {
+export function findCredentials(
+  mainRoot: string,
+  answers: ManifestAnswers,
+  { env, home }: { env: RuntimeEnv; home: string },
+): Credentials | null {
   let mainEnv = new Map<string, string>();
   try {
     const t = readIfExists(envFilePath(mainRoot, answers));
@@ -63,32 +71,35 @@ export function findCredentials(mainRoot: string, answers: ManifestAnswers): Cre
   }
   let projectId: string | null = null;
   let projectSource = '';
-  if (process.env.NEON_PROJECT_ID)
-    [projectId, projectSource] = [process.env.NEON_PROJECT_ID, 'NEON_PROJECT_ID in the environment'];
+  if (env.NEON_PROJECT_ID) [projectId, projectSource] = [env.NEON_PROJECT_ID, 'NEON_PROJECT_ID in the environment'];
   else if (mainEnv.get('NEON_PROJECT_ID'))
     [projectId, projectSource] = [
       mainEnv.get('NEON_PROJECT_ID')!,
       `NEON_PROJECT_ID in the main checkout's ${answers.envFile}`,
     ];
   else if (answers.projectId) [projectId, projectSource] = [answers.projectId, MANIFEST_PATH];
-  if (process.env.NEON_API_KEY) return { source: 'env', apiKey: process.env.NEON_API_KEY, projectId, projectSource };
+  if (env.NEON_API_KEY) return { source: 'env', apiKey: env.NEON_API_KEY, projectId, projectSource };
   if (mainEnv.get('NEON_API_KEY'))
     return { source: 'env-file', apiKey: mainEnv.get('NEON_API_KEY')!, projectId, projectSource };
-  const loginFile = neonCredentialFiles().find((f) => fs.existsSync(f));
+  const loginFile = neonCredentialFiles(env, home).find((f) => fs.existsSync(f));
   if (loginFile) return { source: 'cli-login', apiKey: null, projectId, projectSource, loginFile };
   return null;
 }
 
-/** When this process started: every hook call's Neon work is bounded from here (provisionTimeoutSeconds). */
-const STARTED = Date.now();
-
-/** The deadline (epoch ms) of this hook call's Neon work, and its budget in ms. */
-export function deadlineFor(answers?: ManifestAnswers | null): { deadline: number; budget: number } {
-  const seconds = Number(process.env.NEON_AGENTS_PROVISION_TIMEOUT ?? answers?.provisionTimeoutSeconds ?? 60);
+/**
+ * The deadline (epoch ms) of a hook call's Neon work, and its budget in ms: NEON_AGENTS_PROVISION_TIMEOUT, else
+ * provisionTimeoutSeconds, counted from when the call started (`startedAt`).
+ */
+export function deadlineFor(
+  answers: ManifestAnswers | null | undefined,
+  env: RuntimeEnv,
+  startedAt = Date.now(),
+): { deadline: number; budget: number } {
+  const seconds = Number(env.NEON_AGENTS_PROVISION_TIMEOUT ?? answers?.provisionTimeoutSeconds ?? 60);
   // Never past Claude Code's timeout for our WorktreeCreate hook (it kills the hook there, leaving an orphan
   // worktree): 10 s before it, for git and the clean-up after a failure.
   const budget = Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds : 60, WORKTREE_CREATE_TIMEOUT - 10) * 1000;
-  return { deadline: STARTED + budget, budget };
+  return { deadline: startedAt + budget, budget };
 }
 
 /** A usable token from the CLI's credentials file, or null when it has expired (or is about to). */
@@ -116,17 +127,17 @@ function tokenIn(file: string): string | null {
  * so we never refresh one ourselves: when the access token has expired, one cheap CLI command refreshes it (never
  * a prompt: stdin is closed), then the file is read again.
  */
-function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: number): string {
+function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: number, callEnv: RuntimeEnv): string {
   const file = creds.loginFile!;
   const now = tokenIn(file);
   if (now) return now;
-  const bin = findNeonBin(searchDirs)?.bin;
+  const bin = findNeonBin(searchDirs, callEnv)?.bin;
   if (!bin)
     throw new RuntimeError(
       `the Neon CLI login has expired and the Neon CLI is not installed to refresh it: install it (${NEON_CLI_INSTALL[0]}) and run \`neon auth\`, or set NEON_API_KEY`,
       'auth',
     );
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
+  const env: NodeJS.ProcessEnv = { ...callEnv, NO_UPDATE_NOTIFIER: '1' };
   delete env.NEON_API_KEY; // the login is what must be refreshed
   const r = run(bin, ['me', '--output', 'json', '--no-analytics'], {
     env,
@@ -142,16 +153,21 @@ function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: numbe
   );
 }
 
-/** The Neon API client for a checkout: base URL, token, project, deadline. Starts no process when a key is given. */
-export function neonApi(
-  mainRoot: string,
-  checkoutRoot: string,
-  creds: Credentials,
-  answers?: ManifestAnswers | null,
-): NeonApi {
+/**
+ * The Neon API client for a context's checkout (token, project, the call's deadline; base URL and timeouts from its
+ * environment). Starts no process when a key is given; with NEON_AGENTS_TRACE set, says each request.
+ */
+export function neonApi(ctx: RuntimeContext, creds: Credentials): NeonApi {
   if (!creds.projectId)
     throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
-  const { deadline, budget } = deadlineFor(answers);
-  const token = creds.apiKey ?? cliLoginToken(creds, [checkoutRoot, mainRoot], deadline);
-  return makeApi(token, creds.projectId, deadline, budget / 1000);
+  const { deadline, budget } = deadlineFor(ctx.answers(), ctx.env, ctx.startedAt);
+  const token = creds.apiKey ?? cliLoginToken(creds, [ctx.checkout().root, ctx.mainRoot()], deadline, ctx.env);
+  return makeApi({
+    token,
+    projectId: creds.projectId,
+    deadline,
+    budgetSeconds: budget / 1000,
+    env: ctx.env,
+    trace: ctx.env.NEON_AGENTS_TRACE ? (request) => ctx.say(`trace ${request}`) : null,
+  });
 }

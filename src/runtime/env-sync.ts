@@ -1,6 +1,7 @@
-// A worktree's env files: every value that reaches the shared database is pointed at the worktree's own branch or
+// A checkout's env files: every value that reaches the shared database is pointed at the checkout's own branch or
 // removed (src/shared/db-targets.ts decides which and how), the management key never leaves the main checkout, and
-// a file we cannot rewrite is removed — or, when even that fails, reported as unsafe, never as provisioned.
+// a file we cannot rewrite is removed — or, when even that fails, reported as unsafe, never as provisioned. Also
+// pointAt(): a branch switch pointing the env files at the Neon branch a record names.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
@@ -17,9 +18,11 @@ import {
 } from '../shared/db-targets.ts';
 import { ENV_FILES_LS_ARGS, envFilesFrom } from '../shared/env-files.ts';
 import { dbVars, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
-import { envFilePath } from './config.ts';
-import { git } from './git.ts';
-import { allRecords, parentEnvFile } from './state.ts';
+import { envFilePath, neonApi } from './config.ts';
+import type { RuntimeContext } from './context.ts';
+import type { Git } from './git.ts';
+import { branchUris, type BranchUris } from './neon-api.ts';
+import { readSavedParent, type BranchRecord } from './state.ts';
 import { readIfExists, RuntimeError, writeFileAtomic } from './util.ts';
 
 const COMMENT_PREFIX = '# neon-agents: ';
@@ -27,29 +30,6 @@ const HEADER = 'Neon branch of this checkout (written by create-neon-agents)';
 
 export function stripOurComments(text: string): string {
   return text.replace(/^# neon-agents: .*(\r?\n|$)/gm, '');
-}
-
-/** The saved state of the main checkout's env file while it visits an agent branch (parent-env.json). */
-export interface SavedParentEnv {
-  /** The file's bytes before the visit. */
-  original: string;
-  /** What we wrote for the visit: when the file still holds exactly this, the original comes back byte for byte. */
-  written: string;
-  /** Values of the keys we changed (null: absent), for a file edited during the visit. */
-  values: Record<string, string | null>;
-}
-
-export function readSavedParent(commonDir: string): SavedParentEnv | null {
-  const t = readIfExists(parentEnvFile(commonDir));
-  if (t === null) return null;
-  try {
-    const data = JSON.parse(t);
-    // An older runtime saved only the values.
-    if (data && typeof data.original === 'string') return data as SavedParentEnv;
-    return { original: '', written: '\0', values: data as Record<string, string | null> };
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -69,20 +49,20 @@ export function sharedTarget(
 }
 
 /**
- * What a checkout whose own branch has `ownEndpoint` must not name: the shared database, every other agent branch
- * of this clone (and `endpointIds`, e.g. this worktree's previous branch), and the parent's `passwords`.
+ * What a context's checkout, whose own branch has `ownEndpoint`, must not name: the shared database, every other
+ * agent branch of this clone (and `endpointIds`, e.g. this worktree's previous branch), and the parent's `passwords`.
  */
 export function targetFor(
-  commonDir: string,
-  mainRoot: string,
+  ctx: RuntimeContext,
   answers: ManifestAnswers,
   ownEndpoint: string | null,
   known: { passwords?: string[]; endpointIds?: (string | null)[] } = {},
 ): Target {
-  const endpointIds = [...(known.endpointIds ?? []), ...allRecords(commonDir).map((r) => r.endpointId)].filter(
+  const records = ctx.records();
+  const endpointIds = [...(known.endpointIds ?? []), ...records.all().map((r) => r.endpointId)].filter(
     (ep): ep is string => Boolean(ep) && ep !== ownEndpoint,
   );
-  return sharedTarget(commonDir, mainRoot, answers, { passwords: known.passwords, endpointIds });
+  return sharedTarget(records.commonDir, ctx.mainRoot(), answers, { passwords: known.passwords, endpointIds });
 }
 
 /**
@@ -173,11 +153,57 @@ export function envTextFor(
   return { ...r, text };
 }
 
+export interface EnvWrite {
+  /** The checkout's own branch; null/undefined: none (every value naming the shared database goes). */
+  own?: OwnBranch | null;
+  comment?: string;
+  /** The main checkout's own env file: its NEON_API_KEY is the management key and stays. */
+  keepApiKey?: boolean;
+  /** What "the shared database" is (default: the main checkout's database values). */
+  target?: Target;
+}
+
+/**
+ * Write a context's configured env file from `base`: the app's variables hold its own branch's URLs, every other
+ * value that names the shared database points at that branch or is gone, no NEON_API_KEY in a worktree; mode 0600.
+ * Returns what changed besides the app's variables (for the report). Throws when the file cannot be made safe.
+ */
+export function writeEnv(
+  ctx: RuntimeContext,
+  answers: ManifestAnswers,
+  envPath: string,
+  base: string,
+  w: EnvWrite,
+): { rewritten: string[]; removed: string[] } {
+  const co = ctx.checkout();
+  const target = w.target ?? sharedTarget(co.commonDir, ctx.mainRoot(), answers);
+  const label = path.relative(co.root, envPath) || path.basename(envPath);
+  const r = editOrDelete(envPath, label, () =>
+    envTextFor(base, answers, target, w.own ?? null, {
+      comment: w.comment,
+      keepApiKey: w.keepApiKey,
+      pooled: answers.pooled,
+    }),
+  );
+  replaceEnvFile(envPath, r.text, label);
+  return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
+}
+
+/** A branch's URLs as Neon gave them. */
+export function ownBranch(u: BranchUris): OwnBranch & { endpointId: string } {
+  return { pooledUrl: u.pooled, directUrl: u.direct, endpointId: u.endpointId };
+}
+
+/** The endpoint id a URL value connects to (host name or `options=endpoint=`), or null. */
+export function endpointOf(url: string | undefined | null): string | null {
+  return url ? (parsePgUrl(url)?.endpointId ?? null) : null;
+}
+
 /** Env files in a worktree other than the configured one (see src/shared/env-files.ts), as absolute paths. */
-export function otherEnvFiles(wt: string, configured: string): string[] {
+export function otherEnvFiles(git: Git, wt: string, configured: string): string[] {
   let out = '';
   try {
-    out = git(wt, ENV_FILES_LS_ARGS);
+    out = git.run(wt, ENV_FILES_LS_ARGS);
   } catch {
     return [];
   }
@@ -194,20 +220,21 @@ export interface SyncReport {
 }
 
 /**
- * Every other env file of a worktree (`.worktreeinclude` copies, monorepo app folders, files another tool copied):
- * values that reach the shared database now point at `own`, or are removed. Throws the first unsafe file.
+ * Every other env file of a context's worktree (`.worktreeinclude` copies, monorepo app folders, files another tool
+ * copied): values that reach the shared database now point at `own`, or are removed. Throws the first unsafe file.
  */
 export function syncOtherEnvFiles(
-  wt: string,
+  ctx: RuntimeContext,
+  answers: ManifestAnswers,
   configured: string,
   target: Target,
   own: OwnBranch | null,
-  answers: ManifestAnswers,
 ): SyncReport[] {
+  const wt = ctx.checkout().root;
   const reports: SyncReport[] = [];
   const ownEndpoint = own ? (parsePgUrl(own.directUrl)?.endpointId ?? null) : null;
   const ownOf = (k: string) => (!own ? null : k === urlVar(answers) && answers.pooled ? own.pooledUrl : own.directUrl);
-  for (const file of otherEnvFiles(wt, configured)) {
+  for (const file of otherEnvFiles(ctx.git, wt, configured)) {
     const text = readIfExists(file);
     if (text === null) continue;
     const label = path.relative(wt, file);
@@ -238,13 +265,14 @@ export function syncOtherEnvFiles(
 
 /** Keys in a checkout's env files that reach the shared database, per file (for `status`). */
 export function leaksIn(
+  git: Git,
   wt: string,
   configured: string,
   target: Target,
   ownEndpointId: string | null,
 ): { file: string; key: string; why: string }[] {
   const out: { file: string; key: string; why: string }[] = [];
-  const files = [configured, ...otherEnvFiles(wt, configured)].map((f) => ({ f, text: readIfExists(f) }));
+  const files = [configured, ...otherEnvFiles(git, wt, configured)].map((f) => ({ f, text: readIfExists(f) }));
   const t = withoutOwnPasswords(
     target,
     files.map((x) => x.text ?? ''),
@@ -261,4 +289,48 @@ export function leaksIn(
       });
   }
   return out;
+}
+
+/**
+ * Point a context's checkout's env file (`base`: the text to start from) at a recorded Neon branch, after a branch
+ * switch: the app's variables, and every other value that names the shared database or another agent branch of this
+ * clone. When that fails, the database values are removed instead. Returns the env file's text afterwards.
+ */
+export async function pointAt(
+  ctx: RuntimeContext,
+  answers: ManifestAnswers,
+  rec: BranchRecord,
+  base: string,
+): Promise<string | null> {
+  const co = ctx.checkout();
+  const envPath = envFilePath(co.root, answers);
+  const target = targetFor(ctx, answers, rec.endpointId);
+  try {
+    if (endpointOf(parseEnv(base).get(urlVar(answers))) === rec.endpointId && readIfExists(envPath) === base)
+      return null;
+    const creds = ctx.credentials();
+    if (!creds) throw new RuntimeError('no Neon credentials');
+    const api = neonApi(ctx, { ...creds, projectId: rec.projectId });
+    const own = ownBranch(await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName));
+    writeEnv(ctx, answers, envPath, base, { own, keepApiKey: !co.isLinked, target });
+    ctx.say(`${co.branch}: using Neon branch ${rec.neonBranch}`);
+    if (co.isLinked) syncOtherEnvFiles(ctx, answers, envPath, target, own);
+  } catch (e) {
+    try {
+      writeEnv(ctx, answers, envPath, base, {
+        comment: `could not switch to Neon branch ${rec.neonBranch} (${(e as Error).message}). Retry: git checkout again`,
+        keepApiKey: !co.isLinked,
+        target,
+      });
+      if (co.isLinked) syncOtherEnvFiles(ctx, answers, envPath, target, null);
+      ctx.say(
+        `FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; its database values were removed`,
+      );
+    } catch (e2) {
+      ctx.say(
+        `FAILED to point ${path.relative(co.root, envPath)} at Neon branch ${rec.neonBranch}: ${(e as Error).message}; and ${(e2 as Error).message}`,
+      );
+    }
+  }
+  return readIfExists(envPath);
 }

@@ -1,6 +1,9 @@
+// git as the runtime runs it: with one call's environment minus git's local variables (a hook exports GIT_DIR),
+// tolerant of git's race between concurrent `worktree add`s, and reading `git worktree list` once per context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanGitEnv, realpathOr, run, RuntimeError, sleepMs } from './util.ts';
+import { cleanGitEnv } from '../shared/git-env.ts';
+import { realpathOr, run, RuntimeError, sleepMs, type RuntimeEnv } from './util.ts';
 
 /**
  * git (2.39 at least) races with itself when worktrees are added concurrently: a command that walks the worktree
@@ -10,56 +13,6 @@ import { cleanGitEnv, realpathOr, run, RuntimeError, sleepMs } from './util.ts';
  */
 export const GIT_WORKTREE_RACE = /failed to read .*\/(commondir|gitdir)\b/;
 
-export function git(cwd: string, args: string[], extraEnv: Record<string, string> = {}): string {
-  if (args[0] === 'worktree' && args[1] !== 'list') worktreeCache = null;
-  for (let attempt = 1; ; attempt++) {
-    const r = run('git', args, { cwd, env: cleanGitEnv(extraEnv), timeout: 60_000 });
-    if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
-    if (r.code === 0) return r.stdout.replace(/\n$/, '');
-    // (`worktree add` itself is not safely repeatable here: addWorktree() handles it.)
-    const raced = GIT_WORKTREE_RACE.test(r.stderr) && !(args[0] === 'worktree' && args[1] === 'add');
-    if (raced && attempt < 4) {
-      sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
-      continue;
-    }
-    throw new RuntimeError(`git ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
-  }
-}
-
-/**
- * `git worktree add`, tolerant of git's concurrent-add race: when it reports the race, the worktree may in fact be
- * complete (accept it) or not yet created (try again).
- */
-export function addWorktree(
-  mainRoot: string,
-  wt: string,
-  args: string[],
-  branch: string,
-  extraEnv: Record<string, string>,
-): void {
-  worktreeCache = null;
-  for (let attempt = 1; ; attempt++) {
-    const r = run('git', ['worktree', 'add', ...args], { cwd: mainRoot, env: cleanGitEnv(extraEnv), timeout: 60_000 });
-    if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
-    if (r.code === 0) return;
-    if (!GIT_WORKTREE_RACE.test(r.stderr) || attempt >= 4) {
-      throw new RuntimeError(
-        `git worktree add failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
-        'git',
-      );
-    }
-    const top = run('git', ['rev-parse', '--show-toplevel'], { cwd: wt, env: cleanGitEnv(), timeout: 10_000 });
-    if (top.code === 0 && realpathOr(top.stdout.trim()) === realpathOr(wt)) return; // it was made after all
-    sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
-    // The branch may exist by now (the -b part succeeded): attach to it instead of creating it again.
-    if (gitOk(mainRoot, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])) args = [wt, branch];
-  }
-}
-
-export function gitOk(cwd: string, args: string[]): boolean {
-  return run('git', args, { cwd, env: cleanGitEnv(), timeout: 60_000 }).code === 0;
-}
-
 export interface Checkout {
   /** Root of this working tree (realpath). */
   root: string;
@@ -68,28 +21,6 @@ export interface Checkout {
   /** `refs/heads/x` → `x`; null on a detached HEAD. */
   branch: string | null;
   isLinked: boolean;
-}
-
-export function checkoutAt(cwd: string): Checkout {
-  const out = git(cwd, [
-    'rev-parse',
-    '--path-format=absolute',
-    '--show-toplevel',
-    '--git-dir',
-    '--git-common-dir',
-    '--symbolic-full-name',
-    'HEAD',
-  ]).split('\n');
-  const [root, gitDir, commonDir, head] = out;
-  if (!root || !gitDir || !commonDir) throw new RuntimeError(`not inside a git work tree: ${cwd}`);
-  const branch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
-  return {
-    root: realpathOr(root),
-    gitDir: realpathOr(gitDir),
-    commonDir: realpathOr(commonDir),
-    branch,
-    isLinked: realpathOr(gitDir) !== realpathOr(commonDir),
-  };
 }
 
 export interface WorktreeEntry {
@@ -102,45 +33,138 @@ export interface WorktreeEntry {
   prunable: boolean;
 }
 
-/**
- * `git worktree list` of this process's repository, kept until the process itself adds or removes a worktree (a
- * hook call reads it several times; each git process costs a few ms of CPU, and eight agents start at once).
- */
-let worktreeCache: WorktreeEntry[] | null = null;
-export function forgetWorktrees(): void {
-  worktreeCache = null;
-}
+/** git for one context (one call, in one repository): its environment, and that repository's worktree list. */
+export class Git {
+  /**
+   * `git worktree list` of this repository, kept until this context adds or removes a worktree itself, or takes a
+   * lock (a hook call reads it several times; each git process costs a few ms of CPU, and eight agents start at once).
+   */
+  private worktrees: WorktreeEntry[] | null = null;
 
-export function listWorktrees(cwd: string): WorktreeEntry[] {
-  if (worktreeCache) return worktreeCache;
-  const text = git(cwd, ['worktree', 'list', '--porcelain']);
-  const entries: WorktreeEntry[] = [];
-  let cur: WorktreeEntry | null = null;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('worktree ')) {
-      cur = { path: realpathOr(line.slice(9)), bare: false, detached: false, locked: false, prunable: false };
-      entries.push(cur);
-    } else if (!cur) continue;
-    else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
-    else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
-    else if (line === 'bare') cur.bare = true;
-    else if (line === 'detached') cur.detached = true;
-    else if (line === 'locked' || line.startsWith('locked ')) cur.locked = true;
-    else if (line === 'prunable' || line.startsWith('prunable ')) cur.prunable = true;
+  constructor(private readonly env: RuntimeEnv) {}
+
+  /** The environment git runs with: ours without git's local variables (see shared/git-env.ts), plus `extra`. */
+  private cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return cleanGitEnv(this.env, extra);
   }
-  worktreeCache = entries;
-  return entries;
+
+  /** A git command's stdout (without its last newline); throws a RuntimeError with git's last line of complaint. */
+  run(cwd: string, args: string[], extraEnv: Record<string, string> = {}): string {
+    if (args[0] === 'worktree' && args[1] !== 'list') this.worktrees = null;
+    for (let attempt = 1; ; attempt++) {
+      const r = run('git', args, { cwd, env: this.cleanEnv(extraEnv), timeout: 60_000 });
+      if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
+      if (r.code === 0) return r.stdout.replace(/\n$/, '');
+      // (`worktree add` itself is not safely repeatable here: addWorktree() handles it.)
+      const raced = GIT_WORKTREE_RACE.test(r.stderr) && !(args[0] === 'worktree' && args[1] === 'add');
+      if (raced && attempt < 4) {
+        sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
+        continue;
+      }
+      throw new RuntimeError(`git ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`, 'git');
+    }
+  }
+
+  ok(cwd: string, args: string[]): boolean {
+    return run('git', args, { cwd, env: this.cleanEnv(), timeout: 60_000 }).code === 0;
+  }
+
+  /**
+   * `git worktree add`, tolerant of git's concurrent-add race: when it reports the race, the worktree may in fact be
+   * complete (accept it) or not yet created (try again).
+   */
+  addWorktree(mainRoot: string, wt: string, args: string[], branch: string, extraEnv: Record<string, string>): void {
+    this.worktrees = null;
+    for (let attempt = 1; ; attempt++) {
+      const r = run('git', ['worktree', 'add', ...args], {
+        cwd: mainRoot,
+        env: this.cleanEnv(extraEnv),
+        timeout: 60_000,
+      });
+      if (r.error && r.error.code === 'ENOENT') throw new RuntimeError('git not found on PATH');
+      if (r.code === 0) return;
+      if (!GIT_WORKTREE_RACE.test(r.stderr) || attempt >= 4) {
+        throw new RuntimeError(
+          `git worktree add failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
+          'git',
+        );
+      }
+      const top = run('git', ['rev-parse', '--show-toplevel'], { cwd: wt, env: this.cleanEnv(), timeout: 10_000 });
+      if (top.code === 0 && realpathOr(top.stdout.trim()) === realpathOr(wt)) return; // it was made after all
+      sleepMs(50 + Math.floor(Math.random() * 150) * attempt);
+      // The branch may exist by now (the -b part succeeded): attach to it instead of creating it again.
+      if (this.ok(mainRoot, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`])) args = [wt, branch];
+    }
+  }
+
+  checkoutAt(cwd: string): Checkout {
+    const out = this.run(cwd, [
+      'rev-parse',
+      '--path-format=absolute',
+      '--show-toplevel',
+      '--git-dir',
+      '--git-common-dir',
+      '--symbolic-full-name',
+      'HEAD',
+    ]).split('\n');
+    const [root, gitDir, commonDir, head] = out;
+    if (!root || !gitDir || !commonDir) throw new RuntimeError(`not inside a git work tree: ${cwd}`);
+    const branch = head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null;
+    return {
+      root: realpathOr(root),
+      gitDir: realpathOr(gitDir),
+      commonDir: realpathOr(commonDir),
+      branch,
+      isLinked: realpathOr(gitDir) !== realpathOr(commonDir),
+    };
+  }
+
+  /** What was read may have changed (another process made a worktree while we waited for a lock). */
+  forgetWorktrees(): void {
+    this.worktrees = null;
+  }
+
+  listWorktrees(cwd: string): WorktreeEntry[] {
+    if (this.worktrees) return this.worktrees;
+    const text = this.run(cwd, ['worktree', 'list', '--porcelain']);
+    const entries: WorktreeEntry[] = [];
+    let cur: WorktreeEntry | null = null;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('worktree ')) {
+        cur = { path: realpathOr(line.slice(9)), bare: false, detached: false, locked: false, prunable: false };
+        entries.push(cur);
+      } else if (!cur) continue;
+      else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
+      else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+      else if (line === 'bare') cur.bare = true;
+      else if (line === 'detached') cur.detached = true;
+      else if (line === 'locked' || line.startsWith('locked ')) cur.locked = true;
+      else if (line === 'prunable' || line.startsWith('prunable ')) cur.prunable = true;
+    }
+    this.worktrees = entries;
+    return entries;
+  }
+
+  /** The main checkout: the first non-bare entry of `git worktree list --porcelain`. */
+  mainCheckout(cwd: string): string {
+    const main = this.listWorktrees(cwd).find((w) => !w.bare);
+    if (!main) throw new RuntimeError('this repository has no non-bare worktree to take the env file from');
+    return main.path;
+  }
+
+  branchExists(cwd: string, branch: string): boolean {
+    return this.ok(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+  }
 }
 
-/** The main checkout: the first non-bare entry of `git worktree list --porcelain`. */
-export function mainCheckout(cwd: string): string {
-  const main = listWorktrees(cwd).find((w) => !w.bare);
-  if (!main) throw new RuntimeError('this repository has no non-bare worktree to take the env file from');
-  return main.path;
+/** The worktree list parser for the initializer and doctor (which run git with their own environment). */
+export function listWorktrees(cwd: string, env: RuntimeEnv): WorktreeEntry[] {
+  return new Git(env).listWorktrees(cwd);
 }
 
-export function branchExists(cwd: string, branch: string): boolean {
-  return gitOk(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+/** The main checkout, as the runtime finds it (for the initializer). */
+export function mainCheckout(cwd: string, env: RuntimeEnv): string {
+  return new Git(env).mainCheckout(cwd);
 }
 
 export function isDir(p: string): boolean {

@@ -5,8 +5,9 @@
 // answers 423 to every operation that overlaps another in the same project and eight agents start together; the
 // whole call bounded by one deadline; failures classified by HTTP status and Neon's error body, never by wording.
 //
-// Base URL: NEON_API_HOST (the variable the Neon CLI honours; the SDK reads no environment), else Neon's.
-import { RuntimeError } from './util.ts';
+// Base URL: NEON_API_HOST (the variable the Neon CLI honours; the SDK reads no environment), else Neon's; it, the
+// per-request timeout and the retry pause come from the call's environment when the client is made (makeApi).
+import { RuntimeError, type RuntimeEnv } from './util.ts';
 
 export const DEFAULT_API_HOST = 'https://console.neon.tech/api/v2';
 
@@ -19,12 +20,16 @@ export interface NeonApi {
   budgetSeconds: number;
   /** Longest one request may take (ms). */
   requestTimeoutMs: number;
+  /** The first retry pause's scale (ms; full jitter, doubling). */
+  retryBaseMs: number;
   /** How long to wait for another process's lock on the same branch. */
   lockWaitMs: number;
-  /** Requests sent by this process. */
+  /** Requests sent through this client. */
   sent: number;
   /** How many times the last call was sent (> 1: a create's first answer may have been lost). */
   lastAttempts: number;
+  /** Told `METHOD path` before each request is sent (NEON_AGENTS_TRACE), or null. */
+  trace: ((request: string) => void) | null;
 }
 
 export type FailureKind = 'exists' | 'auth' | 'limit' | 'transient' | 'timeout' | 'notfound' | 'unexpected' | 'other';
@@ -38,21 +43,27 @@ export class NeonApiError extends RuntimeError {
   }
 }
 
-function apiBase(): string {
-  return (process.env.NEON_API_HOST || DEFAULT_API_HOST).replace(/\/+$/, '');
-}
-
-export function makeApi(token: string, projectId: string, deadline: number, budgetSeconds: number): NeonApi {
+export function makeApi(options: {
+  token: string;
+  projectId: string;
+  deadline: number;
+  budgetSeconds: number;
+  /** NEON_API_HOST, NEON_AGENTS_REQUEST_TIMEOUT_MS (default 30000), NEON_AGENTS_RETRY_BASE_MS (default 250). */
+  env: RuntimeEnv;
+  trace: NeonApi['trace'];
+}): NeonApi {
   return {
-    baseUrl: apiBase(),
-    token,
-    projectId,
-    deadline,
-    budgetSeconds,
-    requestTimeoutMs: Number(process.env.NEON_AGENTS_REQUEST_TIMEOUT_MS ?? 30_000),
-    lockWaitMs: Math.max(1000, deadline - Date.now()),
+    baseUrl: (options.env.NEON_API_HOST || DEFAULT_API_HOST).replace(/\/+$/, ''),
+    token: options.token,
+    projectId: options.projectId,
+    deadline: options.deadline,
+    budgetSeconds: options.budgetSeconds,
+    requestTimeoutMs: Number(options.env.NEON_AGENTS_REQUEST_TIMEOUT_MS ?? 30_000),
+    retryBaseMs: Number(options.env.NEON_AGENTS_RETRY_BASE_MS ?? 250),
+    lockWaitMs: Math.max(1000, options.deadline - Date.now()),
     sent: 0,
     lastAttempts: 0,
+    trace: options.trace,
   };
 }
 
@@ -100,7 +111,7 @@ export async function request<T = any>(
   body?: unknown,
   what = `${method} ${path.split('?')[0]}`,
 ): Promise<T> {
-  const base = Number(process.env.NEON_AGENTS_RETRY_BASE_MS ?? 250);
+  const base = api.retryBaseMs;
   let last = '';
   let unreachable = 0;
   for (let attempt = 0; ; attempt++) {
@@ -111,7 +122,7 @@ export async function request<T = any>(
     try {
       api.sent++;
       api.lastAttempts = attempt + 1;
-      if (process.env.NEON_AGENTS_TRACE) process.stderr.write(`neon-agents: trace ${method} ${path}\n`);
+      api.trace?.(`${method} ${path}`);
       res = await fetch(`${api.baseUrl}${path}`, {
         method,
         headers: {

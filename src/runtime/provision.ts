@@ -1,13 +1,14 @@
-// Give one checkout its own Neon branch and write its env file. Fail closed: after any failure the env file holds
-// no DATABASE_URL of another branch.
+// Give a context's checkout its own Neon branch (made, reused, replaced when it expired, or adopted when Neon's answer
+// was lost) and write its env files. Fail closed: after any failure the env files hold no URL of another branch.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
-import { parsePgUrl, type OwnBranch, type Target } from '../shared/db-targets.ts';
+import { parsePgUrl, type OwnBranch } from '../shared/db-targets.ts';
 import { RUNTIME_PATH, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
-import { envFilePath, findCredentials, loadAnswers, neonApi } from './config.ts';
-import { gitOk, listWorktrees, type Checkout } from './git.ts';
+import { envFilePath, neonApi } from './config.ts';
+import type { RuntimeContext } from './context.ts';
+import type { Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
 import {
   branchUris,
@@ -17,20 +18,19 @@ import {
   NeonApiError,
   resetRolePassword,
   withPassword,
-  type BranchUris,
   type NeonApi,
 } from './neon-api.ts';
-import { cloneId, deleteRecord, readRecord, withBranchLock, writeRecord, type BranchRecord } from './state.ts';
+import type { BranchRecord } from './state.ts';
 import {
-  editOrDelete,
-  envTextFor,
-  replaceEnvFile,
+  endpointOf,
+  ownBranch,
   sharedTarget,
   syncOtherEnvFiles,
   targetFor,
+  writeEnv,
   type SyncReport,
 } from './env-sync.ts';
-import { readIfExists, redactUrl, RuntimeError, say } from './util.ts';
+import { readIfExists, redactUrl, RuntimeError } from './util.ts';
 
 /** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
 export function retryHint(mainRoot: string): string {
@@ -48,8 +48,9 @@ export function branchLabel(co: Checkout): string {
   return co.branch ?? detachedLabel(path.basename(co.gitDir));
 }
 
-export function neonNameFor(co: Checkout): string {
-  return neonBranchName(cloneId(co.commonDir), branchLabel(co));
+/** The Neon branch name for a checkout of the clone whose id is `cloneId`. */
+export function neonNameFor(co: Checkout, cloneId: string): string {
+  return neonBranchName(cloneId, branchLabel(co));
 }
 
 function expiresAt(days: number): string | null {
@@ -72,47 +73,6 @@ function baseEnvText(envPath: string, mainEnvPath: string): string {
   return '';
 }
 
-export interface EnvWrite {
-  /** The checkout's own branch; null/undefined: none (every value naming the shared database goes). */
-  own?: OwnBranch | null;
-  comment?: string;
-  /** The main checkout's own env file: its NEON_API_KEY is the management key and stays. */
-  keepApiKey?: boolean;
-  /** What "the shared database" is (default: the main checkout's database values). */
-  target?: Target;
-}
-
-/**
- * Write a checkout's configured env file from `base`: the app's variables hold its own branch's URLs, every other
- * value that names the shared database points at that branch or is gone, no NEON_API_KEY in a worktree; mode 0600.
- * Returns what changed besides the app's variables (for the report). Throws when the file cannot be made safe.
- */
-export function writeEnv(
-  co: Checkout,
-  mainRoot: string,
-  envPath: string,
-  base: string,
-  answers: ManifestAnswers,
-  w: EnvWrite,
-): { rewritten: string[]; removed: string[] } {
-  const target = w.target ?? sharedTarget(co.commonDir, mainRoot, answers);
-  const label = path.relative(co.root, envPath) || path.basename(envPath);
-  const r = editOrDelete(envPath, label, () =>
-    envTextFor(base, answers, target, w.own ?? null, {
-      comment: w.comment,
-      keepApiKey: w.keepApiKey,
-      pooled: answers.pooled,
-    }),
-  );
-  replaceEnvFile(envPath, r.text, label);
-  return { rewritten: r.rewritten, removed: r.removed.map((x) => x.key) };
-}
-
-/** A branch's URLs as Neon gave them. */
-export function ownBranch(u: BranchUris): OwnBranch & { endpointId: string } {
-  return { pooledUrl: u.pooled, directUrl: u.direct, endpointId: u.endpointId };
-}
-
 /**
  * The URLs of a branch we wrote into this env file earlier, without asking Neon: the app's variables hold one form
  * (or both, with a direct variable); the other is derived only when the file lacks it.
@@ -133,18 +93,13 @@ function ownFromEnv(
   return { pooledUrl: answers.pooled ? main : derived.pooled, directUrl: direct, endpointId: derived.endpointId };
 }
 
-/** The endpoint id a URL value connects to (host name or `options=endpoint=`), or null. */
-export function endpointOf(url: string | undefined | null): string | null {
-  return url ? (parsePgUrl(url)?.endpointId ?? null) : null;
-}
-
-export async function branchAllowanceMessage(api: NeonApi, commonDir: string, original: string): Promise<string> {
+async function branchAllowanceMessage(api: NeonApi, cloneId: string, original: string): Promise<string> {
   let counts = '';
   let mine = -1;
   try {
     const all = await listBranches(api);
     const ours = all.filter((b) => b.name.startsWith('agents/'));
-    mine = ours.filter((b) => b.name.startsWith(`agents/${cloneId(commonDir)}/`)).length;
+    mine = ours.filter((b) => b.name.startsWith(`agents/${cloneId}/`)).length;
     counts = ` The project has ${all.length} branches: ${ours.length} agent branches made by create-neon-agents, ${mine} of them from this clone.`;
   } catch {
     /* counting is best effort */
@@ -167,9 +122,10 @@ function envPointsAt(text: string | null, rec: BranchRecord | null, answers: Man
  * commit's own `.gitignore` that un-ignores it (`!packages/database/.env`). A `.gitignore` in the file's own folder
  * outranks that, and ignores itself, so the worktree stays clean; when the folder already tracks one, say so.
  */
-function ensureIgnored(root: string, envPath: string): void {
+function ensureIgnored(ctx: RuntimeContext, envPath: string): void {
+  const root = ctx.checkout().root;
   const rel = path.relative(root, envPath);
-  if (gitOk(root, ['check-ignore', '-q', '--', rel])) return;
+  if (ctx.git.ok(root, ['check-ignore', '-q', '--', rel])) return;
   const local = path.join(path.dirname(envPath), '.gitignore');
   if (!fs.existsSync(local)) {
     try {
@@ -180,15 +136,15 @@ function ensureIgnored(root: string, envPath: string): void {
     } catch {
       /* judged below */
     }
-    if (gitOk(root, ['check-ignore', '-q', '--', rel])) return;
+    if (ctx.git.ok(root, ['check-ignore', '-q', '--', rel])) return;
   }
-  say(
+  ctx.say(
     `warning: git does not ignore ${rel} in this worktree (its base commit's .gitignore lets it through), so \`git add -A\` would commit this branch's password: add ${rel} to .gitignore, commit and push`,
   );
 }
 
 export interface ProvisionOptions {
-  mainRoot: string;
+  /** The commit the worktree starts at (recorded: no commits beyond it means nothing to review). */
   baseSha?: string | null;
   /** Print the outcome on stderr (default true). */
   report?: boolean;
@@ -212,20 +168,24 @@ function describeSync(rewritten: string[], removed: string[], others: SyncReport
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
-export async function provision(co: Checkout, opts: ProvisionOptions): Promise<ProvisionOutcome> {
-  const answers = loadAnswers(co.root, opts.mainRoot);
+export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}): Promise<ProvisionOutcome> {
+  const answers = ctx.answers();
   if (!answers) return { status: 'not-configured' };
+  const { say } = ctx;
+  const co = ctx.checkout();
+  const mainRoot = ctx.mainRoot();
+  const records = ctx.records();
   const envPath = envFilePath(co.root, answers);
-  const mainEnvPath = envFilePath(opts.mainRoot, answers);
+  const mainEnvPath = envFilePath(mainRoot, answers);
   const rel = path.relative(co.root, envPath);
-  const hint = retryHint(opts.mainRoot);
+  const hint = retryHint(mainRoot);
   const v = urlVar(answers);
-  const creds = findCredentials(opts.mainRoot, answers);
+  const creds = ctx.credentials();
   if (!creds) {
     const comment = `no Neon credentials in this clone, so this worktree has no database of its own. Set up: run \`npx neon auth\` (or put NEON_API_KEY in the main checkout's ${answers.envFile}), then ${hint}`;
     try {
-      writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { comment });
-      syncOtherEnvFiles(co.root, envPath, sharedTarget(co.commonDir, opts.mainRoot, answers), null, answers);
+      writeEnv(ctx, answers, envPath, baseEnvText(envPath, mainEnvPath), { comment });
+      syncOtherEnvFiles(ctx, answers, envPath, sharedTarget(co.commonDir, mainRoot, answers), null);
     } catch (e) {
       say(`no Neon credentials, and ${(e as Error).message}`);
       return { status: 'failed', reason: (e as Error).message, kind: (e as RuntimeError).kind ?? 'error' };
@@ -240,16 +200,15 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
   // copied value holding it names the shared database.
   const inherited: string[] = [];
   try {
-    neonName = neonNameFor(co);
-    const api = neonApi(opts.mainRoot, co.root, creds, answers);
-    const result = await withBranchLock(
-      co.commonDir,
+    neonName = neonNameFor(co, records.cloneId());
+    const api = neonApi(ctx, creds);
+    const result = await records.withLock(
       neonName,
       async () => {
-        const rec = readRecord(co.commonDir, neonName);
+        const rec = records.get(neonName);
         const current = readIfExists(envPath);
         if (rec && !rec.pending) {
-          const live = listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
+          const live = ctx.git.listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
           if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
             throw new RuntimeError(
               `Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`,
@@ -261,7 +220,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
               `Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${api.projectId}`,
               'conflict',
             );
-          if (rec.worktreePath !== co.root) writeRecord(co.commonDir, { ...rec, worktreePath: co.root });
+          if (rec.worktreePath !== co.root) records.write({ ...rec, worktreePath: co.root });
           if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
             return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
           }
@@ -272,7 +231,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
               // Made before its password was reset (an older runtime, or the reset failed): reset it now.
               const pw = await resetRolePassword(api, rec.branchId, user);
               uris = { ...uris, direct: withPassword(uris.direct, pw), pooled: withPassword(uris.pooled, pw) };
-              writeRecord(co.commonDir, { ...rec, worktreePath: co.root, ownPassword: true });
+              records.write({ ...rec, worktreePath: co.root, ownPassword: true });
             }
             return { own: ownBranch(uris), created: false, reused: true, already: false };
           } catch (e) {
@@ -282,7 +241,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
             say(
               `Neon branch ${neonName} no longer exists (expired or deleted); creating a new one — its old data is gone`,
             );
-            deleteRecord(co.commonDir, neonName);
+            records.delete(neonName);
           }
         }
         const base: BranchRecord = {
@@ -300,7 +259,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
         // Write-ahead: if Neon's answer to the create is lost (a cut connection, a timeout) and a retry meets
         // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
         const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === api.projectId;
-        writeRecord(co.commonDir, { ...base, pending: true });
+        records.write({ ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
           created = await createBranch(
@@ -322,7 +281,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
                 `adopting Neon branch ${neonName}: this clone created it for this worktree, and Neon's first answer was lost`,
               );
             } else {
-              deleteRecord(co.commonDir, neonName);
+              records.delete(neonName);
               throw new RuntimeError(
                 `a Neon branch named ${neonName} already exists in project ${api.projectId}, and this clone did not create it for this worktree; refusing to attach to it`,
                 'exists',
@@ -331,16 +290,16 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
           } else {
             // Unknown outcome (timeout, cut connection): keep the write-ahead record so a retry can adopt it.
             if (!(e instanceof NeonApiError && (e.failure.kind === 'timeout' || e.failure.kind === 'transient')))
-              deleteRecord(co.commonDir, neonName);
+              records.delete(neonName);
             if (e instanceof NeonApiError && e.failure.kind === 'limit')
-              throw new RuntimeError(await branchAllowanceMessage(api, co.commonDir, e.message), 'limit');
+              throw new RuntimeError(await branchAllowanceMessage(api, records.cloneId(), e.message), 'limit');
             throw e;
           }
         }
         let uris =
           created.uris ??
           (await branchUris(api, created.branch.id, created.endpointId, answers.databaseName, answers.roleName));
-        writeRecord(co.commonDir, {
+        records.write({
           ...base,
           branchId: created.branch.id,
           endpointId: uris.endpointId || created.endpointId,
@@ -352,7 +311,7 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
           // One request more: a password of this branch only, so this URL opens nothing but this branch.
           const pw = await resetRolePassword(api, created.branch.id, first.user);
           uris = { ...uris, direct: withPassword(uris.direct, pw), pooled: withPassword(uris.pooled, pw) };
-          writeRecord(co.commonDir, { ...readRecord(co.commonDir, neonName)!, ownPassword: true });
+          records.write({ ...records.get(neonName)!, ownPassword: true });
         }
         return { own: ownBranch(uris), created: true, reused: false, already: false };
       },
@@ -361,15 +320,15 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
     // Besides the shared database and the other agent branches: this worktree's previous branch (expired, replaced).
     const prior = parseEnv(readIfExists(envPath) ?? '');
     const previous = [urlVar(answers), answers.directUrlVar].map((k) => (k ? endpointOf(prior.get(k)) : null));
-    const target = targetFor(co.commonDir, opts.mainRoot, answers, result.own.endpointId, {
+    const target = targetFor(ctx, answers, result.own.endpointId, {
       passwords: inherited,
       endpointIds: previous,
     });
     const changed = result.already
       ? { rewritten: [], removed: [] }
-      : writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, { own: result.own, target });
-    const synced = syncOtherEnvFiles(co.root, envPath, target, result.own, answers);
-    ensureIgnored(co.root, envPath);
+      : writeEnv(ctx, answers, envPath, baseEnvText(envPath, mainEnvPath), { own: result.own, target });
+    const synced = syncOtherEnvFiles(ctx, answers, envPath, target, result.own);
+    ensureIgnored(ctx, envPath);
     if (opts.report !== false) {
       const what = result.created ? 'created' : 'reusing';
       const shown = result.already
@@ -396,18 +355,18 @@ export async function provision(co: Checkout, opts: ProvisionOptions): Promise<P
     } else {
       try {
         const current = readIfExists(envPath);
-        const rec = neonName ? readRecord(co.commonDir, neonName) : null;
+        const rec = neonName ? records.get(neonName) : null;
         const keepOwn =
           current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
-        const target = targetFor(co.commonDir, opts.mainRoot, answers, keepOwn ? rec!.endpointId : null, {
+        const target = targetFor(ctx, answers, keepOwn ? rec!.endpointId : null, {
           passwords: inherited,
         });
         if (!keepOwn)
-          writeEnv(co, opts.mainRoot, envPath, baseEnvText(envPath, mainEnvPath), answers, {
+          writeEnv(ctx, answers, envPath, baseEnvText(envPath, mainEnvPath), {
             comment: `no database for this worktree yet (${reason}). Retry: ${hint}`,
             target,
           });
-        syncOtherEnvFiles(co.root, envPath, target, null, answers);
+        syncOtherEnvFiles(ctx, answers, envPath, target, null);
       } catch (e2) {
         state = '';
         kind = (e2 as RuntimeError).kind === 'unsafe-env' ? 'unsafe-env' : kind;

@@ -2,11 +2,14 @@
 //   clone-id            random id of this clone; part of every Neon branch name so teammates never collide
 //   branches/<h>.json   one record per Neon branch this clone created (no secrets)
 //   locks/<h>/          per-branch lock (mkdir is atomic); never a global lock, so worktrees provision in parallel
-//   parent-env.json     main checkout's own DATABASE_URL values saved while it is switched to an agent branch (0600)
+//   parent-env.json     the main checkout's own env file (its bytes, and the values we changed) while it visits an
+//                       agent branch (0600)
+// A context reads the records once (BranchRecords) and writes through; taking or releasing a lock forgets what it
+// read, because other processes change the records meanwhile.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { forgetWorktrees, neonAgentsDir } from './git.ts';
+import { neonAgentsDir } from './git.ts';
 import { readIfExists, RuntimeError, writeFileAtomic } from './util.ts';
 
 export interface BranchRecord {
@@ -33,7 +36,15 @@ export interface BranchRecord {
   ownPassword?: boolean;
 }
 
-export function cloneId(commonDir: string): string {
+const key = (neonBranch: string) => crypto.createHash('sha256').update(neonBranch).digest('hex').slice(0, 24);
+
+function recordsDir(commonDir: string): string {
+  const d = path.join(neonAgentsDir(commonDir), 'branches');
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function readCloneId(commonDir: string): string {
   const dir = neonAgentsDir(commonDir);
   const file = path.join(dir, 'clone-id');
   const existing = readIfExists(file)?.trim();
@@ -51,37 +62,7 @@ export function cloneId(commonDir: string): string {
   return readIfExists(file)!.trim();
 }
 
-const key = (neonBranch: string) => crypto.createHash('sha256').update(neonBranch).digest('hex').slice(0, 24);
-
-function recordsDir(commonDir: string): string {
-  const d = path.join(neonAgentsDir(commonDir), 'branches');
-  fs.mkdirSync(d, { recursive: true });
-  return d;
-}
-
-export function readRecord(commonDir: string, neonBranch: string): BranchRecord | null {
-  const t = readIfExists(path.join(recordsDir(commonDir), `${key(neonBranch)}.json`));
-  if (!t) return null;
-  try {
-    return JSON.parse(t) as BranchRecord;
-  } catch {
-    return null;
-  }
-}
-
-export function writeRecord(commonDir: string, rec: BranchRecord): void {
-  writeFileAtomic(
-    path.join(recordsDir(commonDir), `${key(rec.neonBranch)}.json`),
-    `${JSON.stringify(rec, null, 2)}\n`,
-    0o600,
-  );
-}
-
-export function deleteRecord(commonDir: string, neonBranch: string): void {
-  fs.rmSync(path.join(recordsDir(commonDir), `${key(neonBranch)}.json`), { force: true });
-}
-
-export function allRecords(commonDir: string): BranchRecord[] {
+function readAll(commonDir: string): BranchRecord[] {
   const d = recordsDir(commonDir);
   const out: BranchRecord[] = [];
   for (const f of fs.readdirSync(d)) {
@@ -95,10 +76,84 @@ export function allRecords(commonDir: string): BranchRecord[] {
   return out;
 }
 
-/** The record whose git branch (or alias) is `gitBranch`. */
-export function recordForGitBranch(commonDir: string, gitBranch: string): BranchRecord | null {
-  const recs = allRecords(commonDir);
-  return recs.find((r) => r.gitBranch === gitBranch) ?? recs.find((r) => r.aliases?.includes(gitBranch)) ?? null;
+/** The branch records of one clone (its common git dir), read once per context and written through. */
+export class BranchRecords {
+  private records: BranchRecord[] | null = null;
+  private id: string | null = null;
+
+  /** `onLock`: what else to forget when a lock is taken or released (the context's worktree list). */
+  constructor(
+    readonly commonDir: string,
+    private readonly onLock: () => void = () => {},
+  ) {}
+
+  /** This clone's random id, part of every Neon branch name it makes. */
+  cloneId(): string {
+    this.id ??= readCloneId(this.commonDir);
+    return this.id;
+  }
+
+  all(): BranchRecord[] {
+    this.records ??= readAll(this.commonDir);
+    return this.records;
+  }
+
+  get(neonBranch: string): BranchRecord | null {
+    if (this.records) return this.records.find((r) => r.neonBranch === neonBranch) ?? null;
+    const t = readIfExists(path.join(recordsDir(this.commonDir), `${key(neonBranch)}.json`));
+    if (!t) return null;
+    try {
+      return JSON.parse(t) as BranchRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The record whose git branch (or alias) is `gitBranch`. */
+  forGitBranch(gitBranch: string): BranchRecord | null {
+    const recs = this.all();
+    return recs.find((r) => r.gitBranch === gitBranch) ?? recs.find((r) => r.aliases?.includes(gitBranch)) ?? null;
+  }
+
+  /** The record of the branch made for the worktree at `worktreePath` (realpath). */
+  ofWorktree(worktreePath: string): BranchRecord | null {
+    return this.all().find((r) => r.worktreePath === worktreePath) ?? null;
+  }
+
+  write(rec: BranchRecord): void {
+    writeFileAtomic(
+      path.join(recordsDir(this.commonDir), `${key(rec.neonBranch)}.json`),
+      `${JSON.stringify(rec, null, 2)}\n`,
+      0o600,
+    );
+    if (this.records) this.records = [...this.records.filter((r) => r.neonBranch !== rec.neonBranch), rec];
+  }
+
+  delete(neonBranch: string): void {
+    fs.rmSync(path.join(recordsDir(this.commonDir), `${key(neonBranch)}.json`), { force: true });
+    if (this.records) this.records = this.records.filter((r) => r.neonBranch !== neonBranch);
+  }
+
+  /** Run `fn` holding the lock on one Neon branch name (see withBranchLock); what was read before is forgotten. */
+  async withLock<T>(neonBranch: string, fn: () => T | Promise<T>, waitMs?: number): Promise<T> {
+    const forget = () => {
+      this.records = null;
+      this.onLock();
+    };
+    return withBranchLock(
+      this.commonDir,
+      neonBranch,
+      async () => {
+        forget();
+        try {
+          return await fn();
+        } finally {
+          forget();
+        }
+      },
+      waitMs,
+    );
+  }
 }
 
 const STALE_LOCK_MS = 5 * 60_000;
@@ -116,7 +171,7 @@ function pidAlive(pid: number): boolean {
  * Run `fn` holding the lock for one Neon branch name. A lock whose owner process is gone, or that is older than
  * five minutes, is broken (renamed away first, so two breakers cannot both win).
  */
-export async function withBranchLock<T>(
+async function withBranchLock<T>(
   commonDir: string,
   neonBranch: string,
   fn: () => T | Promise<T>,
@@ -164,8 +219,6 @@ export async function withBranchLock<T>(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  // What was read before the lock may have changed while we waited for it (another call made the worktree).
-  forgetWorktrees();
   try {
     return await fn();
   } finally {
@@ -173,6 +226,40 @@ export async function withBranchLock<T>(
   }
 }
 
-export function parentEnvFile(commonDir: string): string {
+// ---- The main checkout visiting an agent branch ------------------------------------------------------------------
+
+function parentEnvFile(commonDir: string): string {
   return path.join(neonAgentsDir(commonDir), 'parent-env.json');
+}
+
+/** The saved state of the main checkout's env file while it visits an agent branch (parent-env.json). */
+export interface SavedParentEnv {
+  /** The file's bytes before the visit. */
+  original: string;
+  /** What we wrote for the visit: when the file still holds exactly this, the original comes back byte for byte. */
+  written: string;
+  /** Values of the keys we changed (null: absent), for a file edited during the visit. */
+  values: Record<string, string | null>;
+}
+
+export function readSavedParent(commonDir: string): SavedParentEnv | null {
+  const t = readIfExists(parentEnvFile(commonDir));
+  if (t === null) return null;
+  try {
+    const data = JSON.parse(t);
+    // An older runtime saved only the values.
+    if (data && typeof data.original === 'string') return data as SavedParentEnv;
+    return { original: '', written: '\0', values: data as Record<string, string | null> };
+  } catch {
+    return null;
+  }
+}
+
+export function saveParent(commonDir: string, saved: SavedParentEnv): void {
+  writeFileAtomic(parentEnvFile(commonDir), JSON.stringify(saved), 0o600);
+}
+
+/** The visit is over (the main checkout's own values are back). */
+export function forgetSavedParent(commonDir: string): void {
+  fs.rmSync(parentEnvFile(commonDir), { force: true });
 }

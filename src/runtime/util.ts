@@ -1,14 +1,13 @@
+// Small helpers of every runtime module: the error type, child processes, atomic writes, reading files, redaction.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanGitEnv as sharedCleanGitEnv } from '../shared/git-env.ts';
 
+/** The prefix of every line the runtime says on stderr (see RuntimeContext.say). */
 export const TAG = 'neon-agents';
 
-/** Everything human-readable goes to stderr (stdout is reserved for WorktreeCreate's path). */
-export function say(msg: string): void {
-  process.stderr.write(`${TAG}: ${msg}\n`);
-}
+/** The environment one call runs with: the process's, or a test's; only ever read through the RuntimeContext. */
+export type RuntimeEnv = Readonly<Record<string, string | undefined>>;
 
 export class RuntimeError extends Error {
   constructor(
@@ -21,11 +20,6 @@ export class RuntimeError extends Error {
 
 export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** process.env without git's local variables (see shared/git-env.ts), plus `extra`. */
-export function cleanGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return sharedCleanGitEnv(process.env, extra);
 }
 
 export interface RunResult {

@@ -1,0 +1,104 @@
+// Claude Code's WorktreeRemove hook (JSON on stdin): remove a linked worktree as Claude would, and delete its Neon
+// branch when nothing was committed on it; a branch with work to review is kept for `prune`. Never fails: what
+// cannot be removed is said and kept.
+import fs from 'node:fs';
+import path from 'node:path';
+import { neonApi } from '../config.ts';
+import type { RuntimeContext } from '../context.ts';
+import type { Git } from '../git.ts';
+import { projectDir, readHookInput, type HookInput } from '../hook-input.ts';
+import { deleteBranch } from '../neon-api.ts';
+import { realpathOr, RuntimeError } from '../util.ts';
+
+export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
+  const { git, say } = ctx;
+  let input: HookInput;
+  try {
+    input = readHookInput(ctx);
+  } catch (e) {
+    say(`worktree-remove: ${(e as Error).message}; nothing removed`);
+    return 0;
+  }
+  const p = input.worktree_path;
+  if (typeof p !== 'string' || !path.isAbsolute(p)) {
+    say('worktree-remove: "worktree_path" must be an absolute path; nothing removed');
+    return 0;
+  }
+  const mainRoot = git.mainCheckout(projectDir(ctx, input));
+  const main = ctx.at(mainRoot, { mainRoot });
+  const all = git.listWorktrees(mainRoot);
+  const target = realpathOr(p);
+  const idx = all.findIndex((w) => w.path === target);
+  const firstNonBare = all.findIndex((w) => !w.bare);
+  if (idx === -1 || idx === firstNonBare || all[idx]!.bare) {
+    say(`worktree-remove: ${p} is not a linked worktree of this repository; nothing removed`);
+    return 0;
+  }
+  const entry = all[idx]!;
+  const records = main.records();
+  const rec = records.ofWorktree(target);
+  const commits = commitsBeyondBase(git, mainRoot, entry.branch, rec?.baseSha ?? null);
+  dropEnvFilesIfAllThatIsLeft(git, target);
+  try {
+    git.run(mainRoot, ['worktree', 'remove', target]);
+  } catch (e) {
+    say(`kept worktree ${target}: ${(e as Error).message.replace(/^git worktree failed: /, '')}`);
+    return 0;
+  }
+  say(`removed worktree ${target}`);
+  // Like Claude Code, drop the worktree-<name> branch it made when nothing was committed on it; never another
+  // branch (a user's own branch checked out in a worktree may hold history that exists nowhere else).
+  if (entry.branch?.startsWith('worktree-') && commits === 0) {
+    try {
+      git.run(mainRoot, ['branch', '-D', entry.branch]);
+    } catch {
+      /* keep it */
+    }
+  }
+  if (!rec) return 0;
+  if (commits !== 0) {
+    say(
+      `kept Neon branch ${rec.neonBranch}: ${commits === null ? 'could not tell whether' : `${commits} commit(s) on`} ${entry.branch ?? 'its branch'} ${commits === null ? 'has work to review' : 'to review with their data'}; delete later with: node .claude/hooks/neon-worktree.mjs prune`,
+    );
+    return 0;
+  }
+  try {
+    const creds = main.credentials(); // null without a manifest too
+    if (!creds) throw new RuntimeError('no Neon credentials');
+    const api = neonApi(main, { ...creds, projectId: rec.projectId });
+    await records.withLock(rec.neonBranch, async () => {
+      await deleteBranch(api, rec.branchId);
+      records.delete(rec.neonBranch);
+    });
+    say(`deleted Neon branch ${rec.neonBranch} (no commits beyond its base)`);
+  } catch (e) {
+    say(`could not delete Neon branch ${rec.neonBranch} (${(e as Error).message}); \`prune\` will offer it later`);
+  }
+  return 0;
+}
+
+function commitsBeyondBase(git: Git, cwd: string, branch: string | undefined, base: string | null): number | null {
+  if (!branch || !base) return null;
+  try {
+    return Number(git.run(cwd, ['rev-list', '--count', `${base}..refs/heads/${branch}`]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The env files we wrote are untracked, and where the base commit's .gitignore does not ignore them (a worktree from
+ * before the setup was pushed, or a `!.env` negation) git would keep the worktree as "dirty" for them alone. When
+ * they are all that is left, they go first: their values are regenerable and the main checkout keeps its own.
+ */
+function dropEnvFilesIfAllThatIsLeft(git: Git, wt: string): void {
+  let out = '';
+  try {
+    out = git.run(wt, ['status', '--porcelain', '-z', '--untracked-files=all']);
+  } catch {
+    return;
+  }
+  const entries = out.split('\0').filter(Boolean);
+  if (!entries.length || !entries.every((e) => e.startsWith('?? ') && /^\.env/.test(path.basename(e.slice(3))))) return;
+  for (const e of entries) fs.rmSync(path.join(wt, e.slice(3)), { force: true });
+}

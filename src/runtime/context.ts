@@ -1,0 +1,146 @@
+// The one place the runtime meets its process. createContext(process, args) takes the environment, the working
+// directory, the home directory and (lazily, once) stdin, and writes stderr and stdout; every command and helper
+// gets them from the RuntimeContext instead, so a test runs a command in-process with its own (makeContext). What
+// several steps of one call need (the checkout, the main checkout, the manifest's answers, the credentials, the
+// branch records, git's worktree list) is computed once per context and kept there, never in a module: two calls
+// never share state.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { ManifestAnswers } from '../shared/manifest.ts';
+import { findCredentials, loadAnswers, type Credentials } from './config.ts';
+import { Git, type Checkout } from './git.ts';
+import { BranchRecords } from './state.ts';
+import { TAG, type RuntimeEnv } from './util.ts';
+
+/** What a context is made from: createContext() takes these from the process, a test gives its own. */
+export interface ContextInput {
+  env: RuntimeEnv;
+  /** The command's own arguments (those after its name). */
+  argv: readonly string[];
+  cwd: string;
+  /** Where ~/.claude/settings.json and the Neon CLI's ~/.config/neon are. */
+  home: string;
+  /** All of stdin; called at most once, and only by a command that reads its input. */
+  readStdin: () => string;
+  stderr: (text: string) => void;
+  stdout: (text: string) => void;
+  /** When the call started (epoch ms; default now): its Neon work is bounded from here (provisionTimeoutSeconds). */
+  startedAt?: number;
+}
+
+export interface RuntimeContext {
+  readonly env: RuntimeEnv;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly home: string;
+  readonly startedAt: number;
+  /** git with this call's environment, and the repository's worktree list (shared by at()). */
+  readonly git: Git;
+  /** stdin's text, read on the first call. */
+  stdin(): string;
+  /** One human-readable line on stderr (stdout is reserved for WorktreeCreate's path and the reports). */
+  say(msg: string): void;
+  /** Text on stdout, as given. */
+  print(text: string): void;
+  /** The checkout `cwd` is in. */
+  checkout(): Checkout;
+  /** The repository's main checkout (first non-bare entry of `git worktree list`). */
+  mainRoot(): string;
+  /** The manifest's answers for this checkout (its own manifest, else the main checkout's); null: not set up. */
+  answers(): ManifestAnswers | null;
+  /** NEON_API_KEY (environment, then the main checkout's env file), else the Neon CLI's login; null: none. */
+  credentials(): Credentials | null;
+  /** The branch records of this clone. */
+  records(): BranchRecords;
+  /**
+   * The same call working on another checkout of the same repository (the main checkout, a worktree it just made):
+   * env, argv, stdin, output, git and records are shared; checkout, answers and credentials are its own.
+   */
+  at(dir: string, known?: { mainRoot?: string }): RuntimeContext;
+}
+
+/** The value of `compute()`, computed on the first call (a throw is not kept: the next call tries again). */
+function once<T>(compute: () => T): () => T {
+  let computed = false;
+  let value: T;
+  return () => {
+    if (!computed) {
+      value = compute();
+      computed = true;
+    }
+    return value;
+  };
+}
+
+/** What every context of one call shares. */
+interface Call {
+  input: ContextInput;
+  startedAt: number;
+  git: Git;
+  stdin: () => string;
+  records: Map<string, BranchRecords>;
+}
+
+function contextAt(call: Call, cwd: string, knownMainRoot: string | undefined): RuntimeContext {
+  const { input, git } = call;
+  const ctx: RuntimeContext = {
+    env: input.env,
+    argv: input.argv,
+    cwd,
+    home: input.home,
+    startedAt: call.startedAt,
+    git,
+    stdin: call.stdin,
+    say: (msg) => input.stderr(`${TAG}: ${msg}\n`),
+    print: (text) => input.stdout(text),
+    checkout: once(() => git.checkoutAt(cwd)),
+    mainRoot: once(() => knownMainRoot ?? git.mainCheckout(ctx.checkout().root)),
+    answers: once(() => loadAnswers(ctx.checkout().root, ctx.mainRoot())),
+    credentials: once(() => {
+      const answers = ctx.answers();
+      return answers && findCredentials(ctx.mainRoot(), answers, { env: input.env, home: input.home });
+    }),
+    records: once(() => {
+      const { commonDir } = ctx.checkout();
+      let records = call.records.get(commonDir);
+      if (!records) {
+        records = new BranchRecords(commonDir, () => git.forgetWorktrees());
+        call.records.set(commonDir, records);
+      }
+      return records;
+    }),
+    at: (dir, known) => contextAt(call, dir, known?.mainRoot),
+  };
+  return ctx;
+}
+
+/** A context from its parts (tests build theirs with this). */
+export function makeContext(input: ContextInput): RuntimeContext {
+  const call: Call = {
+    input,
+    startedAt: input.startedAt ?? Date.now(),
+    git: new Git(input.env),
+    stdin: once(input.readStdin),
+    records: new Map(),
+  };
+  return contextAt(call, input.cwd, undefined);
+}
+
+/** The context of this process's call (main.ts): `argv` is the command's own arguments. */
+export function createContext(proc: NodeJS.Process, argv: readonly string[]): RuntimeContext {
+  return makeContext({
+    env: proc.env,
+    argv,
+    cwd: proc.cwd(),
+    home: os.homedir(),
+    readStdin: () => {
+      try {
+        return fs.readFileSync(0, 'utf8');
+      } catch {
+        return ''; // no stdin
+      }
+    },
+    stderr: (text) => proc.stderr.write(text),
+    stdout: (text) => proc.stdout.write(text),
+  });
+}
