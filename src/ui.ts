@@ -261,7 +261,7 @@ export class JsonUi implements Ui {
       warnings: this.warnings,
       instructions: r.plan.instructions,
       conflicts: r.conflicts,
-      command: equivalentCommand(r.answers, undefined),
+      command: equivalentCommand(r.resolved, undefined),
     };
     this.out.write(JSON.stringify(doc, null, 2) + '\n');
   }

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
-import { PROJECT_ID_HINT } from '../options.ts';
 import { MANIFEST_PATH, type ManifestAnswers } from '../shared/manifest.ts';
 import { bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
 import {
@@ -13,7 +12,8 @@ import {
   type VerifyResult,
 } from '../detect/neon-cli.ts';
 import { detect, type Detected } from '../detect/index.ts';
-import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
+import { resolve, equivalentCommand, isComplete, manifestAnswers, missingMessage } from '../answers/resolve.ts';
+import type { Resolved } from '../answers/questions.ts';
 import { detectionLines } from '../present/detection.ts';
 import { readText, fileMode } from '../detect/fs.ts';
 import { cleanGitEnv, gitStatus } from '../git.ts';
@@ -199,6 +199,8 @@ export interface InitResult {
   plan: Plan;
   detected: Detected;
   answers: ManifestAnswers;
+  /** Every answer (the API key too) with where it came from. */
+  resolved: Resolved;
   apiKeyGiven: boolean;
   /** The wizard confirmed a working Neon CLI login and the user chose it. */
   cliLogin: boolean;
@@ -214,40 +216,34 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   const { options: o, ui } = ctx;
   const dir = o.dir ?? ctx.cwd;
   const detected = detect(path.resolve(ctx.cwd, dir), ctx.env);
-  const { answers: partial, missing } = resolveAnswers(o, detected);
-  let apiKey = o.apiKey ?? detected.envValues.get('NEON_API_KEY') ?? undefined;
-  const apiKeyFromFlag = o.apiKey !== undefined;
+  const pending = resolve(o.given, detected);
 
   if (ctx.announceEquivalent)
-    process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(partial, o.dir)}\n`);
+    process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(pending, o.dir)}\n`);
   ui.intro(detected);
 
-  let answers: ManifestAnswers;
+  let resolved: Resolved;
   let cliLogin = false;
   /** The wizard already checked the project and credentials (right after they were entered). */
   let wizardVerify: VerifyResult | null | undefined;
   if (ctx.interactive && ctx.wizard) {
     const got = await ctx.wizard.ask({
-      partial,
-      options: o,
+      answers: pending,
       detected,
-      apiKey,
       reuse: Boolean(detected.manifest) && !o.reconfigure,
+      verify: o.verify,
     });
-    answers = got.answers;
-    apiKey = got.apiKey;
+    resolved = got.answers;
     cliLogin = got.cliLogin;
     wizardVerify = got.verify;
   } else {
-    if (missing.length) {
-      throw new UsageError(
-        `Missing ${missing.join(', ')} (needed without a terminal to ask in). ${PROJECT_ID_HINT.charAt(0).toUpperCase()}${PROJECT_ID_HINT.slice(1)}.\n` +
-          `Example:\n  ${equivalentCommand({ ...partial, projectId: partial.projectId ?? 'winter-sun-12345678' }, o.dir)}`,
-      );
-    }
-    answers = partial as ManifestAnswers;
-    for (const line of detectionLines(detected.project, answers)) ui.info(line);
+    if (!isComplete(pending)) throw new UsageError(missingMessage(pending, o.dir));
+    resolved = pending;
+    for (const line of detectionLines(detected.project, manifestAnswers(resolved))) ui.info(line);
   }
+  const answers = manifestAnswers(resolved);
+  const apiKey = resolved.apiKey.value ?? undefined;
+  const apiKeyFromFlag = resolved.apiKey.source === 'flag' || resolved.apiKey.source === 'env';
 
   // What the app's own files say about the database (each warned once, whatever the wizard showed).
   for (const w of detectionWarnings(detected.project, answers)) ui.warn(w);
@@ -314,6 +310,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     plan: p,
     detected,
     answers,
+    resolved,
     apiKeyGiven: Boolean(apiKey),
     cliLogin,
     neonCli,
@@ -361,15 +358,23 @@ export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'ver
   if (!detected.manifest) {
     throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
   }
-  const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
+  // The recorded answers, changed by the flags given, except the project id: --check compares against the recorded
+  // one (else the env file's), whatever --project-id or NEON_PROJECT_ID say (unchanged from before the table).
+  const { projectId: _ignored, ...given } = ctx.options.given;
+  const pending = resolve(given, detected);
+  const answers = manifestAnswers(
+    isComplete(pending)
+      ? pending
+      : { ...pending, projectId: { value: detected.manifest.answers.projectId, source: 'manifest' } },
+  );
   const p = makePlan({
-    ...planBase(ctx, detected, answers as ManifestAnswers),
+    ...planBase(ctx, detected, answers),
     apiKey: undefined,
     envFileTracked: false,
     force: false,
   });
   const stale = p.ops
-    .filter((op) => isCommittedManaged(op, answers.envFile!))
+    .filter((op) => isCommittedManaged(op, answers.envFile))
     .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
     .filter(
       (op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)),
