@@ -201,6 +201,20 @@ const CONVENTIONAL_URL_VAR = 'DATABASE_URL';
 const appNamesItsOwnVariables = ({ answers: a }: AskContext) =>
   a.databaseUrlVar.value !== CONVENTIONAL_URL_VAR || Boolean(a.directUrlVar.value);
 
+/**
+ * A Postgres database or role name as Neon's API takes it (the runtime URL-encodes it): 1 to 63 bytes (Postgres'
+ * NAMEDATALEN), no control characters. Neon accepts anything else, so nothing else is checked.
+ */
+function parsePostgresName(text: string, flag: string): string {
+  const v = text.trim();
+  if (!v || Buffer.byteLength(v) > 63 || /[\0-\x1f\x7f]/.test(v)) {
+    throw new UsageError(
+      `${flag} must be a Postgres name of 1 to 63 bytes without control characters (Console → Branches → Roles & Databases), got "${text}"`,
+    );
+  }
+  return v;
+}
+
 /** A UsageError from a validator that returns a message. */
 function orThrow(message: string | undefined): void {
   if (message) throw new UsageError(message);
@@ -434,8 +448,26 @@ export const QUESTIONS: QuestionTable = {
     },
     default: DEFAULT_ANSWERS.claudeHooks,
   },
-  databaseName: { default: DEFAULT_ANSWERS.databaseName },
-  roleName: { default: DEFAULT_ANSWERS.roleName },
+  databaseName: {
+    flag: {
+      name: 'database-name',
+      value: 'name',
+      shownDefault: "the branch's only database",
+      help: "Database the worktrees' URLs connect to; needed when the parent branch has several",
+      parse: (text, label) => parsePostgresName(text, label),
+    },
+    default: DEFAULT_ANSWERS.databaseName,
+  },
+  roleName: {
+    flag: {
+      name: 'role-name',
+      value: 'name',
+      shownDefault: "the branch's only role",
+      help: "Postgres role the worktrees' URLs log in as; needed when the parent branch has several",
+      parse: (text, label) => parsePostgresName(text, label),
+    },
+    default: DEFAULT_ANSWERS.roleName,
+  },
   onProvisionFailure: { default: DEFAULT_ANSWERS.onProvisionFailure },
   provisionTimeoutSeconds: { default: DEFAULT_ANSWERS.provisionTimeoutSeconds },
   ownBranchPassword: { default: DEFAULT_ANSWERS.ownBranchPassword },

@@ -85,6 +85,17 @@ describe('options', () => {
     expect(() => parseOptions(argv, {})).toThrow(UsageError);
     expect(() => parseOptions(argv, {})).toThrow(message);
   });
+  it('--database-name and --role-name: the names the runtime asks Neon for; a bad one is a usage error', () => {
+    expect(parseOptions(['--database-name', ' app ', '--role-name', 'neondb_owner'], {}).given).toEqual({
+      databaseName: { value: 'app', source: 'flag' },
+      roleName: { value: 'neondb_owner', source: 'flag' },
+    });
+    expect(() => parseOptions(['--database-name', ''], {})).toThrow('--database-name needs a value');
+    expect(() => parseOptions(['--role-name', 'x'.repeat(64)], {})).toThrow(
+      /--role-name must be a Postgres name of 1 to 63 bytes without control characters/,
+    );
+    expect(() => parseOptions(['--database-name', 'a\tb'], {})).toThrow(UsageError);
+  });
   it('help lists every option with its default', () => {
     const h = helpText('1.2.3');
     for (const s of OPTION_SPECS) {

@@ -133,6 +133,10 @@ describe('what is derived from the resolved answers', () => {
     '--no-pooled',
     '--no-git-hook',
     '--no-claude-hooks',
+    '--database-name',
+    'app',
+    '--role-name',
+    'app_owner',
   ];
 
   it('the equivalent command reproduces the answers when parsed again, and never names a secret', () => {
@@ -143,6 +147,11 @@ describe('what is derived from the resolved answers', () => {
     expect(cmd).toContain('--env-path apps/web/.env.local'); // Node 20 consumes --env-file itself
     expect(cmd).not.toContain(KEY);
     expect(cmd).not.toContain('--api-key');
+    expect(cmd).toContain('--database-name app --role-name app_owner');
+    // Left at their defaults (the branch's only database and role), they are left out.
+    expect(equivalentCommand(resolve(given(['--project-id', PROJECT]), detected()), undefined)).not.toMatch(
+      /--database-name|--role-name/,
+    );
     const again = resolve(parseOptions(cmd.split(' ').slice(3), {}).given, detected());
     if (!isComplete(again)) throw new Error('the printed command lacks the project id');
     expect(manifestAnswers(again)).toEqual(manifestAnswers(a));
