@@ -2,7 +2,7 @@
 // answer a run uses, each with its source; and back to the one command line that reproduces them (printed for CI
 // and agents, and in --json). Everything here walks the question table (questions.ts): no answer is named.
 import type { Detected } from '../detect/index.ts';
-import type { ManifestAnswers } from '../shared/manifest.ts';
+import { DEFAULT_ANSWERS, type ManifestAnswers } from '../shared/manifest.ts';
 import {
   QUESTION_LIST,
   isSwitch,
@@ -82,11 +82,16 @@ export function setAnswer(a: Pending, name: AnswerName, answer: Answer<unknown>)
   map[name] = answer;
 }
 
-/** The answers the manifest records: everything but the secrets. */
+/**
+ * The answers the manifest records: everything but the secrets. In the manifest's own key order (DEFAULT_ANSWERS',
+ * then the required ones), not the table's: the manifest is committed, and a re-run must not reorder its lines.
+ */
 export function manifestAnswers(r: Resolved): ManifestAnswers {
   const map: AnswerMap = r;
+  const recorded = QUESTION_LIST.filter((q) => !q.secret).map((q) => q.name);
+  const order = [...Object.keys(DEFAULT_ANSWERS), ...recorded].filter((n) => recorded.includes(n as AnswerName));
   const out: Record<string, unknown> = {};
-  for (const q of QUESTION_LIST) if (!q.secret) out[q.name] = map[q.name]!.value;
+  for (const name of new Set(order)) out[name] = map[name as AnswerName]!.value;
   // Every row that is not a secret is a ManifestAnswers field (QuestionTable's keys are exactly AnswerName).
   return out as unknown as ManifestAnswers;
 }
