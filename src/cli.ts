@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
       ...context,
       interactive,
       ui,
-      wizard: interactive ? createWizard(env) : null,
+      wizard: interactive ? createWizard({ env }) : null,
       // Agents and CI copy commands: name the fully non-interactive equivalent first (create-vite does the same).
       announceEquivalent: !interactive && !options.json && (isCI(env) || looksLikeAgent(env) || !process.stdout.isTTY),
       runtimeSource: RUNTIME_SOURCE,

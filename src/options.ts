@@ -1,40 +1,70 @@
-// The command line, declared once: this table drives parseArgs, --help, validation and the
-// "equivalent command" we print for CI and agents. A flag's journey: argv → parseOptions() → Options →
-// resolveAnswers() (commands/init.ts) → ManifestAnswers → the manifest → the runtime.
+// The command line: argv and the environment → Options. The answers' flags come from the question table
+// (answers/questions.ts), which this file turns into the parseArgs config and the --help rows; the switches that
+// steer a run rather than answer a question (--yes, --dry-run, --json…) are declared once, below.
 import { parseArgs } from 'node:util';
-import { PERMISSION_MODES, type PermissionMode } from './shared/manifest.ts';
-import { ROLE_NAMES } from './roles.ts';
+import { QUESTION_LIST, isSwitch, type Answer, type AnswerName, type Given } from './answers/questions.ts';
 import { UsageError } from './errors.ts';
 
-export interface Options {
-  dir: string | undefined;
-  command: 'init' | 'help' | 'version' | 'check' | 'doctor' | 'uninstall';
-  projectId?: string;
-  apiKey?: string;
-  roles?: string[];
-  permissionMode?: PermissionMode;
-  parentBranch?: string;
-  branchTtl?: number;
-  envFile?: string;
-  /** The variable the app reads its connection URL from. */
-  databaseUrlVar?: string;
-  /** The direct (unpooled) URL's variable; null = none (`--direct-url-var none`). */
-  directUrlVar?: string | null;
-  pooled?: boolean;
-  gitHook?: boolean;
-  claudeHooks?: boolean;
-  yes: boolean;
-  interactive?: boolean;
-  dryRun: boolean;
-  force: boolean;
-  verify: boolean;
-  json: boolean;
-  reconfigure: boolean;
-  restore: boolean;
-  allowDirty: boolean;
+/** A flag that steers the run. `negation` is accepted too (`--no-interactive`); `listNegation` lists that form. */
+interface RunSwitch {
+  flag: string;
+  short?: string;
+  negation?: string;
+  listNegation?: boolean;
+  /** The value when neither spelling is given; 'unset' keeps "not given" apart from false. */
+  unset?: boolean | 'unset';
+  def?: string;
+  help: string;
 }
 
-interface OptionSpec {
+/** The run's switches, in --help order (after the answers' flags), keyed by their Options field. */
+const RUN_SWITCHES = {
+  yes: { flag: 'yes', short: 'y', help: 'Accept defaults for everything not given; never prompt' },
+  interactive: {
+    flag: 'interactive',
+    negation: 'no-interactive',
+    unset: 'unset',
+    def: 'only when stdin and stdout are terminals and CI is unset',
+    help: 'Force the wizard (--no-interactive: never prompt)',
+  },
+  dryRun: { flag: 'dry-run', help: 'Print the plan and write nothing' },
+  force: { flag: 'force', help: 'Overwrite files this tool did not write' },
+  verify: {
+    flag: 'verify',
+    negation: 'no-verify',
+    listNegation: true,
+    unset: true,
+    def: 'verify when the Neon CLI is installed',
+    help: 'Skip the online checks of the project and credentials',
+  },
+  reconfigure: {
+    flag: 'reconfigure',
+    help: 'Re-run: ask the questions again instead of re-using the recorded answers',
+  },
+  restore: { flag: 'restore', help: 'Re-run: recreate managed files you deleted' },
+  allowDirty: { flag: 'allow-dirty', help: 'Re-run: upgrade even when managed files have uncommitted changes' },
+  check: {
+    flag: 'check',
+    help: 'Exit 0 if everything this tool manages is present and up to date, 1 otherwise (CI gate)',
+  },
+  json: { flag: 'json', help: 'Print one machine-readable summary on stdout' },
+  help: { flag: 'help', short: 'h', help: 'Show this help' },
+  version: { flag: 'version', short: 'v', help: 'Show the version' },
+} satisfies Record<string, RunSwitch>;
+
+type RunSwitches = typeof RUN_SWITCHES;
+export type SwitchOptions = {
+  [K in keyof RunSwitches]: RunSwitches[K] extends { unset: 'unset' } ? boolean | undefined : boolean;
+};
+
+export type Options = SwitchOptions & {
+  dir: string | undefined;
+  command: 'init' | 'help' | 'version' | 'check' | 'doctor' | 'uninstall';
+  /** The answers the command line and the environment gave, each saying which (resolve() fills in the rest). */
+  given: Given;
+};
+
+export interface OptionSpec {
   flag: string;
   short?: string;
   value?: string; // placeholder for flags that take a value
@@ -43,246 +73,50 @@ interface OptionSpec {
   help: string;
 }
 
-/** The public contract, in --help order. Negatable booleans are listed by their `--no-` form. */
+/** The public contract, in --help order: the answers' flags, then the run's switches. */
 export const OPTION_SPECS: OptionSpec[] = [
-  { flag: 'project-id', value: 'id', env: 'NEON_PROJECT_ID', help: 'Neon project that agent branches are created in' },
-  {
-    flag: 'api-key',
-    value: 'key',
-    env: 'NEON_API_KEY',
-    def: 'the Neon CLI login',
-    help: "Neon API key, stored only in the main checkout's env file (never printed)",
-  },
-  {
-    flag: 'roles',
-    value: 'list',
-    def: 'feature-developer,data-optimizer',
-    help: `Agent roles to create: ${ROLE_NAMES.join(', ')}`,
-  },
-  { flag: 'permission-mode', value: 'mode', def: 'bypassPermissions', help: PERMISSION_MODES.join(' | ') },
-  {
-    flag: 'parent-branch',
-    value: 'name',
-    def: "the project's default branch",
-    help: 'Neon branch that agent branches are created from',
-  },
-  { flag: 'branch-ttl', value: 'days', def: '14', help: 'Days until an agent branch expires; 0 = never, at most 30' },
-  {
-    flag: 'env-file',
-    value: 'path',
-    def: 'detected (.env, .env.local, apps/web/.env.local…)',
-    help: 'Env file your app reads its database URL from (alias --env-path: on Node 20 use it for a file that does not exist yet)',
-  },
-  {
-    flag: 'database-url-var',
-    value: 'name',
-    def: 'detected (DATABASE_URL, POSTGRES_URL… from drizzle.config, schema.prisma, prisma.config.ts)',
-    help: "Variable the app reads its database URL from; each worktree's env file gets its own branch's URL under it",
-  },
-  {
-    flag: 'direct-url-var',
-    value: 'name',
-    def: 'detected (e.g. DIRECT_URL, DATABASE_URL_UNPOOLED), else none',
-    help: "Variable for the direct (unpooled) URL, e.g. Prisma's directUrl; '' or none: no direct URL",
-  },
-  { flag: 'no-pooled', def: 'pooled', help: 'Write the direct host instead of the pooled (-pooler) one' },
-  { flag: 'no-git-hook', def: 'installed', help: 'Do not install the git post-checkout hook' },
-  {
-    flag: 'no-claude-hooks',
-    def: 'added',
-    help: 'Do not add WorktreeCreate/WorktreeRemove hooks to .claude/settings.json',
-  },
-  { flag: 'yes', short: 'y', help: 'Accept defaults for everything not given; never prompt' },
-  {
-    flag: 'interactive',
-    def: 'only when stdin and stdout are terminals and CI is unset',
-    help: 'Force the wizard (--no-interactive: never prompt)',
-  },
-  { flag: 'dry-run', help: 'Print the plan and write nothing' },
-  { flag: 'force', help: 'Overwrite files this tool did not write' },
-  {
-    flag: 'no-verify',
-    def: 'verify when the Neon CLI is installed',
-    help: 'Skip the online checks of the project and credentials',
-  },
-  { flag: 'reconfigure', help: 'Re-run: ask the questions again instead of re-using the recorded answers' },
-  { flag: 'restore', help: 'Re-run: recreate managed files you deleted' },
-  { flag: 'allow-dirty', help: 'Re-run: upgrade even when managed files have uncommitted changes' },
-  { flag: 'check', help: 'Exit 0 if everything this tool manages is present and up to date, 1 otherwise (CI gate)' },
-  { flag: 'json', help: 'Print one machine-readable summary on stdout' },
-  { flag: 'help', short: 'h', help: 'Show this help' },
-  { flag: 'version', short: 'v', help: 'Show the version' },
+  ...QUESTION_LIST.flatMap((q): OptionSpec[] => {
+    const f = q.flag;
+    if (!f) return [];
+    // A switch answer is on by default: it is listed by the form that changes something.
+    if (isSwitch(f)) return [{ flag: `no-${f.name}`, def: f.shownDefault, help: f.help }];
+    const shown =
+      f.shownDefault ?? (q.default === undefined ? undefined : (f.format?.(q.default) ?? String(q.default)));
+    return [{ flag: f.name, value: f.value, env: q.env, def: shown ?? undefined, help: f.help }];
+  }),
+  ...Object.values(RUN_SWITCHES).map((s: RunSwitch) => ({
+    flag: s.listNegation ? s.negation! : s.flag,
+    short: s.short,
+    def: s.def,
+    help: s.help,
+  })),
 ];
 
-// `--env-path` is an alias of `--env-file`: Node 20 itself consumes `--env-file` anywhere on its command line
-// (a Node bug fixed in 22), and exits 9 when that file does not exist yet.
-const STRING_FLAGS = [
-  'project-id',
-  'api-key',
-  'roles',
-  'permission-mode',
-  'parent-branch',
-  'branch-ttl',
-  'env-file',
-  'env-path',
-  'database-url-var',
-  'direct-url-var',
-];
-/** String flags where an empty value means something (`--direct-url-var ''`: none). */
-const MAY_BE_EMPTY = new Set(['direct-url-var']);
-const BOOLEAN_FLAGS = [
-  'no-pooled',
-  'no-git-hook',
-  'no-claude-hooks',
-  'yes',
-  'interactive',
-  'no-interactive',
-  'dry-run',
-  'force',
-  'no-verify',
-  'json',
-  'reconfigure',
-  'restore',
-  'allow-dirty',
-  'check',
-  'help',
-  'version',
-  // accepted for symmetry with the --no- forms
-  'pooled',
-  'git-hook',
-  'claude-hooks',
-  'verify',
-];
+type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export const MAX_TTL_DAYS = 30;
-const PROJECT_ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
-
-/** What a project id looks like, for messages. */
-export const PROJECT_ID_HINT =
-  'a Neon project id looks like "winter-sun-12345678" (Console → Project settings → General)';
-
-/**
- * Neon API keys are letters, digits, `_` and `-` (`napi_…`, and older 64-character keys). Anything else — quotes, `\`,
- * `$()`, backticks, spaces — is a paste error, and would be written into an env file that shells source.
- */
-export function validateApiKey(value: string, source = '--api-key'): string | undefined {
-  if (/^[A-Za-z0-9_-]{16,512}$/.test(value)) return undefined;
-  const why =
-    value.length < 16
-      ? 'is too short'
-      : /[^\x21-\x7e]/.test(value)
-        ? 'contains spaces or other non-printing characters'
-        : 'contains characters no Neon API key has (quotes, $, `, \\, …)';
-  return `${source} ${why}: a Neon API key is letters, digits, _ and - only (Console → Account settings → API keys). Copy it again, without quotes.`;
-}
-
-export function validateProjectId(value: string): string | undefined {
-  if (!value.trim()) return 'A project id is required';
-  if (!PROJECT_ID_RE.test(value.trim())) return `"${value}" is not a Neon project id: ${PROJECT_ID_HINT}`;
-  return undefined;
-}
-
-export function parseRoles(value: string): string[] {
-  const roles = [
-    ...new Set(
-      value
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (roles.length === 0)
-    throw new UsageError(`--roles needs at least one role; valid roles: ${ROLE_NAMES.join(', ')}`);
-  const unknown = roles.filter((r) => !ROLE_NAMES.includes(r));
-  if (unknown.length) {
-    throw new UsageError(
-      `Unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((r) => `"${r}"`).join(', ')}; valid roles: ${ROLE_NAMES.join(', ')}`,
-    );
+/** parseArgs' config: every spelling of every flag, answers and switches. */
+function parseArgsConfig(): ParseArgsOptions {
+  const out: ParseArgsOptions = {};
+  for (const q of QUESTION_LIST) {
+    const f = q.flag;
+    if (!f) continue;
+    if (isSwitch(f)) for (const n of [f.name, `no-${f.name}`]) out[n] = { type: 'boolean' };
+    else for (const n of [f.name, ...(f.aliases ?? [])]) out[n] = { type: 'string' };
   }
-  return roles;
-}
-
-export function parseTtl(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > MAX_TTL_DAYS) {
-    throw new UsageError(
-      `--branch-ttl must be a whole number of days from 0 (never expire) to ${MAX_TTL_DAYS} (Neon's limit), got "${value}"`,
-    );
+  for (const s of Object.values(RUN_SWITCHES) as RunSwitch[]) {
+    out[s.flag] = s.short ? { type: 'boolean', short: s.short } : { type: 'boolean' };
+    if (s.negation) out[s.negation] = { type: 'boolean' };
   }
-  return n;
-}
-
-export function parsePermissionMode(value: string): PermissionMode {
-  if (!(PERMISSION_MODES as readonly string[]).includes(value)) {
-    throw new UsageError(`--permission-mode must be one of ${PERMISSION_MODES.join(', ')}, got "${value}"`);
-  }
-  return value as PermissionMode;
-}
-
-export function validateEnvFile(value: string): string {
-  const v = value.replace(/\\/g, '/').replace(/^\.\//, '');
-  if (!v || v.startsWith('/') || /^[a-zA-Z]:/.test(v) || v.split('/').includes('..') || /[\0-\x1f]/.test(v)) {
-    throw new UsageError(
-      `--env-file must be a path inside the repository, relative to its root (e.g. .env or apps/web/.env.local), got "${value}"`,
-    );
-  }
-  return v;
-}
-
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** An env variable name for --database-url-var / --direct-url-var (the wizard uses it too). */
-export function validateEnvVarName(value: string, flag = '--database-url-var'): string | undefined {
-  const v = value.trim();
-  if (!v) return `${flag} needs a variable name, e.g. DATABASE_URL`;
-  if (!ENV_NAME_RE.test(v))
-    return `${flag} must be an environment variable name (letters, digits and _, not starting with a digit), e.g. DATABASE_URL or POSTGRES_URL; got "${value}"`;
-  return undefined;
-}
-
-export function parseDirectUrlVar(value: string): string | null {
-  const v = value.trim();
-  if (v === '' || v.toLowerCase() === 'none') return null;
-  const err = validateEnvVarName(v, '--direct-url-var');
-  if (err) throw new UsageError(`${err} (or '' / none for no direct URL)`);
-  return v;
-}
-
-function parseDatabaseUrlVar(value: string): string {
-  const err = validateEnvVarName(value);
-  if (err) throw new UsageError(err);
-  return value.trim();
-}
-
-function pick<T>(a: T | undefined, b: T | undefined): T | undefined {
-  return a !== undefined ? a : b;
+  return out;
 }
 
 /** Parse argv (without node and script) and the environment. Throws UsageError on bad input. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   let parsed: ReturnType<
-    typeof parseArgs<{
-      args: string[];
-      allowPositionals: true;
-      strict: true;
-      options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
-    }>
+    typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: ParseArgsOptions }>
   >;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-        ...Object.fromEntries(
-          BOOLEAN_FLAGS.map((f) => {
-            const spec = OPTION_SPECS.find((s) => s.flag === f);
-            return [f, spec?.short ? { type: 'boolean' as const, short: spec.short } : { type: 'boolean' as const }];
-          }),
-        ),
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: parseArgsConfig() });
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${msg}. Run create-neon-agents --help to see the options.`);
@@ -303,58 +137,45 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   }
   if (v.yes && v.interactive)
     throw new UsageError('--yes (never prompt) and --interactive (force the wizard) contradict each other; give one');
-  for (const k of STRING_FLAGS) {
-    if (!MAY_BE_EMPTY.has(k) && str(k) !== undefined && str(k)!.trim() === '')
-      throw new UsageError(`--${k} needs a value`);
+
+  // Every value flag's spellings: a missing value is reported before any value is judged.
+  for (const q of QUESTION_LIST) {
+    const f = q.flag;
+    if (!f || isSwitch(f) || f.mayBeEmpty) continue;
+    for (const n of [f.name, ...(f.aliases ?? [])])
+      if (str(n) !== undefined && str(n)!.trim() === '') throw new UsageError(`--${n} needs a value`);
+  }
+  // The answers: the flag (its first spelling given), else the env variable (empty counts as unset).
+  const given: Partial<Record<AnswerName, Answer<unknown>>> = {};
+  for (const q of QUESTION_LIST) {
+    const f = q.flag;
+    if (f && isSwitch(f)) {
+      const on = bool(f.name, `no-${f.name}`);
+      if (on !== undefined) given[q.name] = { value: on, source: 'flag' };
+      continue;
+    }
+    const spelling = f && [f.name, ...(f.aliases ?? [])].find((n) => str(n) !== undefined);
+    if (f && spelling) given[q.name] = { value: f.parse(str(spelling)!, `--${f.name}`), source: 'flag' };
+    else if (f && q.env && env[q.env]) given[q.name] = { value: f.parse(env[q.env]!, q.env), source: 'env' };
+  }
+  for (const q of QUESTION_LIST) {
+    const problem = q.checkGiven?.(given as Given);
+    if (problem) throw new UsageError(problem);
   }
 
-  const projectId = pick(str('project-id'), env.NEON_PROJECT_ID || undefined)?.trim();
-  if (projectId !== undefined) {
-    const err = validateProjectId(projectId);
-    if (err) throw new UsageError(err);
-  }
-  if (
-    str('database-url-var') !== undefined &&
-    str('direct-url-var') !== undefined &&
-    str('database-url-var')!.trim() === str('direct-url-var')!.trim()
-  ) {
-    throw new UsageError(
-      `--database-url-var and --direct-url-var name the same variable (${str('direct-url-var')!.trim()}); give the direct URL another name, or --direct-url-var none`,
-    );
-  }
-  const apiKey = pick(str('api-key'), env.NEON_API_KEY || undefined)?.trim();
-  if (apiKey !== undefined) {
-    const err = validateApiKey(apiKey, str('api-key') !== undefined ? '--api-key' : 'NEON_API_KEY');
-    if (err) throw new UsageError(err);
-  }
+  const switches = Object.fromEntries(
+    Object.entries(RUN_SWITCHES).map(([key, s]: [string, RunSwitch]) => {
+      const on = s.negation ? bool(s.flag, s.negation) : Boolean(v[s.flag]);
+      return [key, on ?? (s.unset === 'unset' ? undefined : s.unset)];
+    }),
+  ) as SwitchOptions;
 
   return {
+    ...switches,
     dir: positionals[0],
     command: v.help ? 'help' : v.version ? 'version' : (sub ?? (v.check ? 'check' : 'init')),
-    projectId,
-    apiKey,
-    roles: str('roles') !== undefined ? parseRoles(str('roles')!) : undefined,
-    permissionMode: str('permission-mode') !== undefined ? parsePermissionMode(str('permission-mode')!) : undefined,
-    parentBranch: str('parent-branch')?.trim(),
-    branchTtl: str('branch-ttl') !== undefined ? parseTtl(str('branch-ttl')!) : undefined,
-    envFile:
-      (str('env-file') ?? str('env-path')) !== undefined
-        ? validateEnvFile((str('env-file') ?? str('env-path'))!)
-        : undefined,
-    databaseUrlVar: str('database-url-var') !== undefined ? parseDatabaseUrlVar(str('database-url-var')!) : undefined,
-    directUrlVar: str('direct-url-var') !== undefined ? parseDirectUrlVar(str('direct-url-var')!) : undefined,
-    pooled: bool('pooled', 'no-pooled'),
-    gitHook: bool('git-hook', 'no-git-hook'),
-    claudeHooks: bool('claude-hooks', 'no-claude-hooks'),
-    yes: Boolean(v.yes),
-    interactive: bool('interactive', 'no-interactive'),
-    dryRun: Boolean(v['dry-run']),
-    force: Boolean(v.force),
-    verify: bool('verify', 'no-verify') ?? true,
-    json: Boolean(v.json),
-    reconfigure: Boolean(v.reconfigure),
-    restore: Boolean(v.restore),
-    allowDirty: Boolean(v['allow-dirty']),
+    // parse() is the row's own: each value has its row's type (Given is the table's view of that).
+    given: given as Given,
   };
 }
 

@@ -1,68 +1,134 @@
-// The wizard: asks only what flags and the manifest did not answer. Any cancel (Ctrl-C, Esc) becomes a
-// CancelledError, so the caller exits 130 before anything is written.
+// The wizard: one loop over the question table (answers/questions.ts), asking what flags, the environment and the
+// manifest did not answer, with the current answer as each prompt's initial value. Its own steps: the re-run's
+// "upgrade with the recorded settings / change settings", the Neon CLI login offered before a key, the online check
+// of the credentials right after they are entered, and the plan, overwrite and conflict screens. Any cancel (Ctrl-C,
+// Esc) becomes a CancelledError, so the caller exits 130 before anything is written. Every clack call gets the same
+// input and output streams, so the wizard can be driven in-process (test/unit/wizard.test.ts).
+import type { Readable, Writable } from 'node:stream';
 import * as p from '@clack/prompts';
 import { exitCancelled, whileSpinning } from './cancel.ts';
-import { dim } from 'kolorist';
-import type { ManifestAnswers, PermissionMode } from './shared/manifest.ts';
-import { PERMISSION_MODES } from './shared/manifest.ts';
-import { ROLES, DEFAULT_ROLES } from './roles.ts';
 import { diffComm } from 'node-diff3';
-import { validateApiKey, validateProjectId, validateEnvVarName, MAX_TTL_DAYS, type Options } from './options.ts';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './detect/index.ts';
 import type { Plan } from './plan/plan.ts';
 import type { WriteOp } from './plan/ops.ts';
 import { cliLoginWorks, verifyProject, type VerifyResult } from './detect/neon-cli.ts';
 import { showPlan, wrap } from './ui.ts';
-import { detectionLines } from './present/detection.ts';
+import {
+  PROMPT_GROUPS,
+  QUESTION_LIST,
+  STAGES,
+  type AnyQuestion,
+  type AskContext,
+  type GroupName,
+  type Pending,
+  type Resolved,
+} from './answers/questions.ts';
+import { answerOf, isComplete, reconcile, setAnswer } from './answers/resolve.ts';
 
 export interface AskInput {
-  partial: Partial<ManifestAnswers>;
-  options: Options;
+  /** Every answer resolved so far (resolve()), with its source; the project id may be missing. */
+  answers: Pending;
   detected: Detected;
-  apiKey: string | undefined;
-  /** Re-run with a manifest: ask only what is still missing (unless --reconfigure). */
+  /** Re-run with a manifest: re-use the recorded answers, asking only what is missing (unless --reconfigure). */
   reuse: boolean;
+  /** Check the project and credentials online once they are entered (false: --no-verify). */
+  verify: boolean;
+}
+
+export interface Asked {
+  /** Every answer; those the user gave have source 'asked'. */
+  answers: Resolved;
+  /** The user chose a Neon CLI login the wizard found working. */
+  cliLogin: boolean;
+  /** The online check the wizard ran right after the credentials were entered (undefined: not run). */
+  verify?: VerifyResult;
 }
 
 export interface Wizard {
-  /** `verify`: the online check the wizard ran right after the credentials were entered (undefined: not run). */
-  ask(
-    input: AskInput,
-  ): Promise<{ answers: ManifestAnswers; apiKey: string | undefined; cliLogin: boolean; verify?: VerifyResult }>;
+  ask(input: AskInput): Promise<Asked>;
   confirmPlan(plan: Plan): Promise<void>;
   resolveConflicts(plan: Plan): Promise<boolean>;
   /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
   chooseOverwrites(ops: WriteOp[]): Promise<Set<string>>;
 }
 
-const PERMISSION_HINTS: Record<PermissionMode, string> = {
-  bypassPermissions:
-    'no prompts: agents run any command as you (their worktree and branch isolate code and data, not your machine)',
-  acceptEdits: 'file edits without asking; shell commands still ask',
-  default: 'ask before edits and commands',
-  dontAsk: 'never ask; anything not pre-approved is denied',
-  plan: 'read-only: the agent plans and proposes, changes nothing',
-};
-
-/** Width for wrapped log lines (clack does not wrap them with the guide bar). */
-const cols = () => (process.stdout.columns || 80) - 3;
+export interface WizardOptions {
+  env: NodeJS.ProcessEnv;
+  /** Where keys come from and prompts go (default: the process's stdin and stdout). */
+  input?: Readable;
+  output?: Writable;
+}
 
 function must<T>(value: T): Exclude<T, symbol> {
   if (p.isCancel(value)) throw new CancelledError();
   return value as Exclude<T, symbol>;
 }
 
-export function createWizard(env: NodeJS.ProcessEnv): Wizard {
-  return {
-    async ask({ partial, options, detected, apiKey, reuse }) {
-      const a = { ...partial };
+const projectIdQuestion = QUESTION_LIST.find((q) => q.name === 'projectId')!;
+const apiKeyQuestion = QUESTION_LIST.find((q) => q.name === 'apiKey')!;
 
+/** A flag or the environment answered it: never asked. */
+const givenOnTheCommandLine = (source: string) => source === 'flag' || source === 'env';
+
+export function createWizard({ env, input, output }: WizardOptions): Wizard {
+  const io = { input, output };
+  /** Width for wrapped log lines (clack does not wrap them with the guide bar). */
+  const cols = () => ((output as { columns?: number } | undefined)?.columns ?? process.stdout.columns ?? 80) - 3;
+
+  /** One question, by its row's prompt; returns the answer's value. */
+  async function askOne(q: AnyQuestion, c: AskContext): Promise<unknown> {
+    const prompt = q.prompt;
+    if (!prompt) throw new Error(`${q.name} has no prompt`);
+    const current = answerOf(c.answers, q.name)?.value;
+    const message = prompt.message(c);
+    switch (prompt.type) {
+      case 'password': {
+        // A secret is never pre-filled, and never shown: one bullet per character.
+        const text = must(
+          await p.password({ ...io, message, mask: '•', validate: (v) => prompt.validate(v ?? '', c) }),
+        );
+        return prompt.parse(text);
+      }
+      case 'text': {
+        const initialValue =
+          current === undefined ? undefined : prompt.toText ? prompt.toText(current) : String(current);
+        const text = must(
+          await p.text({
+            ...io,
+            message,
+            placeholder: prompt.placeholder,
+            initialValue,
+            validate: (v) => prompt.validate(v ?? '', c),
+          }),
+        );
+        return prompt.parse(text);
+      }
+      case 'select':
+        return must(await p.select({ ...io, message, initialValue: current, options: prompt.choices(c) }));
+      case 'multiselect': {
+        const picked = must(
+          await p.multiselect({
+            ...io,
+            message,
+            options: prompt.choices(c),
+            initialValues: prompt.toPicked(current),
+            required: true,
+          }),
+        );
+        return prompt.parse(picked);
+      }
+    }
+  }
+
+  return {
+    async ask({ answers, detected, reuse, verify: verifyOnline }) {
       if (reuse && detected.manifest) {
         // A re-run upgrades with the recorded answers; offer to revisit them (what --reconfigure does).
         const m = detected.manifest;
         const change = must(
           await p.select({
+            ...io,
             message: `Set up before by create-neon-agents ${m.version}`,
             initialValue: false,
             options: [
@@ -78,44 +144,34 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         if (change) reuse = false;
       }
 
-      const askProjectId = async (initialValue?: string) =>
-        must(
-          await p.text({
-            message: 'Neon project id',
-            placeholder: 'winter-sun-12345678',
-            initialValue,
-            validate: (v) => validateProjectId(v ?? ''),
-          }),
-        ).trim();
-      const askKey = async () => {
-        const key = must(
-          await p.password({
-            message: `Neon API key ${dim(`(saved only in ${a.envFile ?? '.env'}; empty = use the Neon CLI login)`)}`,
-            mask: '•',
-            validate: (v) => (v?.trim() ? validateApiKey(v.trim(), 'This key') : undefined),
-          }),
-        );
-        return key?.trim() || undefined;
+      const c: AskContext = { answers: { ...answers }, detected };
+      const current = (q: AnyQuestion) => answerOf(c.answers, q.name);
+      const ask = async (q: AnyQuestion) =>
+        setAnswer(c.answers, q.name, { value: await askOne(q, c), source: 'asked' });
+
+      /** Whether the wizard asks this question, its group aside. */
+      const shouldAsk = (q: AnyQuestion): boolean => {
+        const a = current(q);
+        if (!q.prompt) return false;
+        if (!a) return true; // required, and nothing gave it: asked even on an upgrade
+        if (givenOnTheCommandLine(a.source) || reuse) return false;
+        if (q.prompt.onlyWhenUnset && a.source !== 'default') return false;
+        return q.prompt.when?.(c) ?? true;
       };
 
-      let askedSomething = false;
-      if (!a.projectId) {
-        a.projectId = await askProjectId();
-        askedSomething = true;
-      }
-
-      let useLogin = false;
-      if (!apiKey && !reuse) {
-        askedSomething = true;
-        if (detected.neonCli) {
-          const cli = detected.neonCli;
-          const s = p.spinner({ onCancel: exitCancelled });
+      // The credentials: a working Neon CLI login is offered before a key.
+      let cliLogin = false;
+      const askCredentials = async () => {
+        const cli = detected.neonCli;
+        if (cli) {
+          const s = p.spinner({ onCancel: exitCancelled, output });
           s.start('Checking for a Neon CLI login');
           const works = await whileSpinning(() => cliLoginWorks(cli, env)).catch(() => false);
           s.stop(works ? 'The Neon CLI is logged in' : 'The Neon CLI is not logged in');
           if (works) {
-            useLogin = must(
+            cliLogin = must(
               await p.select({
+                ...io,
                 message: 'How should agents authenticate to Neon?',
                 options: [
                   { value: true, label: 'Use my Neon CLI login', hint: 'nothing stored in the repo' },
@@ -125,23 +181,44 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
             );
           }
         }
-        if (!useLogin) apiKey = await askKey();
-      }
+        if (cliLogin) setAnswer(c.answers, 'apiKey', { value: null, source: 'asked' });
+        else await ask(apiKeyQuestion);
+      };
 
-      // Check the project and credentials now, while they can still be fixed (not after every other question).
-      let verify: VerifyResult | undefined;
-      if (askedSomething && options.verify && (detected.neonCli || (!useLogin && apiKey))) {
+      // A group: what was found is shown; its questions are asked only if the user does not keep it. Its members
+      // are decided together, when the first comes up, so answering one does not hide the next.
+      const askGroup = async (name: GroupName) => {
+        if (reuse) return;
+        const group = PROMPT_GROUPS[name];
+        const members = QUESTION_LIST.filter((q) => q.prompt?.group === name);
+        const wanted = members.filter(shouldAsk);
+        const lines = group.describe(c).join('\n');
+        if (!wanted.length) {
+          const allGiven = members.every((q) => givenOnTheCommandLine(current(q)?.source ?? ''));
+          const flags = members.flatMap((q) => (q.flag ? [`--${q.flag.name}`] : [])).join(' / ');
+          p.log.info(wrap(`${lines}${allGiven ? '' : `\n(${flags} change them)`}`, cols()), io);
+          return;
+        }
+        p.note(wrap(lines, cols() - 4), group.title, io);
+        if (must(await p.confirm({ ...io, message: group.confirm, initialValue: true }))) return;
+        for (const q of wanted) await ask(q);
+      };
+
+      // Check the project and credentials now, while they can still be fixed (not after every other question): a
+      // rejected key or an unknown project is asked again; anything else (offline, no login) is reported later.
+      const checkCredentials = async (): Promise<VerifyResult | undefined> => {
         const cli = detected.neonCli;
+        if (!cli && (cliLogin || !c.answers.apiKey.value)) return undefined; // nothing to check with
         for (;;) {
-          const title = `Checking Neon project ${a.projectId}`;
-          const s = p.spinner({ onCancel: exitCancelled });
+          const projectId = c.answers.projectId?.value ?? '';
+          const key = cliLogin ? undefined : (c.answers.apiKey.value ?? undefined);
+          const title = `Checking Neon project ${projectId}`;
+          const s = p.spinner({ onCancel: exitCancelled, output });
           s.start(title);
-          const key = useLogin ? undefined : apiKey;
-          const r = await whileSpinning(() => verifyProject(cli, a.projectId!, key, env));
+          const r = await whileSpinning(() => verifyProject(cli, projectId, key, env));
           if (r.ok) {
             s.stop(r.projectName ? `${title}: ${r.projectName}` : title);
-            verify = r;
-            break;
+            return r;
           }
           s.error(`${title}: ${r.message}`);
           if (r.kind === 'rejected') {
@@ -150,132 +227,55 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
                 'Neon rejected this API key. Create a new one (Console → Account settings → API keys) and paste it again.',
                 cols(),
               ),
+              io,
             );
-            useLogin = false;
-            apiKey = await askKey();
+            cliLogin = false;
+            await ask(apiKeyQuestion);
             continue;
           }
           if (r.kind === 'not-found') {
             p.log.error(
               wrap(
-                `Neon has no project ${a.projectId} that ${key ? 'this key' : 'the Neon CLI login'} can see. Check the id (Console → Project settings → General) and that the key belongs to the project's organization.`,
+                `Neon has no project ${projectId} that ${key ? 'this key' : 'the Neon CLI login'} can see. Check the id (Console → Project settings → General) and that the key belongs to the project's organization.`,
                 cols(),
               ),
+              io,
             );
-            a.projectId = await askProjectId(a.projectId);
+            await ask(projectIdQuestion);
             continue;
           }
           // Unreachable, no login, anything else: the run goes on and says so (as without the wizard).
-          verify = r;
-          break;
+          return r;
         }
-      }
+      };
 
-      // The env file: ask only when the app's files point at several.
-      const candidates = detected.project.envFileCandidates ?? [];
-      if (!options.envFile && !reuse && candidates.length > 1) {
-        a.envFile = must(
-          await p.select({
-            message: 'Which env file does the app read its database URL from?',
-            initialValue: a.envFile ?? candidates[0].file,
-            options: candidates.map((c) => ({ value: c.file, label: c.file, hint: c.reason })),
-          }),
-        );
-      }
-
-      // The variables the app reads: show what was found and why; let the user change them.
-      if (!reuse) {
-        const lines = detectionLines(detected.project, {
-          databaseUrlVar: a.databaseUrlVar ?? 'DATABASE_URL',
-          directUrlVar: a.directUrlVar ?? null,
-          envFile: a.envFile ?? '.env',
-        }).slice(0, 2);
-        // Ask only when the app names something other than the convention (DATABASE_URL, no direct URL); the
-        // convention is shown, and the flags change it.
-        const found = (a.databaseUrlVar ?? 'DATABASE_URL') !== 'DATABASE_URL' || Boolean(a.directUrlVar);
-        const byFlags = options.databaseUrlVar !== undefined && options.directUrlVar !== undefined;
-        if (!found || byFlags) {
-          p.log.info(
-            wrap(
-              `${lines.join('\n')}${byFlags ? '' : '\n(--database-url-var / --direct-url-var change them)'}`,
-              cols(),
-            ),
-          );
-        } else {
-          p.note(wrap(lines.join('\n'), cols() - 4), 'Database variables');
-          const keep = must(await p.confirm({ message: 'Use these variables?', initialValue: true }));
-          if (!keep) {
-            if (options.databaseUrlVar === undefined) {
-              a.databaseUrlVar = must(
-                await p.text({
-                  message: 'Variable the app reads its database URL from',
-                  initialValue: a.databaseUrlVar ?? 'DATABASE_URL',
-                  validate: (v) => validateEnvVarName(v ?? '', 'The name'),
-                }),
-              ).trim();
-            }
-            if (options.directUrlVar === undefined) {
-              const d = must(
-                await p.text({
-                  message: `Variable for the direct (unpooled) URL ${dim('(empty = none)')}`,
-                  initialValue: a.directUrlVar ?? '',
-                  validate: (v) => {
-                    const t = (v ?? '').trim();
-                    if (!t) return undefined;
-                    if (t === a.databaseUrlVar)
-                      return 'Give the direct URL another name than the database URL (or leave it empty)';
-                    return validateEnvVarName(t, 'The name');
-                  },
-                }),
-              ).trim();
-              a.directUrlVar = d || null;
-            }
+      let askedCredentials = false;
+      let verify: VerifyResult | undefined;
+      for (const stage of STAGES) {
+        const groupsDone = new Set<GroupName>();
+        for (const q of QUESTION_LIST) {
+          if (q.prompt?.stage !== stage) continue;
+          const group = q.prompt.group;
+          if (group) {
+            if (!groupsDone.has(group)) await askGroup(group);
+            groupsDone.add(group);
+            continue;
           }
+          if (!shouldAsk(q)) continue;
+          if (q === apiKeyQuestion) await askCredentials();
+          else await ask(q);
+          if (stage === 'credentials') askedCredentials = true;
         }
+        if (stage === 'credentials' && askedCredentials && verifyOnline) verify = await checkCredentials();
       }
 
-      if (!options.roles && !reuse) {
-        a.roles = must(
-          await p.multiselect({
-            message: 'Which agent roles?',
-            options: ROLES.map((r) => ({ value: r.name, label: r.name, hint: r.hint })),
-            initialValues: a.roles ?? DEFAULT_ROLES,
-            required: true,
-          }),
-        );
-      }
-
-      if (!options.permissionMode && !reuse) {
-        a.permissionMode = must(
-          await p.select({
-            message: 'Permission mode for the agents',
-            initialValue: a.permissionMode ?? 'bypassPermissions',
-            options: PERMISSION_MODES.map((m) => ({ value: m, label: m, hint: PERMISSION_HINTS[m] })),
-          }),
-        );
-      }
-
-      if (options.branchTtl === undefined && !reuse) {
-        const ttl = must(
-          await p.text({
-            message: `Delete agent branches after how many days? ${dim(`(0 = never, at most ${MAX_TTL_DAYS})`)}`,
-            initialValue: String(a.branchTtlDays ?? 14),
-            validate: (v) => {
-              const s = (v ?? '').trim();
-              if (!/^\d+$/.test(s) || Number(s) > MAX_TTL_DAYS) return `A whole number from 0 to ${MAX_TTL_DAYS}`;
-              return undefined;
-            },
-          }),
-        );
-        a.branchTtlDays = Number(ttl.trim());
-      }
-
-      return { answers: a as ManifestAnswers, apiKey, cliLogin: useLogin, verify };
+      if (!isComplete(c.answers)) throw new Error('the wizard ended without a required answer'); // asked until valid
+      return { answers: reconcile(c.answers), cliLogin, verify };
     },
 
     async confirmPlan(plan) {
       showPlan(plan.ops, 'Plan');
-      const ok = must(await p.confirm({ message: 'Write these files?', initialValue: true }));
+      const ok = must(await p.confirm({ ...io, message: 'Write these files?', initialValue: true }));
       if (!ok) throw new CancelledError('Cancelled: nothing was written');
     },
 
@@ -285,6 +285,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         for (;;) {
           const choice = must(
             await p.select({
+              ...io,
               message: `Replace your ${op.display}? (not written by create-neon-agents)`,
               initialValue: 'skip',
               options: [
@@ -295,7 +296,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
             }),
           );
           if (choice === 'diff') {
-            p.note(simpleDiff(op.previous ?? '', op.owned), op.display);
+            p.note(simpleDiff(op.previous ?? '', op.owned), op.display, io);
             continue;
           }
           if (choice === 'overwrite') chosen.add(op.display);
@@ -310,6 +311,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
         for (;;) {
           const choice = must(
             await p.select({
+              ...io,
               message: `${c.display}: your edits and the new version overlap`,
               options: [
                 { value: 'mine', label: 'Keep mine' },
@@ -320,7 +322,7 @@ export function createWizard(env: NodeJS.ProcessEnv): Wizard {
             }),
           );
           if (choice === 'diff') {
-            p.note(simpleDiff(c.previous ?? '', c.conflictTheirs ?? c.content), c.display);
+            p.note(simpleDiff(c.previous ?? '', c.conflictTheirs ?? c.content), c.display, io);
             continue;
           }
           if (choice === 'mine') {

@@ -39,4 +39,3 @@ export const ROLES: RoleSpec[] = [
 ];
 
 export const ROLE_NAMES = ROLES.map((r) => r.name);
-export const DEFAULT_ROLES = ['feature-developer', 'data-optimizer'];

@@ -7,7 +7,7 @@ import type { InitResult } from './commands/init.ts';
 import type { Detected } from './detect/index.ts';
 import { neonInstallCommand } from './detect/neon-cli.ts';
 import type { FileOp } from './plan/ops.ts';
-import { equivalentCommand } from './answers/resolve.ts';
+import { equivalentCommand, sourcesOf } from './answers/resolve.ts';
 
 export interface Ui {
   intro(d: Detected): void;
@@ -245,6 +245,7 @@ export class JsonUi implements Ui {
       packageManager: r.detected.pm.name,
       orm: r.detected.project.orm.name,
       answers: r.answers,
+      sources: sourcesOf(r.resolved),
       detected: {
         databaseUrlVar: r.detected.project.databaseUrlVar ?? 'DATABASE_URL',
         databaseUrlFrom: r.detected.project.databaseUrlFrom ?? null,
@@ -261,7 +262,7 @@ export class JsonUi implements Ui {
       warnings: this.warnings,
       instructions: r.plan.instructions,
       conflicts: r.conflicts,
-      command: equivalentCommand(r.answers, undefined),
+      command: equivalentCommand(r.resolved, undefined),
     };
     this.out.write(JSON.stringify(doc, null, 2) + '\n');
   }

@@ -1,54 +1,146 @@
-// From flags, the recorded answers and what was detected to the answers a run uses, and back to the one command
-// line that reproduces them (printed for CI and agents, and in --json).
-import type { Options } from '../options.ts';
-import { DEFAULT_ANSWERS, type ManifestAnswers } from '../shared/manifest.ts';
+// From what was given (flags, the environment), recorded (the manifest), stored (the env file) and detected to every
+// answer a run uses, each with its source; and back to the one command line that reproduces them (printed for CI
+// and agents, and in --json). Everything here walks the question table (questions.ts): no answer is named.
 import type { Detected } from '../detect/index.ts';
+import { DEFAULT_ANSWERS, type ManifestAnswers } from '../shared/manifest.ts';
+import {
+  QUESTION_LIST,
+  isSwitch,
+  type Answer,
+  type AnswerName,
+  type AnyQuestion,
+  type Given,
+  type Pending,
+  type RequiredName,
+  type Resolved,
+  type Source,
+} from './questions.ts';
 
-/** Flags override recorded answers, which override detected defaults. */
-export function resolveAnswers(o: Options, d: Detected): { answers: Partial<ManifestAnswers>; missing: string[] } {
-  const rec = d.manifest?.answers;
-  const answers: Partial<ManifestAnswers> = {
-    ...DEFAULT_ANSWERS,
-    envFile: d.project.envFile,
-    databaseUrlVar: d.project.databaseUrlVar ?? DEFAULT_ANSWERS.databaseUrlVar,
-    directUrlVar: d.project.directUrlVar,
-    ...(rec ?? {}),
-  };
-  const projectId = o.projectId ?? (rec?.projectId || undefined) ?? d.envValues.get('NEON_PROJECT_ID') ?? undefined;
-  if (projectId) answers.projectId = projectId;
-  else delete answers.projectId;
-  if (o.roles) answers.roles = o.roles;
-  if (o.permissionMode) answers.permissionMode = o.permissionMode;
-  if (o.parentBranch !== undefined) answers.parentBranch = o.parentBranch || null;
-  if (o.branchTtl !== undefined) answers.branchTtlDays = o.branchTtl;
-  if (o.envFile) answers.envFile = o.envFile;
-  if (o.databaseUrlVar) answers.databaseUrlVar = o.databaseUrlVar;
-  if (o.directUrlVar !== undefined) answers.directUrlVar = o.directUrlVar;
-  // The same name for both would make the runtime write two URLs into one variable: the direct one goes.
-  if (answers.directUrlVar && answers.directUrlVar === answers.databaseUrlVar) answers.directUrlVar = null;
-  if (o.pooled !== undefined) answers.pooled = o.pooled;
-  if (o.gitHook !== undefined) answers.gitHook = o.gitHook;
-  if (o.claudeHooks !== undefined) answers.claudeHooks = o.claudeHooks;
-  const missing: string[] = [];
-  if (!answers.projectId) missing.push('--project-id');
-  return { answers, missing };
+/** The table-walking code sees answers by name with their types erased (see AnyQuestion). */
+type AnswerMap = Partial<Record<AnswerName, Answer<unknown>>>;
+
+/** A recorded or stored empty string is no answer (parseManifest fills a missing projectId with ''). */
+const present = (v: unknown): boolean => v !== undefined && v !== '';
+
+/** One answer: given (flag, env) › the manifest › the env file › detection › the default. */
+function resolveOne(q: AnyQuestion, given: Given, d: Detected): Answer<unknown> | undefined {
+  const givenMap: AnswerMap = given;
+  const g = givenMap[q.name];
+  if (g) return g;
+  // Secrets are never recorded; anything else an earlier run answered is re-used.
+  const recorded = q.secret ? undefined : (d.manifest?.answers as Record<string, unknown> | undefined)?.[q.name];
+  if (present(recorded)) return { value: recorded, source: 'manifest' };
+  const stored = q.envFileKey ? d.envValues.get(q.envFileKey) : undefined;
+  if (present(stored)) return { value: stored, source: 'env-file' };
+  const detected = q.detect?.(d);
+  if (detected !== undefined) return { value: detected, source: 'detected' };
+  if (q.default !== undefined) return { value: q.default, source: 'default' };
+  return undefined; // required, and nothing gave it
 }
 
-/** The complete non-interactive command equivalent to a run (secrets left out: they come from the env). */
-export function equivalentCommand(a: Partial<ManifestAnswers>, dir: string | undefined): string {
+/** Flags and the environment override recorded answers, which override stored, detected and default ones. */
+export function resolve(given: Given, d: Detected): Pending {
+  const out: AnswerMap = {};
+  for (const q of QUESTION_LIST) {
+    const a = resolveOne(q, given, d);
+    if (a) out[q.name] = a;
+  }
+  // Every row without a default is a RequiredName (the table's types say so): the rest are all present.
+  return reconcile(out as Pending);
+}
+
+/** Settle answers that conflict with each other (QuestionBase.reconcile); also after the wizard changed some. */
+export function reconcile<T extends Pending>(a: T): T {
+  const out: AnswerMap = { ...a };
+  for (const q of QUESTION_LIST) {
+    const settled = q.reconcile?.(out as Pending);
+    if (settled) out[q.name] = settled;
+  }
+  return out as T;
+}
+
+/** The required answers still missing. */
+export function missingAnswers(a: Pending): RequiredName[] {
+  const map: AnswerMap = a;
+  return QUESTION_LIST.filter((q) => !map[q.name]).map((q) => q.name as RequiredName);
+}
+
+/** Every answer is there: the wizard (or the caller) may use them as Resolved. */
+export function isComplete(a: Pending): a is Resolved {
+  return missingAnswers(a).length === 0;
+}
+
+/** One answer by name, its type erased (for code that walks the table). */
+export function answerOf(a: Pending, name: AnswerName): Answer<unknown> | undefined {
+  const map: AnswerMap = a;
+  return map[name];
+}
+
+/** Set one answer by name (the wizard's loop, which has the name but not the type). */
+export function setAnswer(a: Pending, name: AnswerName, answer: Answer<unknown>): void {
+  const map: AnswerMap = a;
+  map[name] = answer;
+}
+
+/**
+ * The answers the manifest records: everything but the secrets. In the manifest's own key order (DEFAULT_ANSWERS',
+ * then the required ones), not the table's: the manifest is committed, and a re-run must not reorder its lines.
+ */
+export function manifestAnswers(r: Resolved): ManifestAnswers {
+  const map: AnswerMap = r;
+  const recorded = QUESTION_LIST.filter((q) => !q.secret).map((q) => q.name);
+  const order = [...Object.keys(DEFAULT_ANSWERS), ...recorded].filter((n) => recorded.includes(n as AnswerName));
+  const out: Record<string, unknown> = {};
+  for (const name of new Set(order)) out[name] = map[name as AnswerName]!.value;
+  // Every row that is not a secret is a ManifestAnswers field (QuestionTable's keys are exactly AnswerName).
+  return out as unknown as ManifestAnswers;
+}
+
+/** Where each answer came from, for --json. */
+export function sourcesOf(r: Resolved): Record<AnswerName, Source> {
+  const map: AnswerMap = r;
+  return Object.fromEntries(QUESTION_LIST.map((q) => [q.name, map[q.name]!.source])) as Record<AnswerName, Source>;
+}
+
+/**
+ * The complete non-interactive command equivalent to a run. Secrets are left out (they come from the environment);
+ * a missing answer shows as `<flag>`, or as a valid example when the command is offered as one.
+ */
+export function equivalentCommand(
+  a: Pending,
+  dir: string | undefined,
+  missing: 'placeholder' | 'example' = 'placeholder',
+): string {
+  const map: AnswerMap = a;
   const parts = ['npx create-neon-agents@latest'];
   if (dir) parts.push(JSON.stringify(dir));
-  parts.push('--yes', `--project-id ${a.projectId ?? '<project-id>'}`);
-  if (a.roles) parts.push(`--roles ${a.roles.join(',')}`);
-  if (a.permissionMode) parts.push(`--permission-mode ${a.permissionMode}`);
-  if (a.branchTtlDays !== undefined) parts.push(`--branch-ttl ${a.branchTtlDays}`);
-  if (a.parentBranch) parts.push(`--parent-branch ${a.parentBranch}`);
-  // --env-path, not --env-file: Node 20 itself consumes --env-file anywhere on its command line.
-  if (a.envFile) parts.push(`--env-path ${a.envFile}`);
-  if (a.databaseUrlVar) parts.push(`--database-url-var ${a.databaseUrlVar}`);
-  if (a.directUrlVar !== undefined) parts.push(`--direct-url-var ${a.directUrlVar ?? 'none'}`);
-  if (a.pooled === false) parts.push('--no-pooled');
-  if (a.gitHook === false) parts.push('--no-git-hook');
-  if (a.claudeHooks === false) parts.push('--no-claude-hooks');
+  parts.push('--yes');
+  for (const q of QUESTION_LIST) {
+    const flag = q.flag;
+    if (!flag || q.secret) continue;
+    const answer = map[q.name];
+    if (isSwitch(flag)) {
+      if (answer?.value === false) parts.push(`--no-${flag.name}`);
+      continue;
+    }
+    const name = flag.commandName ?? flag.name;
+    if (!answer) {
+      parts.push(`--${name} ${missing === 'example' && flag.example ? flag.example : `<${flag.name}>`}`);
+      continue;
+    }
+    const text = flag.format ? flag.format(answer.value) : answer.value === null ? null : String(answer.value);
+    if (text !== null) parts.push(`--${name} ${text}`);
+  }
   return parts.join(' ');
+}
+
+/** The usage error of a run without a terminal that lacks a required answer: which flags, and a complete example. */
+export function missingMessage(a: Pending, dir: string | undefined): string {
+  const missing = QUESTION_LIST.filter((q) => missingAnswers(a).includes(q.name as RequiredName));
+  const flags = missing.map((q) => (q.flag ? `--${q.flag.name}` : q.name));
+  const hints = missing.flatMap((q) => (q.hint ? [`${q.hint.charAt(0).toUpperCase()}${q.hint.slice(1)}.`] : []));
+  return (
+    `Missing ${flags.join(', ')} (needed without a terminal to ask in). ${hints.join(' ')}\n` +
+    `Example:\n  ${equivalentCommand(a, dir, 'example')}`
+  );
 }

@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { InitContext } from './init.ts';
 import { planBase } from '../plan/from-disk.ts';
 import { detect } from '../detect/index.ts';
-import { resolveAnswers } from '../answers/resolve.ts';
+import { resolve, isComplete, manifestAnswers } from '../answers/resolve.ts';
 import { plan as makePlan } from '../plan/plan.ts';
 import { isCommitted } from '../files/engine.ts';
-import { MANIFEST_PATH, type ManifestAnswers } from '../shared/manifest.ts';
+import { MANIFEST_PATH } from '../shared/manifest.ts';
 import { FailureError } from '../errors.ts';
 
 /** Managed files that live in the repository (what a CI checkout has): not the env file, not .git/hooks. */
@@ -25,15 +25,23 @@ export function runCheck(ctx: Pick<InitContext, 'options' | 'env' | 'cwd' | 'ver
   if (!detected.manifest) {
     throw new FailureError(`Not set up here: no ${MANIFEST_PATH}. Run create-neon-agents first.`);
   }
-  const { answers } = resolveAnswers({ ...ctx.options, projectId: undefined }, detected);
+  // The recorded answers, changed by the flags given, except the project id: --check compares against the recorded
+  // one (else the env file's), whatever --project-id or NEON_PROJECT_ID say.
+  const { projectId: _ignored, ...given } = ctx.options.given;
+  const pending = resolve(given, detected);
+  const answers = manifestAnswers(
+    isComplete(pending)
+      ? pending
+      : { ...pending, projectId: { value: detected.manifest.answers.projectId, source: 'manifest' } },
+  );
   const p = makePlan({
-    ...planBase(ctx, detected, answers as ManifestAnswers),
+    ...planBase(ctx, detected, answers),
     apiKey: undefined,
     envFileTracked: false,
     force: false,
   });
   const stale = p.ops
-    .filter((op) => isCommitted(op.display, answers.envFile!))
+    .filter((op) => isCommitted(op.display, answers.envFile))
     .filter((op) => op.action === 'create' || op.action === 'update' || op.action === 'conflict')
     .filter(
       (op) => !(op.type === 'write' && op.display === MANIFEST_PATH && onlyVersionChanged(op.previous, op.content)),

@@ -2,8 +2,7 @@
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
-import { PROJECT_ID_HINT } from '../options.ts';
-import { type ManifestAnswers } from '../shared/manifest.ts';
+import type { ManifestAnswers } from '../shared/manifest.ts';
 import { bypassingScripts, bypassReason, prismaEnvWarning, type ProjectInfo } from '../detect/project.ts';
 import {
   verifyProject,
@@ -13,7 +12,8 @@ import {
   type VerifyResult,
 } from '../detect/neon-cli.ts';
 import { detect, type Detected } from '../detect/index.ts';
-import { resolveAnswers, equivalentCommand } from '../answers/resolve.ts';
+import { resolve, equivalentCommand, isComplete, manifestAnswers, missingMessage } from '../answers/resolve.ts';
+import type { Resolved } from '../answers/questions.ts';
 import { detectionLines } from '../present/detection.ts';
 import { cleanGitEnv, gitStatus, recordConflict } from '../git.ts';
 import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
@@ -121,6 +121,8 @@ export interface InitResult {
   plan: Plan;
   detected: Detected;
   answers: ManifestAnswers;
+  /** Every answer (the API key too) with where it came from. */
+  resolved: Resolved;
   apiKeyGiven: boolean;
   /** The wizard confirmed a working Neon CLI login and the user chose it. */
   cliLogin: boolean;
@@ -136,40 +138,34 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   const { options: o, ui } = ctx;
   const dir = o.dir ?? ctx.cwd;
   const detected = detect(path.resolve(ctx.cwd, dir), ctx.env);
-  const { answers: partial, missing } = resolveAnswers(o, detected);
-  let apiKey = o.apiKey ?? detected.envValues.get('NEON_API_KEY') ?? undefined;
-  const apiKeyFromFlag = o.apiKey !== undefined;
+  const pending = resolve(o.given, detected);
 
   if (ctx.announceEquivalent)
-    process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(partial, o.dir)}\n`);
+    process.stdout.write(`Non-interactive equivalent: ${equivalentCommand(pending, o.dir)}\n`);
   ui.intro(detected);
 
-  let answers: ManifestAnswers;
+  let resolved: Resolved;
   let cliLogin = false;
   /** The wizard already checked the project and credentials (right after they were entered). */
   let wizardVerify: VerifyResult | null | undefined;
   if (ctx.interactive && ctx.wizard) {
     const got = await ctx.wizard.ask({
-      partial,
-      options: o,
+      answers: pending,
       detected,
-      apiKey,
       reuse: Boolean(detected.manifest) && !o.reconfigure,
+      verify: o.verify,
     });
-    answers = got.answers;
-    apiKey = got.apiKey;
+    resolved = got.answers;
     cliLogin = got.cliLogin;
     wizardVerify = got.verify;
   } else {
-    if (missing.length) {
-      throw new UsageError(
-        `Missing ${missing.join(', ')} (needed without a terminal to ask in). ${PROJECT_ID_HINT.charAt(0).toUpperCase()}${PROJECT_ID_HINT.slice(1)}.\n` +
-          `Example:\n  ${equivalentCommand({ ...partial, projectId: partial.projectId ?? 'winter-sun-12345678' }, o.dir)}`,
-      );
-    }
-    answers = partial as ManifestAnswers;
-    for (const line of detectionLines(detected.project, answers)) ui.info(line);
+    if (!isComplete(pending)) throw new UsageError(missingMessage(pending, o.dir));
+    resolved = pending;
+    for (const line of detectionLines(detected.project, manifestAnswers(resolved))) ui.info(line);
   }
+  const answers = manifestAnswers(resolved);
+  const apiKey = resolved.apiKey.value ?? undefined;
+  const apiKeyFromFlag = resolved.apiKey.source === 'flag' || resolved.apiKey.source === 'env';
 
   // What the app's own files say about the database (each warned once, whatever the wizard showed).
   for (const w of detectionWarnings(detected.project, answers)) ui.warn(w);
@@ -236,6 +232,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     plan: p,
     detected,
     answers,
+    resolved,
     apiKeyGiven: Boolean(apiKey),
     cliLogin,
     neonCli,

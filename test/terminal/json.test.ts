@@ -68,6 +68,46 @@ describe('--json output validates against schema/summary.schema.json', () => {
     expect(r.stdout).not.toContain(KEY);
   });
 
+  it('sources: every answer says where it came from, first run and re-run', async () => {
+    const repo = makeRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }),
+      'package-lock.json': '{}',
+      'drizzle.config.ts':
+        'export default { dialect: "postgresql", dbCredentials: { url: process.env.POSTGRES_URL! } };\n',
+    });
+    const first = await runCli(repo, ['--json', '--yes', '--no-verify', '--api-key', KEY, '--branch-ttl', '3'], {
+      env: baseEnv({ CI: '1', NEON_PROJECT_ID: PROJECT }),
+    });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const doc = parseOne(first.stdout);
+    expect(validate(schema, doc)).toEqual([]);
+    expect(doc.sources).toMatchObject({
+      projectId: 'env',
+      apiKey: 'flag',
+      branchTtlDays: 'flag',
+      databaseUrlVar: 'detected',
+      envFile: 'detected',
+      roles: 'default',
+      directUrlVar: 'default',
+      pooled: 'default',
+    });
+    expect(Object.keys(doc.sources as object).sort()).toEqual([...Object.keys(doc.answers as object), 'apiKey'].sort());
+
+    // The re-run re-uses what the first recorded (the key from the env file it was stored in).
+    const again = await runCli(repo, ['--json', '--yes', '--no-verify'], { env: baseEnv({ CI: '1' }) });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const redo = parseOne(again.stdout);
+    expect(validate(schema, redo)).toEqual([]);
+    expect(redo.sources).toMatchObject({
+      projectId: 'manifest',
+      apiKey: 'env-file',
+      branchTtlDays: 'manifest',
+      databaseUrlVar: 'manifest',
+      roles: 'manifest',
+    });
+    expect(again.stdout).not.toContain(KEY);
+  });
+
   it.each([
     ['a missing project id', [] as string[], 2, /Missing --project-id/],
     ['an unknown flag', ['--frobnicate'], 2, /frobnicate/],
@@ -99,6 +139,8 @@ describe('--json output validates against schema/summary.schema.json', () => {
       ['ok: false on a summary without conflicts', (d) => (d.ok = false)],
       ['conflicts on a summary that says ok', (d) => (d.conflicts = ['.claude/agents/x.md'])],
       ['a verify result of the wrong shape', (d) => (d.verify = { ok: true })],
+      ['an unknown source', (d) => (d.sources.roles = 'guessed')],
+      ['an answer without its source', (d) => delete d.sources.apiKey],
     ];
     for (const [what, mutate] of broken) {
       const d = structuredClone(good);

@@ -10,16 +10,15 @@ describe('options', () => {
       NEON_PROJECT_ID: 'x-y',
       NEON_API_KEY: 'napi_fromTheEnvironment1',
     });
-    expect(o).toMatchObject({
-      dir: 'dir',
-      projectId: 'a-b-1',
-      apiKey: 'napi_fromTheEnvironment1',
-      branchTtl: 0,
-      pooled: false,
-      command: 'init',
-      verify: true,
+    expect(o).toMatchObject({ dir: 'dir', command: 'init', verify: true });
+    // Each given answer says where it came from.
+    expect(o.given).toEqual({
+      projectId: { value: 'a-b-1', source: 'flag' },
+      apiKey: { value: 'napi_fromTheEnvironment1', source: 'env' },
+      branchTtlDays: { value: 0, source: 'flag' },
+      pooled: { value: false, source: 'flag' },
     });
-    expect(parseOptions([], { NEON_PROJECT_ID: 'x-y' }).projectId).toBe('x-y');
+    expect(parseOptions([], { NEON_PROJECT_ID: 'x-y' }).given.projectId).toEqual({ value: 'x-y', source: 'env' });
   });
   it.each([
     ['quotes', `napi_abc"def'0123456789`],
@@ -46,7 +45,7 @@ describe('options', () => {
     expect(parseOptions(['--check'], {}).command).toBe('check');
   });
   it('--env-path is the Node-20-safe alias of --env-file', () => {
-    expect(parseOptions(['--env-path', './apps/web/.env.local'], {}).envFile).toBe('apps/web/.env.local');
+    expect(parseOptions(['--env-path', './apps/web/.env.local'], {}).given.envFile?.value).toBe('apps/web/.env.local');
   });
   it.each([
     ['--roles', ''],
@@ -57,15 +56,15 @@ describe('options', () => {
   });
   it('--database-url-var and --direct-url-var: names, and none / empty clears the direct one', () => {
     expect(
-      parseOptions(['--database-url-var', 'POSTGRES_URL', '--direct-url-var', 'POSTGRES_URL_NON_POOLING'], {}),
+      parseOptions(['--database-url-var', 'POSTGRES_URL', '--direct-url-var', 'POSTGRES_URL_NON_POOLING'], {}).given,
     ).toMatchObject({
-      databaseUrlVar: 'POSTGRES_URL',
-      directUrlVar: 'POSTGRES_URL_NON_POOLING',
+      databaseUrlVar: { value: 'POSTGRES_URL' },
+      directUrlVar: { value: 'POSTGRES_URL_NON_POOLING' },
     });
-    expect(parseOptions(['--direct-url-var', 'none'], {}).directUrlVar).toBeNull();
-    expect(parseOptions(['--direct-url-var', ''], {}).directUrlVar).toBeNull();
-    expect(parseOptions(['--direct-url-var=NONE'], {}).directUrlVar).toBeNull();
-    expect(parseOptions([], {})).toMatchObject({ databaseUrlVar: undefined, directUrlVar: undefined });
+    expect(parseOptions(['--direct-url-var', 'none'], {}).given.directUrlVar?.value).toBeNull();
+    expect(parseOptions(['--direct-url-var', ''], {}).given.directUrlVar?.value).toBeNull();
+    expect(parseOptions(['--direct-url-var=NONE'], {}).given.directUrlVar?.value).toBeNull();
+    expect(parseOptions([], {}).given).toEqual({});
   });
   it.each([
     [
@@ -85,6 +84,17 @@ describe('options', () => {
   ])('%j is a usage error naming the fix', (argv, message) => {
     expect(() => parseOptions(argv, {})).toThrow(UsageError);
     expect(() => parseOptions(argv, {})).toThrow(message);
+  });
+  it('--database-name and --role-name: the names the runtime asks Neon for; a bad one is a usage error', () => {
+    expect(parseOptions(['--database-name', ' app ', '--role-name', 'neondb_owner'], {}).given).toEqual({
+      databaseName: { value: 'app', source: 'flag' },
+      roleName: { value: 'neondb_owner', source: 'flag' },
+    });
+    expect(() => parseOptions(['--database-name', ''], {})).toThrow('--database-name needs a value');
+    expect(() => parseOptions(['--role-name', 'x'.repeat(64)], {})).toThrow(
+      /--role-name must be a Postgres name of 1 to 63 bytes without control characters/,
+    );
+    expect(() => parseOptions(['--database-name', 'a\tb'], {})).toThrow(UsageError);
   });
   it('help lists every option with its default', () => {
     const h = helpText('1.2.3');
