@@ -10,7 +10,7 @@ import { exitCancelled, whileSpinning } from './cancel.ts';
 import { diffComm } from 'node-diff3';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './detect/index.ts';
-import type { Plan } from './plan/plan.ts';
+import type { Plan, Resolution } from './plan/plan.ts';
 import type { WriteOp } from './plan/ops.ts';
 import { cliLoginWorks, verifyProject, type VerifyResult } from './detect/neon-cli.ts';
 import { showPlan, wrap } from './ui.ts';
@@ -48,7 +48,8 @@ export interface Asked {
 export interface Wizard {
   ask(input: AskInput): Promise<Asked>;
   confirmPlan(plan: Plan): Promise<void>;
-  resolveConflicts(plan: Plan): Promise<boolean>;
+  /** How to settle each conflict (keep mine, take the new version, write markers): the plan is made again with it. */
+  resolveConflicts(conflicts: WriteOp[]): Promise<Map<string, Resolution>>;
   /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
   chooseOverwrites(ops: WriteOp[]): Promise<Set<string>>;
 }
@@ -306,8 +307,9 @@ export function createWizard({ env, input, output }: WizardOptions): Wizard {
       return chosen;
     },
 
-    async resolveConflicts(plan) {
-      for (const c of plan.conflicts) {
+    async resolveConflicts(conflicts) {
+      const resolutions = new Map<string, Resolution>();
+      for (const c of conflicts) {
         for (;;) {
           const choice = must(
             await p.select({
@@ -325,22 +327,11 @@ export function createWizard({ env, input, output }: WizardOptions): Wizard {
             p.note(simpleDiff(c.previous ?? '', c.conflictTheirs ?? c.content), c.display, io);
             continue;
           }
-          if (choice === 'mine') {
-            c.content = c.previous ?? c.content;
-            c.action = 'skip';
-            c.reason = 'kept your version (you chose it)';
-          } else if (choice === 'theirs') {
-            c.content = c.conflictTheirs ?? c.content;
-            c.action = 'update';
-            c.reason = 'new version (you chose it)';
-          } else {
-            c.reason = 'conflict markers written (you chose it)';
-          }
+          resolutions.set(c.display, choice as Resolution);
           break;
         }
       }
-      plan.conflicts.splice(0, plan.conflicts.length, ...plan.conflicts.filter((c) => c.action === 'conflict'));
-      return true;
+      return resolutions;
     },
   };
 }

@@ -16,7 +16,7 @@ import { resolve, equivalentCommand, isComplete, manifestAnswers, missingMessage
 import type { Resolved } from '../answers/questions.ts';
 import { detectionLines } from '../present/detection.ts';
 import { cleanGitEnv, gitStatus, recordConflict } from '../git.ts';
-import { plan as makePlan, isNoop, type Plan } from '../plan/plan.ts';
+import { plan as makePlan, isNoop, type Plan, type Resolution } from '../plan/plan.ts';
 import { planBase } from '../plan/from-disk.ts';
 import { NOT_OURS } from '../files/engine.ts';
 import type { WriteOp } from '../plan/ops.ts';
@@ -213,17 +213,29 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
   const envFileTracked =
     gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0;
-  const planFor = (overwrite: ReadonlySet<string>) =>
-    makePlan({ ...base, apiKey: planApiKey, envFileTracked, force: o.force, restore: o.restore, overwrite });
-  let p = planFor(new Set());
+  // The wizard's decisions (files of the user's to overwrite, how to settle each conflict) are inputs of the plan:
+  // it is made again after each, so the plan, the manifest and what is applied never drift apart.
+  let overwrite: ReadonlySet<string> = new Set();
+  let resolutions: ReadonlyMap<string, Resolution> = new Map();
+  const planFor = () =>
+    makePlan({
+      ...base,
+      apiKey: planApiKey,
+      envFileTracked,
+      force: o.force,
+      restore: o.restore,
+      overwrite,
+      resolutions,
+    });
+  let p = planFor();
   // The wizard asks about each file of the user's that a template would replace (overwrite / skip / show diff);
   // the plan is then made again, so the manifest records exactly what will be written.
   const foreign = p.ops.filter(
     (op): op is WriteOp => op.type === 'write' && op.action === 'skip' && op.reason.startsWith(NOT_OURS),
   );
   if (foreign.length && ctx.interactive && ctx.wizard && !o.dryRun) {
-    const chosen = await ctx.wizard.chooseOverwrites(foreign);
-    if (chosen.size) p = planFor(chosen);
+    overwrite = await ctx.wizard.chooseOverwrites(foreign);
+    if (overwrite.size) p = planFor();
   }
 
   for (const w of p.warnings) ui.warn(w);
@@ -256,7 +268,11 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     }
   }
 
-  if (p.conflicts.length && ctx.interactive && ctx.wizard) await ctx.wizard.resolveConflicts(p);
+  if (p.conflicts.length && ctx.interactive && ctx.wizard) {
+    resolutions = await ctx.wizard.resolveConflicts(p.conflicts);
+    p = planFor();
+    result.plan = p;
+  }
   if (ctx.interactive && ctx.wizard) await ctx.wizard.confirmPlan(p);
   result.written = apply(p.ops).written;
   result.conflicts = p.ops.filter((op) => op.action === 'conflict').map((op) => op.display);

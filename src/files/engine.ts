@@ -191,7 +191,11 @@ export function ownedFile(
     return op({ action: 'skip', reason: `${NOT_OURS} (--force to overwrite)` });
   }
   if (CONFLICT_MARKERS.test(previous)) {
-    // Left by an earlier upgrade and not resolved yet: never "keep" or merge over them.
+    // Left by an earlier upgrade and not resolved yet: never "keep" or merge over them, unless the user says which.
+    const resolution = input.resolutions?.get(rel);
+    if (resolution === 'mine')
+      return op({ action: 'skip', content: previous, reason: 'kept your version (you chose it)' });
+    if (resolution === 'theirs') return op({ action: 'update', reason: 'new version (you chose it)' });
     return op({
       action: 'conflict',
       content: previous,
