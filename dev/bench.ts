@@ -233,7 +233,7 @@ function loadedBy(
     files,
     bytes: texts.reduce((n, t) => n + Buffer.byteLength(t), 0),
     // Markers that survive minification: clack's prompt symbol, handlebars' partial registry.
-    prompts: texts.some((t) => t.includes('v("\\u25C6","*")')),
+    prompts: texts.some((t) => /[\w$]+\("\\u25C6","\*"\)/.test(t)),
     templates: texts.some((t) => t.includes('registerPartial')),
   };
 }

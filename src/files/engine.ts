@@ -155,6 +155,15 @@ export function ownedFile(
   const abs = path.join(input.repo.root, rel);
   const previous = input.files.read(abs);
   const entry = input.manifest?.files[rel];
+  // The user's choice for a conflict: keep their file as it is, or take this version's render.
+  const settled = (
+    resolution: Resolution | undefined,
+  ): (Partial<WriteOp> & Pick<WriteOp, 'action' | 'reason'>) | null =>
+    resolution === 'mine'
+      ? { action: 'skip', content: previous ?? '', reason: 'kept your version (you chose it)' }
+      : resolution === 'theirs'
+        ? { action: 'update', reason: 'new version (you chose it)' }
+        : null;
   const op = (o: Partial<WriteOp> & Pick<WriteOp, 'action' | 'reason'>): WriteOp => ({
     type: 'write',
     path: abs,
@@ -192,10 +201,8 @@ export function ownedFile(
   }
   if (CONFLICT_MARKERS.test(previous)) {
     // Left by an earlier upgrade and not resolved yet: never "keep" or merge over them, unless the user says which.
-    const resolution = input.resolutions?.get(rel);
-    if (resolution === 'mine')
-      return op({ action: 'skip', content: previous, reason: 'kept your version (you chose it)' });
-    if (resolution === 'theirs') return op({ action: 'update', reason: 'new version (you chose it)' });
+    const chosen = settled(input.resolutions?.get(rel));
+    if (chosen) return op(chosen);
     return op({
       action: 'conflict',
       content: previous,
@@ -220,9 +227,8 @@ export function ownedFile(
   // A conflict. The manifest records this version's render as the base either way, which is also what "keep mine"
   // and "take the new version" need: the next upgrade merges against what we rendered now.
   const resolution = input.resolutions?.get(rel);
-  if (resolution === 'mine')
-    return op({ action: 'skip', content: previous, reason: 'kept your version (you chose it)' });
-  if (resolution === 'theirs') return op({ action: 'update', reason: 'new version (you chose it)' });
+  const chosen = settled(resolution);
+  if (chosen) return op(chosen);
   return op({
     action: 'conflict',
     content: merged.text,

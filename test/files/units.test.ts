@@ -15,7 +15,7 @@ import { UNITS, planRemoval } from '../../src/files/index.ts';
 import type { CheckInput, GitFacts, Snapshot } from '../../src/files/engine.ts';
 import type { FileOp } from '../../src/plan/ops.ts';
 import { DEFAULT_ANSWERS, MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
-import { commandsFor } from '../../src/detect/package-manager.ts';
+import { plainPm, plainProject, plainRepo } from '../helpers/detected.ts';
 import { TEMPLATES } from '../../src/plan/render.ts';
 import { ignoredBy, removeExcludeBlock } from '../../src/edits/exclude.ts';
 
@@ -83,24 +83,9 @@ function planInput(repo: MemoryRepo, input: CaseInput): PlanInput {
     version: '1.0.0',
     answers: { ...DEFAULT_ANSWERS, projectId: 'winter-sun-12345678', ...input.answers },
     apiKey: input.apiKey,
-    repo: {
-      root: ROOT,
-      mainRoot: ROOT,
-      isLinkedWorktree: false,
-      commonDir: `${ROOT}/.git`,
-      hooksDir,
-      coreHooksPath: input.coreHooksPath ?? null,
-      hasCommits: true,
-    },
-    project: {
-      appDir: '',
-      orm: { name: null, generate: null, migrate: null, push: null },
-      envFile: '.env',
-      envFileReason: '',
-      directUrlVar: null,
-      scripts: { test: null, seed: null },
-    },
-    pm: { name: 'npm', source: 'default', ...commandsFor('npm') },
+    repo: plainRepo(ROOT, { hooksDir, coreHooksPath: input.coreHooksPath ?? null }),
+    project: plainProject(),
+    pm: plainPm(),
     manifest: manifestText ? parseManifest(manifestText) : null,
     files: repo,
     ignored: new Set(),

@@ -4,7 +4,7 @@ import { plan, type PlanInput } from '../../src/plan/plan.ts';
 import { sha256 } from '../../src/files/engine.ts';
 import { TEMPLATES } from '../../src/plan/render.ts';
 import { DEFAULT_ANSWERS, type Manifest } from '../../src/shared/manifest.ts';
-import { commandsFor } from '../../src/detect/package-manager.ts';
+import { plainPm, plainProject, plainRepo } from '../helpers/detected.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
 
 const ROOT = '/repo';
@@ -13,24 +13,9 @@ function input(files: Record<string, string> = {}, over: Partial<PlanInput> = {}
     version: '1.0.0',
     answers: { ...DEFAULT_ANSWERS, projectId: 'winter-sun-12345678' },
     apiKey: undefined,
-    repo: {
-      root: ROOT,
-      mainRoot: ROOT,
-      isLinkedWorktree: false,
-      commonDir: `${ROOT}/.git`,
-      hooksDir: `${ROOT}/.git/hooks`,
-      coreHooksPath: null,
-      hasCommits: true,
-    },
-    project: {
-      appDir: '',
-      orm: { name: null, generate: null, migrate: null, push: null },
-      envFile: '.env',
-      envFileReason: '',
-      directUrlVar: null,
-      scripts: { test: null, seed: null },
-    },
-    pm: { name: 'npm', source: 'default', ...commandsFor('npm') },
+    repo: plainRepo(ROOT),
+    project: plainProject(),
+    pm: plainPm(),
     manifest: null,
     files: {
       read: (p) => files[p.slice(ROOT.length + 1)] ?? null,

@@ -13,44 +13,14 @@ import {
 } from '../../src/answers/resolve.ts';
 import { QUESTION_LIST, QUESTIONS } from '../../src/answers/questions.ts';
 import { parseOptions } from '../../src/options.ts';
-import type { Detected } from '../../src/detect/index.ts';
-import type { ProjectInfo } from '../../src/detect/project.ts';
 import { DEFAULT_ANSWERS, type Manifest } from '../../src/shared/manifest.ts';
+import { plainDetected } from '../helpers/detected.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROJECT = 'winter-sun-12345678';
 const KEY = 'napi_questionTableKey0123456789';
 
-function detected(over: Partial<Detected> = {}, project: Partial<ProjectInfo> = {}): Detected {
-  return {
-    repo: {
-      root: '/repo',
-      mainRoot: '/repo',
-      isLinkedWorktree: false,
-      commonDir: '/repo/.git',
-      hooksDir: '/repo/.git/hooks',
-      coreHooksPath: null,
-      hasCommits: true,
-    },
-    pm: { name: 'npm', source: 'default', install: 'npm install', run: 'npm run', exec: 'npx' },
-    project: {
-      appDir: '',
-      orm: { name: null, generate: null, migrate: null, push: null },
-      envFile: '.env',
-      envFileReason: 'the default',
-      directUrlVar: null,
-      scripts: { test: null, seed: null },
-      databaseUrlVar: 'DATABASE_URL',
-      databaseUrlFrom: null,
-      directUrlFrom: null,
-      ...project,
-    },
-    manifest: null,
-    neonCli: null,
-    envValues: new Map(),
-    ...over,
-  };
-}
+const detected = plainDetected;
 
 const manifest = (answers: Partial<Manifest['answers']>): Manifest => ({
   tool: 'create-neon-agents',

@@ -13,6 +13,7 @@ import { CancelledError } from '../../src/errors.ts';
 import type { Detected } from '../../src/detect/index.ts';
 import type { ProjectInfo } from '../../src/detect/project.ts';
 import { DEFAULT_ANSWERS, type Manifest } from '../../src/shared/manifest.ts';
+import { plainDetected } from '../helpers/detected.ts';
 
 const PROJECT = 'winter-sun-12345678';
 const KEY = 'napi_inProcessWizardKey0123456789';
@@ -67,37 +68,8 @@ class Screen extends Writable {
 }
 
 /** What detection would say about a plain repository (no ORM, .env), with overrides. */
-function detected(over: Partial<Detected> = {}, project: Partial<ProjectInfo> = {}): Detected {
-  return {
-    repo: {
-      root: '/repo',
-      mainRoot: '/repo',
-      isLinkedWorktree: false,
-      commonDir: '/repo/.git',
-      hooksDir: '/repo/.git/hooks',
-      coreHooksPath: null,
-      hasCommits: true,
-    },
-    pm: { name: 'npm', source: 'default', install: 'npm install', run: 'npm run', exec: 'npx' },
-    project: {
-      appDir: '',
-      orm: { name: null, generate: null, migrate: null, push: null },
-      envFile: '.env',
-      envFileReason: 'the default',
-      directUrlVar: null,
-      scripts: { test: null, seed: null },
-      databaseUrlVar: 'DATABASE_URL',
-      databaseUrlFrom: null,
-      directUrlFrom: null,
-      envFileCandidates: [{ file: '.env', reason: 'the default', strength: 3 }],
-      ...project,
-    },
-    manifest: null,
-    neonCli: null,
-    envValues: new Map(),
-    ...over,
-  };
-}
+const detected = (over: Partial<Detected> = {}, project: Partial<ProjectInfo> = {}): Detected =>
+  plainDetected(over, { envFileCandidates: [{ file: '.env', reason: 'the default', strength: 3 }], ...project });
 
 function recorded(answers: Partial<Manifest['answers']> = {}): Manifest {
   return {
