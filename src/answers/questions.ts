@@ -9,7 +9,14 @@
 // entry, and a non-required entry without a default.
 import { dim } from 'kolorist';
 import type { Detected } from '../detect/index.ts';
-import { DEFAULT_ANSWERS, PERMISSION_MODES, type ManifestAnswers, type PermissionMode } from '../shared/manifest.ts';
+import {
+  DEFAULT_ANSWERS,
+  PERMISSION_MODES,
+  TOOLS,
+  type ManifestAnswers,
+  type PermissionMode,
+  type ToolId,
+} from '../shared/manifest.ts';
 import { ROLES, ROLE_NAMES } from '../roles.ts';
 import { detectionLines } from '../present/detection.ts';
 import { UsageError } from '../errors.ts';
@@ -213,6 +220,32 @@ function parsePostgresName(text: string, flag: string): string {
     );
   }
   return v;
+}
+
+const TOOL_LABELS: Record<ToolId, { label: string; hint: string }> = {
+  claude: { label: 'Claude Code', hint: 'WorktreeCreate/WorktreeRemove, and SessionStart for the desktop app' },
+  codex: { label: 'Codex app', hint: '.codex/environments/environment.toml setup and cleanup' },
+  conductor: { label: 'Conductor', hint: '.conductor/settings.toml (or conductor.json) setup and archive' },
+  worktrunk: { label: 'worktrunk (wt)', hint: '.config/wt.toml pre-start and pre-remove' },
+  cursor: { label: 'Cursor', hint: '.cursor/worktrees.json setup (Cursor has no teardown hook)' },
+  gtr: { label: 'gtr (git worktree runner)', hint: 'git config gtr.hook.postCreate / preRemove' },
+};
+
+function parseTools(text: string, label: string): ToolId[] {
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  const unknown = names.filter((n) => !(TOOLS as readonly string[]).includes(n));
+  if (!names.length || unknown.length)
+    throw new UsageError(
+      `${label} takes a comma-separated list of ${TOOLS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
+  return TOOLS.filter((t) => names.includes(t));
 }
 
 /** A UsageError from a validator that returns a message. */
@@ -467,6 +500,34 @@ export const QUESTIONS: QuestionTable = {
       parse: (text, label) => parsePostgresName(text, label),
     },
     default: DEFAULT_ANSWERS.roleName,
+  },
+  tools: {
+    flag: {
+      name: 'tools',
+      value: 'list',
+      shownDefault: 'claude, and the tools whose config files the repository has',
+      help: `Tools that start agents in worktrees, each wired through its own setup/teardown hooks: ${TOOLS.join(', ')}`,
+      parse: (text, label) => parseTools(text, label),
+      // No tools at all only by --no-claude-hooks, which the command already says.
+      format: (tools) => (tools.length ? tools.join(',') : null),
+    },
+    detect: (d) => d.tools,
+    default: DEFAULT_ANSWERS.tools,
+    // --no-claude-hooks (the older switch) and `claude` in the list say the same thing: the switch wins when given.
+    reconcile: (a) =>
+      !a.claudeHooks.value && a.tools.value.includes('claude')
+        ? { value: a.tools.value.filter((t) => t !== 'claude'), source: a.claudeHooks.source }
+        : undefined,
+    prompt: {
+      stage: 'agents',
+      type: 'multiselect',
+      message: () => 'Which tools start agents in worktrees here? (each gets its own Neon branch)',
+      // Asked when the repository shows another tool's config; otherwise Claude Code alone (--tools adds others).
+      when: ({ detected }) => detected.tools.some((t) => t !== 'claude'),
+      choices: () => TOOLS.map((t) => ({ value: t, label: TOOL_LABELS[t].label, hint: TOOL_LABELS[t].hint })),
+      toPicked: (tools) => tools,
+      parse: (picked) => TOOLS.filter((t) => picked.includes(t)),
+    },
   },
   onProvisionFailure: { default: DEFAULT_ANSWERS.onProvisionFailure },
   provisionTimeoutSeconds: { default: DEFAULT_ANSWERS.provisionTimeoutSeconds },

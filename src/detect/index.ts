@@ -2,13 +2,14 @@
 // app (ORM, env file, database variables), the manifest of an earlier run, the Neon CLI and the env file's values.
 // Read once per command; doctor, uninstall, --check and init all start here.
 import path from 'node:path';
-import { MANIFEST_PATH, parseManifest, type Manifest } from '../shared/manifest.ts';
+import { MANIFEST_PATH, parseManifest, type Manifest, type ToolId } from '../shared/manifest.ts';
 import { parseEnv } from '../shared/env-file.ts';
 import { detectRepo, type RepoInfo } from './repo.ts';
 import { detectPackageManager, type PackageManager } from './package-manager.ts';
 import { detectProject, type ProjectInfo } from './project.ts';
 import { findNeonCli, type NeonCli } from './neon-cli.ts';
 import { readText } from './fs.ts';
+import { detectTools } from './tools.ts';
 
 export interface Detected {
   repo: RepoInfo;
@@ -18,6 +19,8 @@ export interface Detected {
   neonCli: NeonCli | null;
   /** Values already in the main checkout's env file (an earlier run, or the user's own). */
   envValues: Map<string, string>;
+  /** The parallel-agent tools the repository already uses (claude always). */
+  tools: ToolId[];
 }
 
 export function detect(dir: string, env: NodeJS.ProcessEnv): Detected {
@@ -35,5 +38,6 @@ export function detect(dir: string, env: NodeJS.ProcessEnv): Detected {
     manifest,
     neonCli: findNeonCli(env, [...new Set([repo.root, repo.mainRoot])]),
     envValues: envText ? parseEnv(envText) : new Map(),
+    tools: detectTools(repo.root, repo.commonDir),
   };
 }

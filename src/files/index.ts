@@ -12,12 +12,22 @@ import { envFile } from './env-file.ts';
 import { gitignore } from './gitignore.ts';
 import { exclude } from './exclude.ts';
 import { removeManifest } from './manifest.ts';
+import { codex } from './tools/codex.ts';
+import { conductor } from './tools/conductor.ts';
+import { conductorJson } from './tools/conductor-json.ts';
+import { worktrunk } from './tools/worktrunk.ts';
+import { cursor } from './tools/cursor.ts';
+import { gtr } from './tools/gtr.ts';
+
+/** The other parallel-agent tools' setup/teardown hooks (src/files/tools/), one unit per config file. */
+const TOOL_UNITS: readonly Unit[] = [codex, conductor, conductorJson, worktrunk, cursor, gtr];
 
 export const UNITS: readonly Unit[] = [
   agents,
   runtime,
   claudeSettings,
   gitHook,
+  ...TOOL_UNITS,
   envExample,
   envFile,
   gitignore,

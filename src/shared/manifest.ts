@@ -6,6 +6,13 @@ export const MANIFEST_PATH = '.claude/neon-agents.json';
 export const RUNTIME_PATH = '.claude/hooks/neon-worktree.mjs';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'dontAsk', 'bypassPermissions', 'plan'] as const;
+
+/**
+ * The tools that start agents in worktrees which this setup wires: Claude Code (its WorktreeCreate/WorktreeRemove
+ * hooks, and SessionStart for the desktop app), and the tools whose own setup/teardown hooks call the runtime.
+ */
+export const TOOLS = ['claude', 'codex', 'conductor', 'worktrunk', 'cursor', 'gtr'] as const;
+export type ToolId = (typeof TOOLS)[number];
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
 
 export interface ManifestAnswers {
@@ -48,6 +55,8 @@ export interface ManifestAnswers {
    * inherits its parent's passwords, so otherwise a worktree's URL with its host swapped opens the parent.
    */
   ownBranchPassword: boolean;
+  /** Tools whose worktrees get a branch through their own setup/teardown hooks (TOOLS); `claude` as claudeHooks. */
+  tools: ToolId[];
 }
 
 export interface ManagedFile {
@@ -98,6 +107,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   onProvisionFailure: 'fail',
   provisionTimeoutSeconds: 60,
   ownBranchPassword: true,
+  tools: ['claude'],
 };
 
 /**

@@ -43,6 +43,7 @@ export function plainDetected(over: Partial<Detected> = {}, project: Partial<Pro
     manifest: null,
     neonCli: null,
     envValues: new Map(),
+    tools: ['claude'],
     ...over,
   };
 }

@@ -3,8 +3,8 @@
 import blockTemplate from '../../../templates/hooks/post-checkout.sh?raw';
 import { RUNTIME_PATH } from '../../shared/manifest.ts';
 
-export const BLOCK_START = '# >>> create-neon-agents >>>';
-export const BLOCK_END = '# <<< create-neon-agents <<<';
+export { BLOCK_START, BLOCK_END, hasBlock, replaceBlock, removeBlock, inLineEndings } from '../marked-block.ts';
+import { hasBlock, replaceBlock, inLineEndings, removeBlock } from '../marked-block.ts';
 /** Name a non-sh foreign hook is moved to, and exec'd from ours. */
 export const CHAINED_SUFFIX = '.neon-agents-prev';
 
@@ -29,25 +29,6 @@ export function isShellScript(text: string): boolean {
   return SH_SHEBANG.test(text);
 }
 
-export function hasBlock(text: string): boolean {
-  return text.includes(BLOCK_START) && text.includes(BLOCK_END);
-}
-
-/** The block in the file's own line endings (a CRLF hook keeps CRLF, so a re-run finds it unchanged). */
-function inLineEndings(text: string, block: string): string {
-  return /\r\n/.test(text) ? block.replace(/\r?\n/g, '\r\n') : block;
-}
-
-export function replaceBlock(text: string, replacement: string): string {
-  const block = inLineEndings(text, replacement);
-  const s = text.indexOf(BLOCK_START);
-  const e = text.indexOf(BLOCK_END, s);
-  let end = e + BLOCK_END.length;
-  if (text[end] === '\r') end++;
-  if (text[end] === '\n') end++;
-  return text.slice(0, s) + block + text.slice(end);
-}
-
 /** Insert the block right after the shebang line (or at the top of a shebang-less script), in the file's line endings. */
 export function insertBlock(text: string, block: string): string {
   if (hasBlock(text)) return replaceBlock(text, block);
@@ -58,11 +39,6 @@ export function insertBlock(text: string, block: string): string {
     return text.slice(0, nl + 1) + b + text.slice(nl + 1);
   }
   return b + text;
-}
-
-export function removeBlock(text: string): string {
-  if (!hasBlock(text)) return text;
-  return replaceBlock(text, '');
 }
 
 /**
