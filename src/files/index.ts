@@ -58,6 +58,7 @@ const DIAGNOSIS_ORDER: readonly Unit[] = [
   runtime,
   gitHook,
   claudeSettings,
+  ...TOOL_UNITS,
   agents,
   envFile,
   envExample,

@@ -174,6 +174,44 @@ describe('the wizard, in-process', () => {
       expect(screen.text).not.toContain(m);
   });
 
+  it('tools the repository already uses: asked last, the detected ones preselected; the user can add one', async () => {
+    const { screen, type, done } = start(detected({ tools: ['claude', 'cursor'] }), [
+      '--project-id',
+      PROJECT,
+      '--api-key',
+      KEY,
+      '--roles',
+      'migration-reviewer',
+      '--branch-ttl',
+      '3',
+      '--permission-mode',
+      'plan',
+    ]);
+    await screen.waitFor('Which tools start agents in worktrees here?');
+    // claude, codex, conductor, worktrunk, cursor, gtr: add codex (second), keep the rest as detected.
+    type(DOWN, SPACE, ENTER);
+    const { answers } = await done();
+    expect(answers.tools).toEqual({ value: ['claude', 'codex', 'cursor'], source: 'asked' });
+  });
+
+  it('no other tool detected: the tools question is not asked, Claude Code alone', async () => {
+    const { screen, type, done } = start(detected(), [
+      '--project-id',
+      PROJECT,
+      '--api-key',
+      KEY,
+      '--roles',
+      'migration-reviewer',
+      '--branch-ttl',
+      '3',
+    ]);
+    await screen.waitFor('Permission mode for the agents');
+    type(ENTER);
+    const { answers } = await done();
+    expect(answers.tools.value).toEqual(['claude']);
+    expect(screen.text).not.toContain('Which tools start agents');
+  });
+
   it('a re-run that re-uses the manifest asks nothing but the upgrade question', async () => {
     const d = detected({ manifest: recorded({ roles: ['migration-reviewer'], branchTtlDays: 5 }) });
     const { screen, type, done } = start(d);
