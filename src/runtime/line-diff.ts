@@ -92,6 +92,42 @@ function walkBack(
 }
 
 /**
+ * A run of added (or of removed) lines between unchanged ones can often stand a few lines higher or lower and
+ * still be the same diff: when the line above it equals its last line, it can move up one (an entry added between
+ * two that end alike). The lines shown do not change, only which of them are marked. Each such run is moved to the
+ * first place where `startsWell(its lines)`, if there is one, as git's diff heuristics move runs to read better.
+ */
+export function slideRuns(edits: readonly Edit[], startsWell: (run: readonly string[]) => boolean): Edit[] {
+  const out = edits.map((e) => ({ ...e }));
+  const other = { added: 'removed', removed: 'added', same: 'same' } as const;
+  for (let start = 0; start < out.length; ) {
+    const kind = out[start]!.kind;
+    let end = start;
+    while (end < out.length && out[end]!.kind === kind) end++;
+    const length = end - start;
+    // Only a run between unchanged lines (a run next to its opposite is one replacement, shown as it is).
+    if (kind !== 'same' && out[start - 1]?.kind !== other[kind] && out[end]?.kind !== other[kind]) {
+      let top = start;
+      while (top > 0 && out[top - 1]!.kind === 'same' && out[top - 1]!.line === out[top - 1 + length]!.line) top--;
+      let bottom = end; // one past the lowest place the run can end
+      while (bottom < out.length && out[bottom]!.kind === 'same' && out[bottom]!.line === out[bottom - length]!.line)
+        bottom++;
+      const lines = out.slice(top, bottom).map((e) => e.line);
+      let best = start;
+      for (let at = top; at + length <= bottom; at++)
+        if (startsWell(lines.slice(at - top, at - top + length))) {
+          best = at;
+          break;
+        }
+      for (let i = top; i < bottom; i++) out[i]!.kind = i >= best && i < best + length ? kind : 'same';
+      end = Math.max(end, best + length);
+    }
+    start = end;
+  }
+  return out;
+}
+
+/**
  * The hunks of a unified diff, as `git diff` prints them: `@@ -start,count +start,count @@` (a count of 1 left out),
  * then the lines with ` `, `-` or `+`, with `context` unchanged lines around each change. No changes: no lines.
  */

@@ -9,7 +9,7 @@
 // What is not schema (normaliseSchema): `\restrict`/`\unrestrict` lines (pg_dump 17.6+ prints a fresh random token
 // in each dump, so two dumps of one schema would always differ), "Dumped from/by" versions, TOC entry numbers,
 // "Started/Completed on" times and pg_dump's session SET lines. Each goes with the blank line after it.
-import { diffLines, unifiedHunks } from './line-diff.ts';
+import { diffLines, slideRuns, unifiedHunks } from './line-diff.ts';
 
 const SESSION_SETTINGS =
   'statement_timeout|lock_timeout|idle_in_transaction_session_timeout|transaction_timeout|client_encoding|' +
@@ -192,7 +192,9 @@ export function compareSchemas(database: string, before: SchemaSide, after: Sche
   const newText = normaliseSchema(after.sql);
   if (oldText === newText) return { changed: false, objects: [], diff: '' };
   const lines = (t: string) => (t ? t.replace(/\n$/, '').split('\n') : []);
-  const hunks = unifiedHunks(diffLines(lines(oldText), lines(newText)));
+  // An added or removed object reads best as its whole entry, from the `--` that opens its header.
+  const startsAnEntry = (run: readonly string[]) => run[0] === '--' && HEADER.test(run[1] ?? '');
+  const hunks = unifiedHunks(slideRuns(diffLines(lines(oldText), lines(newText)), startsAnEntry));
   const diff = [`diff --neon database ${database}`, `--- ${before.label}`, `+++ ${after.label}`, ...hunks, ''].join(
     '\n',
   );

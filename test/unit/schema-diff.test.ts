@@ -2,7 +2,7 @@
 // named once, and the unified diff is laid out as `git diff` does.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { diffLines, unifiedHunks } from '../../src/runtime/line-diff.ts';
+import { diffLines, slideRuns, unifiedHunks } from '../../src/runtime/line-diff.ts';
 import { changedObjects, compareSchemas, normaliseSchema, objectName } from '../../src/runtime/schema-diff.ts';
 
 /** The length of a longest common subsequence, by the textbook table (the reference for minimality). */
@@ -48,6 +48,37 @@ describe('diffLines', () => {
     const edits = diffLines(a, b);
     expect(performance.now() - t0).toBeLessThan(500);
     expect(edits.filter((e) => e.kind === 'added')).toHaveLength(10);
+  });
+});
+
+describe('slideRuns', () => {
+  test('moving runs keeps the same diff: both sides and the number of changes', () => {
+    fc.assert(
+      fc.property(lines, lines, fc.constantFrom('a', 'b', ''), (a, b, first) => {
+        const edits = diffLines(a, b);
+        const slid = slideRuns(edits, (run) => run[0] === first);
+        expect(slid.filter((e) => e.kind !== 'added').map((e) => e.line)).toEqual(a);
+        expect(slid.filter((e) => e.kind !== 'removed').map((e) => e.line)).toEqual(b);
+        expect(slid.filter((e) => e.kind !== 'same').length).toBe(edits.filter((e) => e.kind !== 'same').length);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  test('an entry added between two that end alike is shown from its own header', () => {
+    const entry = (name: string) => [
+      '--',
+      `-- Name: ${name}; Type: TABLE; Schema: public; Owner: o`,
+      '--',
+      '',
+      `${name};`,
+      '',
+    ];
+    const before = [...entry('a'), ...entry('c')];
+    const after = [...entry('a'), ...entry('b'), ...entry('c')];
+    const added = (edits: ReturnType<typeof diffLines>) => edits.filter((e) => e.kind === 'added').map((e) => e.line);
+    const slid = slideRuns(diffLines(before, after), (run) => run[0] === '--' && /^-- Name: /.test(run[1] ?? ''));
+    expect(added(slid)).toEqual(entry('b'));
   });
 });
 
