@@ -1,4 +1,4 @@
-// Reviewing an agent's database: `diff`, in-process against the local Neon's real PostgreSQL (and once
+// Reviewing an agent's database: `diff` and `list`, in-process against the local Neon's real PostgreSQL (and once
 // through the bundled runtime as a process). A migration run through one worktree's own DATABASE_URL shows in that
 // worktree's diff and in no sibling's; `list` shows every branch of the clone; their --json documents validate
 // against schema/runtime-*.schema.json; bad input is refused with a message naming the fix and exit 1 or 2.
@@ -186,5 +186,81 @@ describe('diff', () => {
       );
     }
     expect((await run(agentA.wt, 'diff', ['--database', 'nope'])).stderr).toMatch(/has no database "nope"/);
+  });
+});
+
+describe('list', () => {
+  it("shows both worktrees' branches, a table for people and a document for tools, with --schema", async () => {
+    const recs = branchRecords(repo);
+    const a = recs.find((r) => r.gitBranch === 'agent-a')!;
+    const b = recs.find((r) => r.gitBranch === 'agent-b')!;
+    const before = ln.local.requests.length;
+    const table = await run(repo, 'list');
+    expect(table.code, table.stderr).toBe(0);
+    expect(ln.local.requests.length - before).toBe(1); // one request: the branch list
+    const rows = table.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^WORKTREE +GIT BRANCH +NEON BRANCH +CREATED \(UTC\) +EXPIRES \(UTC\) +STATE$/);
+    expect(rows.find((r) => r.includes(a.neonBranch))).toMatch(
+      /^\.claude\/worktrees\/agent-a +agent-a +agents\/\S+ +\d{4}-\d\d-\d\d \d\d:\d\d +\d{4}-\d\d-\d\d \d\d:\d\d +active$/,
+    );
+    expect(rows.find((r) => r.includes(b.neonBranch))).toMatch(/ active$/);
+
+    const json = await run(agentB.wt, 'list', ['--json', '--schema']); // from any checkout of the clone
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(validate(schema('runtime-list'), doc)).toEqual([]);
+    expect(doc).toMatchObject({ ok: true, project: ln.local.projectId, schema: true });
+    const byGit = (g: string) => doc.branches.find((x: { gitBranch: string }) => x.gitBranch === g);
+    expect(byGit('agent-a')).toMatchObject({
+      neonBranch: a.neonBranch,
+      branchId: a.branchId,
+      worktreePath: agentA.wt,
+      worktreeExists: true,
+      gitBranchExists: true,
+      inNeon: true,
+      state: 'active',
+      schemaChanged: true,
+    });
+    expect(byGit('agent-b')).toMatchObject({ state: 'active', schemaChanged: false });
+    expect(byGit('agent-a').expiresAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const withSchema = await run(repo, 'list', ['--schema']);
+    expect(withSchema.stdout.split('\n')[0]).toMatch(/ STATE +SCHEMA$/);
+    expect(withSchema.stdout).toMatch(new RegExp(`${a.neonBranch.replace(/[/.]/g, '\\$&')} .* active +changed\\n`));
+    expect(withSchema.stdout).toMatch(new RegExp(`${b.neonBranch.replace(/[/.]/g, '\\$&')} .* active +same\\n`));
+  });
+
+  it('a worktree and git branch both gone is orphaned, one whose git branch lives is kept, one Neon dropped is gone', async () => {
+    const other = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n`, gitHook: false });
+    const kept = await provisionedWorktree(other, 'kept');
+    const orphan = await provisionedWorktree(other, 'orphan');
+    await provisionedWorktree(other, 'gone');
+    git(other, 'worktree', 'remove', '--force', kept.wt);
+    git(other, 'worktree', 'remove', '--force', orphan.wt);
+    git(other, 'branch', '-D', 'orphan');
+    const goneRec = branchRecords(other).find((r) => r.gitBranch === 'gone')!;
+    expect((await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${goneRec.branchId}`)).status).toBe(200);
+    const doc = JSON.parse((await run(other, 'list', ['--json'])).stdout);
+    expect(validate(schema('runtime-list'), doc)).toEqual([]);
+    const state = Object.fromEntries(
+      doc.branches.map((x: { gitBranch: string; state: string }) => [x.gitBranch, x.state]),
+    );
+    expect(state).toEqual({ kept: 'kept', orphan: 'orphaned', gone: 'gone' });
+    expect(doc.branches.every((x: { schemaChanged: null }) => x.schemaChanged === null)).toBe(true);
+    const table = (await run(other, 'list')).stdout;
+    expect(table).toMatch(/\.claude\/worktrees\/orphan \(gone\) +orphan \(deleted\) +agents\/\S+ .* orphaned\n/);
+  });
+
+  it('refuses, naming the fix: unknown option, no credentials', async () => {
+    const bad = await run(repo, 'list', ['--yes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/list: unknown option "--yes"; it takes --json, --schema/);
+    const badJson = await run(repo, 'list', ['--json', '--all']);
+    expect(badJson.code).toBe(2);
+    expect(validate(schema('runtime-list'), JSON.parse(badJson.stdout))).toEqual([]);
+    const { NEON_API_KEY: _key, ...noKey } = suite.env;
+    const noCreds = await run(repo, 'list', [], noKey);
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.stderr).toMatch(/list: no Neon credentials/);
   });
 });

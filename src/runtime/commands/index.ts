@@ -3,6 +3,7 @@
 import type { RuntimeContext } from '../context.ts';
 import { diff } from './diff.ts';
 import { ensure } from './ensure.ts';
+import { list } from './list.ts';
 import { postCheckout } from './post-checkout.ts';
 import { prune } from './prune.ts';
 import { status } from './status.ts';
@@ -25,6 +26,8 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
                                      and worktree are both gone
   diff [options]                     in an agent's worktree: its schema changes against its parent branch, as a
                                      unified SQL diff; --exit-code (1 when any), --json, --name-only, --database NAME
+  list [--json] [--schema]           this clone's agent branches (worktree, git and Neon branch, created, expires,
+                                     state: active, kept, orphaned, gone); --schema: whether each schema changed
   --help                             this text
 
 Credentials: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon CLI's login
@@ -62,6 +65,8 @@ async function dispatch(ctx: RuntimeContext, command: string | undefined): Promi
       return await prune(ctx);
     case 'diff':
       return await diff(ctx);
+    case 'list':
+      return await list(ctx);
     case undefined:
     case '--help':
     case '-h':
