@@ -545,6 +545,14 @@ async function route(
     return { status: 200, body: { role: { ...roleJson(branch, role.name, role.createdAt), password }, operations } };
   }
   if (method !== 'GET') throw new ApiError(405, 'method not allowed');
+  if (seg[4] === 'schema' && seg.length === 5) {
+    // Neon's branch schema: `{sql}` (SQL DDL). Point-in-time (lsn, timestamp) and format=json are not emulated.
+    const db = q.get('db_name');
+    if (!db) throw new ApiError(400, 'db_name is required');
+    if (q.get('lsn') || q.get('timestamp')) throw new ApiError(400, 'local-neon: lsn and timestamp are not supported');
+    if ((q.get('format') ?? 'sql') !== 'sql') throw new ApiError(400, 'local-neon: only format=sql is supported');
+    return { status: 200, body: { sql: await e.branchSchema(project, branch, db) } };
+  }
   const roles = [...project.roles.values()];
   if (seg[4] === 'endpoints' && seg.length === 5) {
     return { status: 200, body: { endpoints: branch.endpoints.map((ep) => endpointJson(e, ep, project)) } };

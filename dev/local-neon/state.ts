@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Cluster } from './postgres.ts';
+import { ADMIN_USER, type Cluster } from './postgres.ts';
+import { dumpSchema } from './schema-dump.ts';
 import { neonId, projectId as newProjectId, rolePassword, uuid } from './ids.ts';
 
 /** An error the HTTP layer turns into `{code, message}` with this status. */
@@ -558,6 +559,31 @@ export class Emulator {
     if (typeof patch.protected === 'boolean') branch.isProtected = patch.protected;
     branch.updatedAt = this.now();
     return [];
+  }
+
+  // ---------------------------------------------------------------- schema
+
+  /**
+   * `GET …/branches/{id}/schema?db_name=…`: the database's schema as pg_dump --schema-only prints it (schema-dump.ts),
+   * computed from that branch's own PostgreSQL database. Owners are Neon role names (a role with a password of this
+   * branch's own is a PostgreSQL role of its own here; it is reported under the project role's name).
+   */
+  async branchSchema(project: Project, branch: Branch, dbName: string): Promise<string> {
+    const db = branch.databases.find((d) => d.name === dbName);
+    if (!db) throw new ApiError(404, `database "${dbName}" not found`);
+    const neonName = new Map<string, string>();
+    for (const r of project.roles.values()) neonName.set(r.pgName, r.name);
+    for (const b of project.branches.values())
+      for (const [name, r] of b.rolePasswords ?? []) neonName.set(r.pgName, name);
+    await this.waitForGate(db.pgName); // a session now would make a running branch copy of this database fail
+    const { socketDir, port } = this.opts.cluster;
+    const client = new pg.Client({ host: socketDir, port, user: ADMIN_USER, database: db.pgName });
+    await client.connect();
+    try {
+      return await dumpSchema(client, (pgRole) => neonName.get(pgRole) ?? pgRole);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   // ---------------------------------------------------------------- proxy routing

@@ -300,6 +300,41 @@ export async function deleteBranch(api: NeonApi, branchId: string): Promise<void
   await request(api, 'DELETE', `${P(api)}/branches/${encodeURIComponent(branchId)}`, undefined, 'delete branch');
 }
 
+/** The names of a branch's databases. */
+export async function listDatabases(api: NeonApi, branchId: string): Promise<string[]> {
+  const data = await request<{ databases?: { name: string }[] }>(
+    api,
+    'GET',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}/databases`,
+    undefined,
+    'list databases',
+  );
+  if (!Array.isArray(data?.databases)) unexpected('list databases', data);
+  return data.databases.map((d) => d.name);
+}
+
+/**
+ * A branch database's schema as SQL DDL (`GET …/schema`: Neon's `pg_dump --schema-only` text; the Neon CLI's
+ * `diff` asks the same). null when the branch has no such database.
+ */
+export async function branchSchema(api: NeonApi, branchId: string, database: string): Promise<string | null> {
+  try {
+    const data = await request<{ sql?: string }>(
+      api,
+      'GET',
+      `${P(api)}/branches/${encodeURIComponent(branchId)}/schema?db_name=${encodeURIComponent(database)}`,
+      undefined,
+      'get the branch schema',
+    );
+    if (typeof data?.sql !== 'string' && data?.sql !== undefined) unexpected('get the branch schema', data);
+    return data?.sql ?? '';
+  } catch (e) {
+    // 404: no such database on this branch (an unknown branch, too: the caller has just looked it up).
+    if (e instanceof NeonApiError && e.failure.kind === 'notfound') return null;
+    throw e;
+  }
+}
+
 /** A parent given by name is looked up (one request); an id (`br-…`) or the default (omitted) costs nothing. */
 async function parentId(api: NeonApi, parent: string | null): Promise<string | null> {
   if (!parent) return null;

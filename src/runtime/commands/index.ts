@@ -1,7 +1,9 @@
 // The command table: a command name and a context in, an exit code out. What each command may not do to its caller
 // (fail a checkout, fail a worktree removal) is decided here, as is what any other error becomes: one line, exit 1.
 import type { RuntimeContext } from '../context.ts';
+import { diff } from './diff.ts';
 import { ensure } from './ensure.ts';
+import { list } from './list.ts';
 import { postCheckout } from './post-checkout.ts';
 import { prune } from './prune.ts';
 import { status } from './status.ts';
@@ -22,6 +24,10 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
                                      files still reaches the main checkout's database)
   prune [--yes]                      list (delete with --yes) Neon branches this clone made whose git branch
                                      and worktree are both gone
+  diff [options]                     in an agent's worktree: its schema changes against its parent branch, as a
+                                     unified SQL diff; --exit-code (1 when any), --json, --name-only, --database NAME
+  list [--json] [--schema]           this clone's agent branches (worktree, git and Neon branch, created, expires,
+                                     state: active, kept, orphaned, gone); --schema: whether each schema changed
   --help                             this text
 
 Credentials: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon CLI's login
@@ -57,6 +63,10 @@ async function dispatch(ctx: RuntimeContext, command: string | undefined): Promi
       return await status(ctx);
     case 'prune':
       return await prune(ctx);
+    case 'diff':
+      return await diff(ctx);
+    case 'list':
+      return await list(ctx);
     case undefined:
     case '--help':
     case '-h':
