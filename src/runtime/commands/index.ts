@@ -4,6 +4,7 @@ import type { RuntimeContext } from '../context.ts';
 import { ensure } from './ensure.ts';
 import { postCheckout } from './post-checkout.ts';
 import { prune } from './prune.ts';
+import { sessionStart } from './session-start.ts';
 import { status } from './status.ts';
 import { worktreeCreate } from './worktree-create.ts';
 import { worktreeRemove } from './worktree-remove.ts';
@@ -17,6 +18,8 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
   worktree-create                    Claude Code WorktreeCreate hook (JSON on stdin; prints the path)
   worktree-remove                    Claude Code WorktreeRemove hook (JSON on stdin; never fails)
   ensure                             provision this worktree now (idempotent; for tools that skip git hooks)
+  session-start                      Claude Code SessionStart hook (JSON on stdin): what ensure does, in linked
+                                     worktrees only; nothing on stdout; on resume/clear/compact only a local check
   status [--offline]                 which Neon branch this checkout uses, and why (asks Neon whether it still exists;
                                      exit 1 when this worktree has no database of its own, or any of its env
                                      files still reaches the main checkout's database)
@@ -53,6 +56,8 @@ async function dispatch(ctx: RuntimeContext, command: string | undefined): Promi
       }
     case 'ensure':
       return await ensure(ctx);
+    case 'session-start':
+      return await sessionStart(ctx);
     case 'status':
       return await status(ctx);
     case 'prune':
