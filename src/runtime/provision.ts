@@ -31,12 +31,16 @@ import {
   writeEnv,
   type SyncReport,
 } from './env-sync.ts';
-import { readIfExists, redactUrl, RuntimeError } from './util.ts';
+import { readIfExists, redactUrl, RuntimeError, shellWord } from './util.ts';
 
-/** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
+/** A runtime command to paste: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
+export function runtimeCommand(mainRoot: string, args: string): string {
+  return `node ${shellWord(path.join(mainRoot, RUNTIME_PATH))} ${args}`;
+}
+
+/** How to retry in a checkout. */
 export function retryHint(mainRoot: string): string {
-  const rt = path.join(mainRoot, RUNTIME_PATH);
-  return `node ${/^[\w@%+=:,./-]+$/.test(rt) ? rt : `'${rt.replace(/'/g, `'\\''`)}'`} ensure`;
+  return runtimeCommand(mainRoot, 'ensure');
 }
 
 export type ProvisionOutcome =

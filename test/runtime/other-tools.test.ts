@@ -2,11 +2,13 @@
 // Conductor's archive script, worktrunk's remove hooks), `session-start` (Claude Code's SessionStart hook), and
 // worktree directories that another session uses again (Claude Code desktop's pool, Codex's reused paths).
 // In-process through testContext, and through the bundled runtime where the hook wiring (stdin, stdout) matters.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensure } from '../../src/runtime/commands/ensure.ts';
 import { prune } from '../../src/runtime/commands/prune.ts';
+import { release } from '../../src/runtime/commands/release.ts';
 import { sessionStart } from '../../src/runtime/commands/session-start.ts';
 import type { BranchRecord } from '../../src/runtime/state.ts';
 import { parsePgUrl } from '../../src/shared/db-targets.ts';
@@ -44,6 +46,9 @@ const commit = (dir: string, file: string) => {
   git(dir, 'add', file);
   git(dir, 'commit', '-q', '-m', file);
 };
+const inGitWorktreeList = (repo: string, wt: string) =>
+  git(repo, 'worktree', 'list', '--porcelain').split('\n').includes(`worktree ${wt}`);
+
 async function ensured(wt: string): Promise<BranchRecord> {
   const call = testContext({ cwd: wt, env: suite.env });
   expect(await ensure(call.ctx), call.stderr()).toBe(0);
@@ -62,6 +67,145 @@ function sessionStartHook(repo: string, input: Record<string, unknown>) {
     JSON.stringify(input),
   );
 }
+
+describe('release', () => {
+  it("deletes this worktree's Neon branch and record, leaves git alone, and then has nothing to release", async () => {
+    const repo = await repoWithMainDb();
+    const wt = plainWorktree(repo, 'rel');
+    const rec = await ensured(wt);
+    const call = testContext({ cwd: wt, env: suite.env });
+    expect(await release(call.ctx)).toBe(0);
+    expect(call.stderr()).toMatch(
+      new RegExp(`^neon-agents: released Neon branch ${rec.neonBranch} of ${wt} \\(no commits beyond its base\\)`),
+    );
+    expect(call.stderr().split('\n')).toHaveLength(2); // one line
+    expect(call.stdout()).toBe('');
+    expect(await neonBranchExists(rec.branchId)).toBe(false);
+    expect(branchRecords(repo)).toEqual([]);
+    // git is untouched: the worktree, its branch and its files are there; only its database values are gone.
+    expect(inGitWorktreeList(repo, wt)).toBe(true);
+    expect(git(wt, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('rel');
+    expect(fs.existsSync(path.join(wt, 'README.md'))).toBe(true);
+    expect(envUrl(wt)).toBeUndefined();
+    expect(readEnv(path.join(wt, '.env'))).toMatch(/# neon-agents: .*was released.* ensure/);
+
+    const again = testContext({ cwd: wt, env: suite.env });
+    expect(await release(again.ctx)).toBe(0);
+    expect(again.stderr()).toBe(
+      `neon-agents: nothing to release: this clone made no Neon branch for the worktree at ${wt}\n`,
+    );
+    const inMain = testContext({ cwd: repo, env: suite.env });
+    expect(await release(inMain.ctx)).toBe(0);
+    expect(inMain.stderr()).toMatch(
+      /^neon-agents: nothing to release: .* is the main checkout, which keeps its own database\n$/,
+    );
+  });
+
+  it('keeps a branch whose git branch has commits beyond its base, says how to delete it, and --force deletes it', async () => {
+    const repo = await repoWithMainDb();
+    const wt = plainWorktree(repo, 'worked');
+    const rec = await ensured(wt);
+    commit(wt, 'work.txt');
+    const keep = testContext({ cwd: wt, env: suite.env });
+    expect(await release(keep.ctx)).toBe(0);
+    expect(keep.stderr()).toMatch(
+      new RegExp(
+        `^neon-agents: kept Neon branch ${rec.neonBranch}: 1 commit\\(s\\) on worked to review with their data; delete it later with: node ${repo}/${RT} release --force --path ${wt} .*\n$`,
+      ),
+    );
+    expect(await neonBranchExists(rec.branchId)).toBe(true);
+    expect(envUrl(wt)).toBeDefined();
+    const force = testContext({ cwd: repo, env: suite.env, argv: ['--force', '--path', wt] });
+    expect(await release(force.ctx)).toBe(0);
+    expect(force.stderr()).toMatch(/released Neon branch .* \(--force\)/);
+    expect(await neonBranchExists(rec.branchId)).toBe(false);
+  });
+
+  it('--path, and the JSON a tool pipes (worktrunk), also for a worktree the tool already removed', async () => {
+    const repo = await repoWithMainDb();
+    const [byPath, byJson, removed] = ['by-path', 'by-json', 'removed'].map((n) => plainWorktree(repo, n));
+    const recs = [];
+    for (const wt of [byPath, byJson, removed]) recs.push(await ensured(wt));
+    const call1 = testContext({ cwd: repo, env: suite.env, argv: [`--path=${path.relative(repo, byPath)}`] });
+    expect(await release(call1.ctx)).toBe(0);
+    expect(call1.stderr()).toMatch(/released Neon branch/);
+    // worktrunk: its hook variables as JSON on stdin, run from the primary worktree.
+    const wtJson = JSON.stringify({ worktree_path: byJson, branch: 'by-json', hook_type: 'pre-remove' });
+    const call2 = testContext({ cwd: repo, env: suite.env, stdin: wtJson });
+    expect(await release(call2.ctx)).toBe(0);
+    expect(call2.stderr()).toMatch(new RegExp(`released Neon branch ${recs[1]!.neonBranch} of ${byJson} `));
+    // post-remove: the worktree is gone by now; its record is found by the path it had.
+    git(repo, 'worktree', 'remove', '--force', removed);
+    const r = sh(repo, 'node', [RT, 'release'], suite.env, JSON.stringify({ worktree_path: removed }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`released Neon branch ${recs[2]!.neonBranch} of ${removed} `));
+    for (const rec of recs) expect(await neonBranchExists(rec.branchId)).toBe(false);
+    expect(branchRecords(repo)).toEqual([]);
+    for (const wt of [byPath, byJson]) expect(inGitWorktreeList(repo, wt)).toBe(true);
+    // worktrunk's post-remove after `wt remove` also deleted the merged git branch: nothing is left to review.
+    const merged = plainWorktree(repo, 'merged');
+    const mergedRec = await ensured(merged);
+    git(repo, 'worktree', 'remove', '--force', merged);
+    git(repo, 'branch', '-D', 'merged');
+    const post = testContext({ cwd: repo, env: suite.env, stdin: JSON.stringify({ worktree_path: merged }) });
+    expect(await release(post.ctx)).toBe(0);
+    expect(post.stderr()).toMatch(/released Neon branch .* \(its worktree and git branch are gone\)\n$/);
+    expect(await neonBranchExists(mergedRec.branchId)).toBe(false);
+  });
+
+  it('a stdin pipe nobody writes to or closes does not hold it up: it releases the worktree it runs in', async () => {
+    const repo = await repoWithMainDb();
+    const wt = plainWorktree(repo, 'open-stdin');
+    const rec = await ensured(wt);
+    const t0 = Date.now();
+    const child = spawn('node', [path.join(repo, RT), 'release'], { cwd: wt, env: { ...process.env, ...suite.env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve)); // stdin never ended
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(stderr).toMatch(/released Neon branch/);
+    expect(await neonBranchExists(rec.branchId)).toBe(false);
+  });
+
+  it("never deletes what is not this worktree's, and a Neon failure is one line and exit 0", async () => {
+    const repo = await repoWithMainDb();
+    const own = plainWorktree(repo, 'has-one');
+    const none = plainWorktree(repo, 'has-none');
+    const rec = await ensured(own);
+    const call = testContext({ cwd: none, env: suite.env });
+    expect(await release(call.ctx)).toBe(0);
+    expect(call.stderr()).toMatch(/nothing to release: this clone made no Neon branch for the worktree at .*has-none/);
+    // A record another clone wrote (copied over, or a teammate's name): not this clone's to delete.
+    const foreign = path.join(repo, '.git/neon-agents/branches/foreign.json');
+    fs.writeFileSync(
+      foreign,
+      JSON.stringify({ ...rec, neonBranch: 'agents/abcd1234/has-none', gitBranch: 'has-none', worktreePath: none }),
+    );
+    const call2 = testContext({ cwd: none, env: suite.env, argv: ['--force'] });
+    expect(await release(call2.ctx)).toBe(0);
+    expect(call2.stderr()).toMatch(/nothing to release/);
+    fs.rmSync(foreign);
+    expect(await neonBranchExists(rec.branchId)).toBe(true);
+    const outside = testContext({ cwd: tmpdir(), env: suite.env, argv: ['--path', path.join(tmpdir(), 'gone')] });
+    expect(await release(outside.ctx)).toBe(0);
+    expect(outside.stderr()).toMatch(/^neon-agents: nothing to release: .*gone does not exist/);
+
+    ln.local.failNext({ method: 'DELETE', path: /\/branches\//, status: 500, times: 5 });
+    const failing = testContext({ cwd: own, env: suite.env });
+    expect(await release(failing.ctx)).toBe(0);
+    ln.local.clearFailures();
+    expect(failing.stderr()).toMatch(
+      new RegExp(
+        `^neon-agents: could not delete Neon branch ${rec.neonBranch} \\(.*HTTP 500.*\\); it expires .*prune.*\n$`,
+      ),
+    );
+    expect(await neonBranchExists(rec.branchId)).toBe(true);
+    expect(recordOf(repo, (r) => r.branchId === rec.branchId)).toBeDefined();
+    expect(envUrl(own)).toBeDefined(); // its branch still exists, so its URL stays
+  });
+});
 
 describe('session-start', () => {
   it('in the main checkout and outside any repository: nothing at all, and no Neon request', async () => {
