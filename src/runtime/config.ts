@@ -153,18 +153,24 @@ function cliLoginToken(creds: Credentials, searchDirs: string[], deadline: numbe
   );
 }
 
+/** The Neon project the credentials name; throws when none does. */
+export function projectIdOf(creds: Credentials): string {
+  if (!creds.projectId)
+    throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
+  return creds.projectId;
+}
+
 /**
  * The Neon API client for a context's checkout (token, project, the call's deadline; base URL and timeouts from its
  * environment). Starts no process when a key is given; with NEON_AGENTS_TRACE set, says each request.
  */
 export function neonApi(ctx: RuntimeContext, creds: Credentials): NeonApi {
-  if (!creds.projectId)
-    throw new RuntimeError(`no Neon project id: set NEON_PROJECT_ID or "projectId" in ${MANIFEST_PATH}`, 'config');
+  const projectId = projectIdOf(creds);
   const { deadline, budget } = deadlineFor(ctx.answers(), ctx.env, ctx.startedAt);
   const token = creds.apiKey ?? cliLoginToken(creds, [ctx.checkout().root, ctx.mainRoot()], deadline, ctx.env);
   return makeApi({
     token,
-    projectId: creds.projectId,
+    projectId,
     deadline,
     budgetSeconds: budget / 1000,
     env: ctx.env,

@@ -22,6 +22,11 @@ export interface ContextInput {
   home: string;
   /** All of stdin; called at most once, and only by a command that reads its input. */
   readStdin: () => string;
+  /**
+   * What is piped to stdin, for a command that may or may not be given input: null at once when stdin is a terminal,
+   * and never waiting long on a pipe nobody writes to or closes (see createContext). Default: readStdin's text.
+   */
+  readPipedStdin?: () => Promise<string | null>;
   stderr: (text: string) => void;
   stdout: (text: string) => void;
   /** When the call started (epoch ms; default now): its Neon work is bounded from here (provisionTimeoutSeconds). */
@@ -38,6 +43,8 @@ export interface RuntimeContext {
   readonly git: Git;
   /** stdin's text, read on the first call. */
   stdin(): string;
+  /** What a tool piped to stdin (its JSON), or null: nothing, or a terminal. Read on the first call. */
+  pipedStdin(): Promise<string | null>;
   /** One human-readable line on stderr (stdout is reserved for WorktreeCreate's path and the reports). */
   say(msg: string): void;
   /** Text on stdout, as given. */
@@ -78,6 +85,7 @@ interface Call {
   startedAt: number;
   git: Git;
   stdin: () => string;
+  pipedStdin: () => Promise<string | null>;
   records: Map<string, BranchRecords>;
 }
 
@@ -91,6 +99,7 @@ function contextAt(call: Call, cwd: string, knownMainRoot: string | undefined): 
     startedAt: call.startedAt,
     git,
     stdin: call.stdin,
+    pipedStdin: call.pipedStdin,
     say: (msg) => input.stderr(`${TAG}: ${msg}\n`),
     print: (text) => input.stdout(text),
     checkout: once(() => git.checkoutAt(cwd)),
@@ -121,6 +130,7 @@ export function makeContext(input: ContextInput): RuntimeContext {
     startedAt: input.startedAt ?? Date.now(),
     git: new Git(input.env),
     stdin: once(input.readStdin),
+    pipedStdin: once(input.readPipedStdin ?? (async () => input.readStdin() || null)),
     records: new Map(),
   };
   return contextAt(call, input.cwd, undefined);
@@ -140,7 +150,42 @@ export function createContext(proc: NodeJS.Process, argv: readonly string[]): Ru
         return ''; // no stdin
       }
     },
+    readPipedStdin: () => readPiped(proc.stdin),
     stderr: (text) => proc.stderr.write(text),
     stdout: (text) => proc.stdout.write(text),
+  });
+}
+
+/** How long a piped stdin may stay silent before we stop waiting for it. */
+const PIPED_STDIN_IDLE_MS = 500;
+
+/**
+ * Piped stdin's text: until it ends, or until it has been silent for PIPED_STDIN_IDLE_MS. A teardown must never
+ * block its tool, and an app may start our command with a stdin pipe it never writes to or closes; worktrunk writes
+ * its JSON at once and closes. null: a terminal, or nothing came.
+ */
+function readPiped(stdin: NodeJS.ReadStream): Promise<string | null> {
+  if (stdin.isTTY) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      stdin.removeAllListeners();
+      stdin.destroy(); // else an open pipe keeps the process alive
+      resolve(text || null);
+    };
+    const wait = () => {
+      clearTimeout(timer);
+      timer = setTimeout(finish, PIPED_STDIN_IDLE_MS);
+    };
+    stdin.setEncoding('utf8');
+    stdin.on('data', (chunk: string) => {
+      text += chunk;
+      wait();
+    });
+    stdin.on('end', finish);
+    stdin.on('error', finish);
+    wait();
   });
 }

@@ -155,6 +155,16 @@ export class Git {
   branchExists(cwd: string, branch: string): boolean {
     return this.ok(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
   }
+
+  /** Does `commit` descend from (or equal) `ancestor`? null when git cannot tell (a commit it does not have). */
+  descendsFrom(cwd: string, commit: string, ancestor: string): boolean | null {
+    const r = run('git', ['merge-base', '--is-ancestor', ancestor, commit], {
+      cwd,
+      env: this.cleanEnv(),
+      timeout: 60_000,
+    });
+    return r.code === 0 ? true : r.code === 1 ? false : null;
+  }
 }
 
 /** The worktree list parser for the initializer and doctor (which run git with their own environment). */

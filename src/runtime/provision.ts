@@ -6,7 +6,7 @@ import { parseEnv } from '../shared/env-file.ts';
 import { parsePgUrl, type OwnBranch } from '../shared/db-targets.ts';
 import { RUNTIME_PATH, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
-import { envFilePath, neonApi } from './config.ts';
+import { deadlineFor, envFilePath, neonApi, projectIdOf } from './config.ts';
 import type { RuntimeContext } from './context.ts';
 import type { Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
@@ -20,7 +20,8 @@ import {
   withPassword,
   type NeonApi,
 } from './neon-api.ts';
-import type { BranchRecord } from './state.ts';
+import { settleDirectory, type Session } from './reuse.ts';
+import { worktreeIdOf, type BranchRecord } from './state.ts';
 import {
   endpointOf,
   ownBranch,
@@ -30,12 +31,16 @@ import {
   writeEnv,
   type SyncReport,
 } from './env-sync.ts';
-import { readIfExists, redactUrl, RuntimeError } from './util.ts';
+import { readIfExists, redactUrl, RuntimeError, shellWord } from './util.ts';
 
-/** How to retry in a checkout: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
+/** A runtime command to paste: the main checkout's runtime, by absolute path (a worktree may predate the setup). */
+export function runtimeCommand(mainRoot: string, args: string): string {
+  return `node ${shellWord(path.join(mainRoot, RUNTIME_PATH))} ${args}`;
+}
+
+/** How to retry in a checkout. */
 export function retryHint(mainRoot: string): string {
-  const rt = path.join(mainRoot, RUNTIME_PATH);
-  return `node ${/^[\w@%+=:,./-]+$/.test(rt) ? rt : `'${rt.replace(/'/g, `'\\''`)}'`} ensure`;
+  return runtimeCommand(mainRoot, 'ensure');
 }
 
 export type ProvisionOutcome =
@@ -44,13 +49,34 @@ export type ProvisionOutcome =
   | { status: 'not-configured' }
   | { status: 'failed'; reason: string; kind: string };
 
-export function branchLabel(co: Checkout): string {
-  return co.branch ?? detachedLabel(path.basename(co.gitDir));
+/**
+ * What a checkout's Neon branch is named after: its git branch, or on a detached HEAD its directory and its worktree
+ * id (`worktreeId`, null in the main checkout). Codex's worktrees are all detached and named after the repository,
+ * and it reuses their paths and admin dir names, so only the id tells one from the next.
+ */
+export function branchLabel(co: Checkout, worktreeId: string | null): string {
+  return co.branch ?? detachedLabel([path.basename(co.root), worktreeId].filter(Boolean).join('-'));
 }
 
-/** The Neon branch name for a checkout of the clone whose id is `cloneId`. */
-export function neonNameFor(co: Checkout, cloneId: string): string {
-  return neonBranchName(cloneId, branchLabel(co));
+/** The Neon branch name for a checkout of the clone whose id is `cloneId` (see branchLabel). */
+export function neonNameFor(co: Checkout, cloneId: string, worktreeId: string | null): string {
+  return neonBranchName(cloneId, branchLabel(co, worktreeId));
+}
+
+/** `rec` as this checkout's branch: its path, worktree id and session now, and no longer left by a directory. */
+function claimedBy(rec: BranchRecord, root: string, worktreeId: string, session: Session | undefined): BranchRecord {
+  const { vacatedAt: _left, ...kept } = rec;
+  const claimed = { ...kept, worktreePath: root, worktreeId, sessionId: session?.id ?? rec.sessionId };
+  return JSON.stringify(claimed) === JSON.stringify(rec) ? rec : claimed;
+}
+
+/** The commit HEAD is at, or null (git cannot say). */
+function headCommit(ctx: RuntimeContext): string | null {
+  try {
+    return ctx.git.run(ctx.checkout().root, ['rev-parse', '--verify', '-q', 'HEAD']);
+  } catch {
+    return null;
+  }
 }
 
 function expiresAt(days: number): string | null {
@@ -144,12 +170,14 @@ function ensureIgnored(ctx: RuntimeContext, envPath: string): void {
 }
 
 export interface ProvisionOptions {
-  /** The commit the worktree starts at (recorded: no commits beyond it means nothing to review). */
+  /** The commit the worktree starts at (recorded: no commits beyond it means nothing to review); default HEAD. */
   baseSha?: string | null;
   /** Print the outcome on stderr (default true). */
   report?: boolean;
   /** Ask Neon even when the env file already points at this worktree's branch (`ensure`: it may have expired). */
   recheck?: boolean;
+  /** The tool's session now in the worktree (SessionStart): recorded, and a new one may mean a reused directory. */
+  session?: Session;
 }
 
 function describeSync(rewritten: string[], removed: string[], others: SyncReport[]): string {
@@ -200,8 +228,21 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
   // copied value holding it names the shared database.
   const inherited: string[] = [];
   try {
-    neonName = neonNameFor(co, records.cloneId());
-    const api = neonApi(ctx, creds);
+    // Which worktree this is: one made again at an old path has another id (see reuse.ts).
+    const worktreeId = worktreeIdOf(co.gitDir);
+    const projectId = projectIdOf(creds);
+    // The API client is made on first use: a call that finds everything in place makes no Neon request at all (a
+    // Neon CLI login is refreshed only then).
+    let made: NeonApi | null = null;
+    const neon = () => {
+      made ??= neonApi(ctx, creds);
+      return made;
+    };
+    // An earlier session's branch in this directory is left first (deleted, or kept for review): never its data.
+    neonName = await settleDirectory(ctx, neonNameFor(co, records.cloneId(), worktreeId), {
+      worktreeId,
+      session: opts.session ?? null,
+    });
     const result = await records.withLock(
       neonName,
       async () => {
@@ -209,29 +250,31 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         const current = readIfExists(envPath);
         if (rec && !rec.pending) {
           const live = ctx.git.listWorktrees(co.root).find((w) => w.path === rec.worktreePath && !w.prunable);
-          if (rec.worktreePath !== co.root && live && fs.existsSync(rec.worktreePath)) {
+          if (rec.worktreePath !== co.root && !rec.vacatedAt && live && fs.existsSync(rec.worktreePath)) {
             throw new RuntimeError(
               `Neon branch ${neonName} belongs to the worktree at ${rec.worktreePath}; refusing to share it`,
               'conflict',
             );
           }
-          if (rec.projectId !== api.projectId)
+          if (rec.projectId !== projectId)
             throw new RuntimeError(
-              `Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${api.projectId}`,
+              `Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${projectId}`,
               'conflict',
             );
-          if (rec.worktreePath !== co.root) records.write({ ...rec, worktreePath: co.root });
+          const claimed = claimedBy(rec, co.root, worktreeId, opts.session);
+          if (claimed !== rec) records.write(claimed);
           if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
             return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
           }
           try {
+            const api = neon();
             let uris = await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName);
             const user = parsePgUrl(uris.direct)?.user;
             if (answers.ownBranchPassword !== false && !rec.ownPassword && user) {
               // Made before its password was reset (an older runtime, or the reset failed): reset it now.
               const pw = await resetRolePassword(api, rec.branchId, user);
               uris = { ...uris, direct: withPassword(uris.direct, pw), pooled: withPassword(uris.pooled, pw) };
-              records.write({ ...rec, worktreePath: co.root, ownPassword: true });
+              records.write({ ...claimed, ownPassword: true });
             }
             return { own: ownBranch(uris), created: false, reused: true, already: false };
           } catch (e) {
@@ -247,18 +290,21 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         const base: BranchRecord = {
           neonBranch: neonName,
           branchId: '',
-          projectId: api.projectId,
+          projectId,
           endpointId: null,
-          gitBranch: branchLabel(co),
+          gitBranch: branchLabel(co, worktreeId),
           aliases: [],
           worktreePath: co.root,
-          baseSha: opts.baseSha ?? null,
+          baseSha: opts.baseSha ?? headCommit(ctx),
           createdAt: new Date().toISOString(),
           expiresAt: null,
+          worktreeId,
+          ...(opts.session ? { sessionId: opts.session.id } : {}),
         };
+        const api = neon();
         // Write-ahead: if Neon's answer to the create is lost (a cut connection, a timeout) and a retry meets
         // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
-        const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === api.projectId;
+        const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === projectId;
         records.write({ ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
@@ -283,7 +329,7 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
             } else {
               records.delete(neonName);
               throw new RuntimeError(
-                `a Neon branch named ${neonName} already exists in project ${api.projectId}, and this clone did not create it for this worktree; refusing to attach to it`,
+                `a Neon branch named ${neonName} already exists in project ${projectId}, and this clone did not create it for this worktree; refusing to attach to it`,
                 'exists',
               );
             }
@@ -315,7 +361,7 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         }
         return { own: ownBranch(uris), created: true, reused: false, already: false };
       },
-      api.lockWaitMs,
+      Math.max(1000, deadlineFor(answers, ctx.env, ctx.startedAt).deadline - Date.now()),
     );
     // Besides the shared database and the other agent branches: this worktree's previous branch (expired, replaced).
     const prior = parseEnv(readIfExists(envPath) ?? '');

@@ -4,6 +4,8 @@
 //   locks/<h>/          per-branch lock (mkdir is atomic); never a global lock, so worktrees provision in parallel
 //   parent-env.json     the main checkout's own env file (its bytes, and the values we changed) while it visits an
 //                       agent branch (0600)
+// and in each linked worktree's own git dir (`.git/worktrees/<name>/`, which git deletes with the worktree):
+//   neon-agents-worktree-id   random id of that worktree, so one made again at the same path is told apart
 // A context reads the records once (BranchRecords) and writes through; taking or releasing a lock forgets what it
 // read, because other processes change the records meanwhile.
 import crypto from 'node:crypto';
@@ -23,7 +25,10 @@ export interface BranchRecord {
   /** Other git branches later checked out in the same worktree that use this Neon branch. */
   aliases: string[];
   worktreePath: string;
-  /** Commit the worktree started at: no commits beyond it means nothing to review. */
+  /**
+   * Commit the worktree was at when the branch was made (where a new worktree starts): no commits beyond it means
+   * nothing to review, and a HEAD that no longer descends from it is another line of work.
+   */
   baseSha: string | null;
   createdAt: string;
   expiresAt: string | null;
@@ -34,6 +39,18 @@ export interface BranchRecord {
   pending?: boolean;
   /** Its role password was reset on it: the parent's password does not open it, nor its own the parent. */
   ownPassword?: boolean;
+  /**
+   * The id of the worktree it was made in (worktreeIdOf): another id at the same path means that worktree was removed
+   * and a new one made there. Absent in records of older runtimes: unknown, so kept.
+   */
+  worktreeId?: string;
+  /** The tool's session that last started in the worktree (Claude Code's SessionStart `session_id`). */
+  sessionId?: string;
+  /**
+   * When the worktree's directory was found holding another session (reuse.ts): the branch is no longer that
+   * directory's (ofWorktree skips it), and `prune` offers it once its git branch is gone.
+   */
+  vacatedAt?: string;
 }
 
 const key = (neonBranch: string) => crypto.createHash('sha256').update(neonBranch).digest('hex').slice(0, 24);
@@ -44,9 +61,8 @@ function recordsDir(commonDir: string): string {
   return d;
 }
 
-function readCloneId(commonDir: string): string {
-  const dir = neonAgentsDir(commonDir);
-  const file = path.join(dir, 'clone-id');
+/** The random id in `file`, made first when it has none (two processes making it at once agree on one). */
+function readOrMakeId(file: string): string {
   const existing = readIfExists(file)?.trim();
   if (existing) return existing;
   const id = crypto.randomBytes(4).toString('hex');
@@ -60,6 +76,26 @@ function readCloneId(commonDir: string): string {
     fs.rmSync(tmp, { force: true });
   }
   return readIfExists(file)!.trim();
+}
+
+function readCloneId(commonDir: string): string {
+  return readOrMakeId(path.join(neonAgentsDir(commonDir), 'clone-id'));
+}
+
+const WORKTREE_ID_FILE = 'neon-agents-worktree-id';
+
+/**
+ * The random id of a linked worktree, kept in its own git dir (made on first use): git deletes that dir when the
+ * worktree is removed, so a worktree made again at the same path (Codex reuses its paths and admin dir names) gets
+ * another id.
+ */
+export function worktreeIdOf(gitDir: string): string {
+  return readOrMakeId(path.join(gitDir, WORKTREE_ID_FILE));
+}
+
+/** The id worktreeIdOf() gave this worktree, without making one (null: none yet). */
+export function readWorktreeId(gitDir: string): string | null {
+  return readIfExists(path.join(gitDir, WORKTREE_ID_FILE))?.trim() || null;
 }
 
 function readAll(commonDir: string): BranchRecord[] {
@@ -115,9 +151,16 @@ export class BranchRecords {
     return recs.find((r) => r.gitBranch === gitBranch) ?? recs.find((r) => r.aliases?.includes(gitBranch)) ?? null;
   }
 
-  /** The record of the branch made for the worktree at `worktreePath` (realpath). */
+  /** The record of the branch made for the worktree at `worktreePath` (realpath); not one its directory has left. */
   ofWorktree(worktreePath: string): BranchRecord | null {
-    return this.all().find((r) => r.worktreePath === worktreePath) ?? null;
+    return this.claiming(worktreePath)[0] ?? null;
+  }
+
+  /** Every record made for the worktree at `worktreePath` that its directory has not left, the newest first. */
+  claiming(worktreePath: string): BranchRecord[] {
+    return this.all()
+      .filter((r) => r.worktreePath === worktreePath && !r.vacatedAt)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   write(rec: BranchRecord): void {

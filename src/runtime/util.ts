@@ -72,6 +72,11 @@ export function realpathOr(p: string): string {
   }
 }
 
+/** `s` as one word for a POSIX shell: as is when it is safe, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Hide the password in a connection string. */
 export function redactUrl(u: string | undefined | null): string {
   if (!u) return '(none)';

@@ -6,6 +6,8 @@ import { ensure } from './ensure.ts';
 import { list } from './list.ts';
 import { postCheckout } from './post-checkout.ts';
 import { prune } from './prune.ts';
+import { release } from './release.ts';
+import { sessionStart } from './session-start.ts';
 import { status } from './status.ts';
 import { worktreeCreate } from './worktree-create.ts';
 import { worktreeRemove } from './worktree-remove.ts';
@@ -19,6 +21,10 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
   worktree-create                    Claude Code WorktreeCreate hook (JSON on stdin; prints the path)
   worktree-remove                    Claude Code WorktreeRemove hook (JSON on stdin; never fails)
   ensure                             provision this worktree now (idempotent; for tools that skip git hooks)
+  session-start                      Claude Code SessionStart hook (JSON on stdin): what ensure does, in linked
+                                     worktrees only; nothing on stdout; on resume/clear/compact only a local check
+  release [--path <dir>] [--force]   before a tool removes a worktree: delete its Neon branch (kept when its git
+                                     branch has commits beyond its base, unless --force); never touches git; exit 0
   status [--offline]                 which Neon branch this checkout uses, and why (asks Neon whether it still exists;
                                      exit 1 when this worktree has no database of its own, or any of its env
                                      files still reaches the main checkout's database)
@@ -59,6 +65,10 @@ async function dispatch(ctx: RuntimeContext, command: string | undefined): Promi
       }
     case 'ensure':
       return await ensure(ctx);
+    case 'session-start':
+      return await sessionStart(ctx);
+    case 'release':
+      return await release(ctx); // never fails: a teardown must not block its tool
     case 'status':
       return await status(ctx);
     case 'prune':

@@ -1,6 +1,7 @@
 // `prune [--yes]`: list (with --yes, delete) the Neon branches this clone made whose git branch (and every alias)
-// and worktree are all gone. Only branches with a record of this clone, in the configured project, still named as
-// recorded, and neither default nor protected; records of branches Neon no longer has are forgotten.
+// and worktree are all gone; a directory that another session now uses counts as gone (reuse.ts). Only branches
+// with a record of this clone, in the configured project, still named as recorded, and neither default nor
+// protected; records of branches Neon no longer has are forgotten.
 import fs from 'node:fs';
 import { RUNTIME_PATH } from '../../shared/manifest.ts';
 import { isOurNeonBranch } from '../../shared/naming.ts';
@@ -38,7 +39,8 @@ export async function prune(ctx: RuntimeContext): Promise<number> {
     }
     if (b.default || b.protected || b.name !== rec.neonBranch) continue;
     const gitAlive = [rec.gitBranch, ...(rec.aliases ?? [])].some((g) => ctx.git.branchExists(mainRoot, g));
-    if (gitAlive || live.has(rec.worktreePath)) continue;
+    // A branch its directory has left (another session uses it now) has no worktree, whatever is there.
+    if (gitAlive || (live.has(rec.worktreePath) && !rec.vacatedAt)) continue;
     orphans.push(rec);
   }
   for (const r of vanished) records.delete(r.neonBranch); // expired or deleted elsewhere: forget
@@ -48,7 +50,7 @@ export async function prune(ctx: RuntimeContext): Promise<number> {
   }
   for (const r of orphans)
     ctx.print(
-      `${yes ? 'deleting' : 'orphan'} ${r.neonBranch} (${r.branchId}; git branch ${r.gitBranch} and worktree ${r.worktreePath} are gone)\n`,
+      `${yes ? 'deleting' : 'orphan'} ${r.neonBranch} (${r.branchId}; ${r.vacatedAt ? `git branch ${r.gitBranch} is gone, and ${r.worktreePath} holds another session` : `git branch ${r.gitBranch} and worktree ${r.worktreePath} are gone`})\n`,
     );
   if (!yes) {
     ctx.say(`${orphans.length} orphaned Neon branch(es); delete them with: node ${RUNTIME_PATH} prune --yes`);

@@ -9,6 +9,7 @@ import type { RuntimeContext } from '../context.ts';
 import { endpointOf, leaksIn, sharedTarget } from '../env-sync.ts';
 import { getBranch, NeonApiError } from '../neon-api.ts';
 import { branchLabel, neonNameFor, retryHint } from '../provision.ts';
+import { worktreeIdOf } from '../state.ts';
 import { readIfExists, redactUrl } from '../util.ts';
 
 export async function status(ctx: RuntimeContext): Promise<number> {
@@ -24,6 +25,8 @@ export async function status(ctx: RuntimeContext): Promise<number> {
     return 0;
   }
   const records = ctx.records();
+  // A detached worktree's Neon branch is named after its worktree id (made here if it has none yet).
+  const worktreeId = co.isLinked ? worktreeIdOf(co.gitDir) : null;
   const envPath = envFilePath(co.root, answers);
   const v = urlVar(answers);
   const hint = retryHint(mainRoot);
@@ -40,11 +43,11 @@ export async function status(ctx: RuntimeContext): Promise<number> {
       `neon branch:  ${rec.neonBranch} (${rec.branchId}, project ${rec.projectId}${rec.expiresAt ? `, expires ${rec.expiresAt}` : ''})`,
     );
     lines.push(
-      `why:          created for ${rec.gitBranch === branchLabel(co) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${pointsAtRec ? 'points at it' : `does NOT point at it — run: ${hint}`}`,
+      `why:          created for ${rec.gitBranch === branchLabel(co, worktreeId) && rec.worktreePath === co.root ? 'this worktree' : `git branch ${rec.gitBranch}`}; env file ${pointsAtRec ? 'points at it' : `does NOT point at it — run: ${hint}`}`,
     );
     if (co.isLinked && !pointsAtRec) problem = true;
   } else if (co.isLinked) {
-    lines.push(`neon branch:  none yet (would be ${neonNameFor(co, records.cloneId())})`);
+    lines.push(`neon branch:  none yet (would be ${neonNameFor(co, records.cloneId(), worktreeId)})`);
     lines.push(`why:          not provisioned, so this worktree has no database of its own; run: ${hint}`);
     problem = true;
   } else {

@@ -3,12 +3,11 @@
 // cannot be removed is said and kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { neonApi } from '../config.ts';
 import type { RuntimeContext } from '../context.ts';
 import type { Git } from '../git.ts';
 import { projectDir, readHookInput, type HookInput } from '../hook-input.ts';
-import { deleteBranch } from '../neon-api.ts';
-import { realpathOr, RuntimeError } from '../util.ts';
+import { commitsBeyondBase, deleteRecordedBranch } from '../teardown.ts';
+import { realpathOr } from '../util.ts';
 
 export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
   const { git, say } = ctx;
@@ -37,7 +36,12 @@ export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
   const entry = all[idx]!;
   const records = main.records();
   const rec = records.ofWorktree(target);
-  const commits = commitsBeyondBase(git, mainRoot, entry.branch, rec?.baseSha ?? null);
+  const commits = commitsBeyondBase(
+    git,
+    mainRoot,
+    entry.branch ? `refs/heads/${entry.branch}` : null,
+    rec?.baseSha ?? null,
+  );
   dropEnvFilesIfAllThatIsLeft(git, target);
   try {
     git.run(mainRoot, ['worktree', 'remove', target]);
@@ -63,27 +67,12 @@ export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
     return 0;
   }
   try {
-    const creds = main.credentials(); // null without a manifest too
-    if (!creds) throw new RuntimeError('no Neon credentials');
-    const api = neonApi(main, { ...creds, projectId: rec.projectId });
-    await records.withLock(rec.neonBranch, async () => {
-      await deleteBranch(api, rec.branchId);
-      records.delete(rec.neonBranch);
-    });
+    await deleteRecordedBranch(main, rec);
     say(`deleted Neon branch ${rec.neonBranch} (no commits beyond its base)`);
   } catch (e) {
     say(`could not delete Neon branch ${rec.neonBranch} (${(e as Error).message}); \`prune\` will offer it later`);
   }
   return 0;
-}
-
-function commitsBeyondBase(git: Git, cwd: string, branch: string | undefined, base: string | null): number | null {
-  if (!branch || !base) return null;
-  try {
-    return Number(git.run(cwd, ['rev-list', '--count', `${base}..refs/heads/${branch}`]));
-  } catch {
-    return null;
-  }
 }
 
 /**
