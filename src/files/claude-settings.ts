@@ -1,26 +1,23 @@
-// Claude Code's WorktreeCreate/WorktreeRemove hooks in `.claude/settings.json`: two hook entries we own inside the
-// user's settings (edited at the text level, so every other byte stays). Claude Code runs its own git commands with
+// Claude Code's WorktreeCreate/WorktreeRemove hooks (and SessionStart, for the desktop app) in
+// `.claude/settings.json`: hook entries we own inside the user's settings (edited at the text level, so every other byte stays). Claude Code runs its own git commands with
 // git hooks disabled, so for its worktrees these hooks are the only way in.
 import path from 'node:path';
 import { RUNTIME_PATH } from '../shared/manifest.ts';
-import {
-  WORKTREE_CREATE_COMMAND,
-  WORKTREE_CREATE_TIMEOUT,
-  WORKTREE_REMOVE_COMMAND,
-  WORKTREE_REMOVE_TIMEOUT,
-} from '../shared/claude-hooks.ts';
+import { CLAUDE_HOOKS } from '../shared/claude-hooks.ts';
 import { upsertHooks, parseSettings, foreignWorktreeCreate, removeOurHooks, OUR_MARKER } from '../edits/settings.ts';
 import { editedFile, remove, rewrite, type Finding, type Unit } from './engine.ts';
 
 export const SETTINGS_PATH = '.claude/settings.json';
-const EVENTS = ['WorktreeCreate', 'WorktreeRemove'];
+const EVENTS = Object.keys(CLAUDE_HOOKS);
+/** Without these the CLI's worktrees get no branch; without SessionStart only the desktop app's may not. */
+const REQUIRED = ['WorktreeCreate', 'WorktreeRemove'];
 
 export const claudeSettings: Unit = {
   id: 'claude-settings',
   claims: (key) => key === SETTINGS_PATH,
 
   plan(input) {
-    if (!input.answers.claudeHooks) return { ops: [] };
+    if (!input.answers.claudeHooks || !input.answers.tools.includes('claude')) return { ops: [] };
     const abs = path.join(input.repo.root, SETTINGS_PATH);
     const text = input.files.read(abs);
     const foreign = text ? foreignWorktreeCreate(parseSettings(text)) : null;
@@ -32,10 +29,7 @@ export const claudeSettings: Unit = {
         ],
       };
     }
-    const edit = upsertHooks(text, {
-      WorktreeCreate: { type: 'command', command: WORKTREE_CREATE_COMMAND, timeout: WORKTREE_CREATE_TIMEOUT },
-      WorktreeRemove: { type: 'command', command: WORKTREE_REMOVE_COMMAND, timeout: WORKTREE_REMOVE_TIMEOUT },
-    });
+    const edit = upsertHooks(text, { ...CLAUDE_HOOKS });
     return { ops: [editedFile(input, abs, SETTINGS_PATH, edit.content, edit.owned, 'json')] };
   },
 
@@ -48,12 +42,13 @@ export const claudeSettings: Unit = {
     const empty = JSON.stringify(parseSettings(next)) === '{}';
     if (empty && entry.created) return { ops: [remove(abs, SETTINGS_PATH, text, 'held only our hooks')] };
     if (next !== text)
-      return { ops: [rewrite(abs, SETTINGS_PATH, text, next, 'removed our two hooks; your settings are kept')] };
+      return { ops: [rewrite(abs, SETTINGS_PATH, text, next, 'removed our hooks; your settings are kept')] };
     return { ops: [] };
   },
 
   check(input) {
-    if (!input.manifest.answers.claudeHooks) return [];
+    if (!input.manifest.answers.claudeHooks || !(input.manifest.answers.tools ?? ['claude']).includes('claude'))
+      return [];
     const finding = (level: Finding['level'], message: string, fix?: string): Finding[] => [
       { check: 'claude-hooks', level, message, ...(fix ? { fix } : {}) },
     ];
@@ -79,12 +74,18 @@ export const claudeSettings: Unit = {
         `.claude/settings.json has another tool's WorktreeCreate hook (${foreign}), so ours is not installed`,
         `have that hook run \`node ${RUNTIME_PATH} ensure\` inside each worktree it creates`,
       );
-    if (missing.length)
+    if (missing.some((event) => REQUIRED.includes(event)))
       return finding(
         'problem',
         `.claude/settings.json lacks our ${missing.join(' and ')} hook`,
         `run ${input.rerun('--yes')}`,
       );
-    return finding('ok', 'WorktreeCreate and WorktreeRemove hooks call the runtime');
+    if (missing.length)
+      return finding(
+        'warn',
+        ".claude/settings.json lacks our SessionStart hook: Claude Code desktop's worktrees may get no Neon branch of their own",
+        `run ${input.rerun('--yes')}`,
+      );
+    return finding('ok', 'WorktreeCreate, WorktreeRemove and SessionStart hooks call the runtime');
   },
 };

@@ -72,6 +72,17 @@ describe('naming', () => {
           ],
         },
       ],
+      SessionStart: [
+        {
+          hooks: [
+            {
+              type: 'command',
+              command: 'node "$CLAUDE_PROJECT_DIR/.claude/hooks/neon-worktree.mjs" session-start',
+              timeout: 120,
+            },
+          ],
+        },
+      ],
     });
   });
 });
