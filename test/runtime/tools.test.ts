@@ -4,7 +4,7 @@
 // teardown command must delete that branch.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 import { parseEnv } from '../../src/shared/env-file.ts';
@@ -14,7 +14,7 @@ import { diskSnapshot } from '../../src/files/snapshot.ts';
 import { UNITS } from '../../src/files/index.ts';
 import type { PlanInput } from '../../src/plan/plan.ts';
 import { apply } from '../../src/apply.ts';
-import { git, makeRepo, sh, tmpdir, useRuntimeSuite } from './helpers.ts';
+import { git, makeRepo, ROOT, sh, tmpdir, useRuntimeSuite } from './helpers.ts';
 import { endpointOfUrl, ownBranchOf } from './promise.ts';
 
 const suite = useRuntimeSuite();
@@ -68,6 +68,12 @@ async function expectReleased(wt: string): Promise<void> {
   expect(fs.existsSync(wt), 'release leaves git (and the worktree) alone').toBe(true);
 }
 
+const worktreePaths = (repo: string) =>
+  git(repo, 'worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree '))
+    .map((l) => l.slice('worktree '.length));
+
 const toml = (repo: string, rel: string) => parseToml(fs.readFileSync(path.join(repo, rel), 'utf8')) as any;
 
 describe('each tool, driven as it drives its hooks', () => {
@@ -80,6 +86,47 @@ describe('each tool, driven as it drives its hooks', () => {
     await expectOwnBranch(wt);
     runHook(env.cleanup.script, wt, vars);
     await expectReleased(wt);
+  });
+
+  it('the real Codex CLI (npm @openai/codex) makes the worktree; our setup and cleanup give and take its branch', async () => {
+    const repo = await wired(['codex']);
+    const env = toml(repo, '.codex/environments/environment.toml');
+    const before = new Set(worktreePaths(repo));
+    // `codex exec --worktree` makes a managed, detached worktree with git hooks off before it asks the model;
+    // offline it then waits for the network, so it is stopped once the worktree is there.
+    const codexHome = tmpdir('na-codex-home-');
+    const codex = spawn(
+      path.join(ROOT, 'node_modules/.bin/codex'),
+      ['exec', '--worktree', '--skip-git-repo-check', 'hi'],
+      {
+        cwd: repo,
+        env: { ...process.env, CODEX_HOME: codexHome, OPENAI_API_KEY: 'sk-offline-test' },
+        stdio: ['ignore', 'ignore', 'ignore'],
+        detached: true,
+      },
+    );
+    let wt: string | undefined;
+    try {
+      for (let i = 0; i < 300 && !wt; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        wt = worktreePaths(repo).find((p) => !before.has(p) && fs.existsSync(path.join(p, '.claude')));
+      }
+    } finally {
+      try {
+        process.kill(-codex.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    expect(wt, 'Codex made a worktree').toBeDefined();
+    expect(git(wt!, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD'); // detached
+    // Hooks were off: without the setup script this worktree would have no database of its own.
+    expect(await ownBranchOf(suite.ln, wt!)).toBeNull();
+    const vars = { CODEX_SOURCE_TREE_PATH: repo, CODEX_WORKTREE_PATH: wt! };
+    runHook(env.setup.script, wt!, vars);
+    await expectOwnBranch(wt!);
+    runHook(env.cleanup.script, wt!, vars);
+    await expectReleased(wt!);
   });
 
   it('Conductor: settings.toml [scripts] setup and archive, with its workspace variables', async () => {
