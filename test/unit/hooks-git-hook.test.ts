@@ -12,24 +12,11 @@ import {
   planGitHook,
   planGitHookOps,
   removeGitHook,
-  type GitHookContext,
 } from '../../src/files/git-hook/index.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
+import { hookContext, writes } from '../helpers/git-hook.ts';
 
-const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
-  repoRoot: '/r',
-  hooksDir: '/r/.git/hooks',
-  coreHooksPath,
-  files: {
-    postCheckout: null,
-    huskyPostCheckout: null,
-    lefthook: null,
-    packageJson: null,
-    preCommitConfig: null,
-    ...over,
-  },
-});
-const writes = (p: ReturnType<typeof planGitHook>) => p.ops.filter((o): o is WriteOp => o.type === 'write');
+const ctx = hookContext;
 
 describe('planGitHook', () => {
   it('writes a plain executable sh hook with LF endings', () => {

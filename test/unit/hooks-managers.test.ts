@@ -1,29 +1,10 @@
 // What we tell or write for hook managers must work when taken literally (found by trying the real tools).
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  planGitHook,
-  hookBlock,
-  removeGitHook,
-  declaredHuskyDir,
-  type GitHookContext,
-} from '../../src/files/git-hook/index.ts';
-import type { WriteOp } from '../../src/plan/ops.ts';
+import { planGitHook, hookBlock, removeGitHook, declaredHuskyDir } from '../../src/files/git-hook/index.ts';
+import { hookContext, writes } from '../helpers/git-hook.ts';
 
-const ctx = (over: Partial<GitHookContext['files']> = {}, coreHooksPath: string | null = null): GitHookContext => ({
-  repoRoot: '/r',
-  hooksDir: coreHooksPath ? `/r/${coreHooksPath}` : '/r/.git/hooks',
-  coreHooksPath,
-  files: {
-    postCheckout: null,
-    huskyPostCheckout: null,
-    lefthook: null,
-    packageJson: null,
-    preCommitConfig: null,
-    ...over,
-  },
-});
-const writes = (p: ReturnType<typeof planGitHook>) => p.ops.filter((o): o is WriteOp => o.type === 'write');
+const ctx = hookContext;
 
 describe('husky in any folder', () => {
   it.each([

@@ -114,6 +114,18 @@ const PROMPT_MESSAGES = QUESTION_LIST.flatMap((q) =>
     : [],
 ).map((m) => m.split(' (')[0]!);
 
+/** Flags answering every question of a first run but the permission mode (which is then the only one asked). */
+const ALL_BUT_PERMISSION_MODE = [
+  '--project-id',
+  PROJECT,
+  '--api-key',
+  KEY,
+  '--roles',
+  'migration-reviewer',
+  '--branch-ttl',
+  '3',
+];
+
 describe('the wizard, in-process', () => {
   it('a first run asks the project id, the key, roles, permission mode and TTL, in that order', async () => {
     const { screen, type, done } = start(detected());
@@ -150,16 +162,7 @@ describe('the wizard, in-process', () => {
   });
 
   it('an answer given by a flag is not asked, and keeps its source', async () => {
-    const { screen, type, done } = start(detected(), [
-      '--project-id',
-      PROJECT,
-      '--api-key',
-      KEY,
-      '--roles',
-      'migration-reviewer',
-      '--branch-ttl',
-      '3',
-    ]);
+    const { screen, type, done } = start(detected(), ALL_BUT_PERMISSION_MODE);
     await screen.waitFor('Permission mode for the agents');
     type(ENTER);
     const { answers } = await done();
@@ -176,14 +179,7 @@ describe('the wizard, in-process', () => {
 
   it('tools the repository already uses: asked last, the detected ones preselected; the user can add one', async () => {
     const { screen, type, done } = start(detected({ tools: ['claude', 'cursor'] }), [
-      '--project-id',
-      PROJECT,
-      '--api-key',
-      KEY,
-      '--roles',
-      'migration-reviewer',
-      '--branch-ttl',
-      '3',
+      ...ALL_BUT_PERMISSION_MODE,
       '--permission-mode',
       'plan',
     ]);
@@ -195,16 +191,7 @@ describe('the wizard, in-process', () => {
   });
 
   it('no other tool detected: the tools question is not asked, Claude Code alone', async () => {
-    const { screen, type, done } = start(detected(), [
-      '--project-id',
-      PROJECT,
-      '--api-key',
-      KEY,
-      '--roles',
-      'migration-reviewer',
-      '--branch-ttl',
-      '3',
-    ]);
+    const { screen, type, done } = start(detected(), ALL_BUT_PERMISSION_MODE);
     await screen.waitFor('Permission mode for the agents');
     type(ENTER);
     const { answers } = await done();
