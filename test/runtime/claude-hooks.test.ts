@@ -96,9 +96,10 @@ describe('worktree-create / worktree-remove', () => {
     expect(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')).toBe(fresh);
   });
 
-  it('keeps the Neon branch when the worktree has commits, and a dirty worktree entirely', async () => {
+  it('keeps the Neon branch when the worktree has commits and a changed schema, and a dirty worktree entirely', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
     const wt = create(repo, JSON.stringify({ name: 'work' })).stdout.trim();
+    await ln.query(parseEnv(readEnv(path.join(wt, '.env'))!).get('DATABASE_URL')!, 'create table reviewed (id int)');
     fs.writeFileSync(path.join(wt, 'file.txt'), 'x');
     const dirty = remove(repo, JSON.stringify({ worktree_path: wt }));
     expect(dirty.code).toBe(0);
@@ -111,6 +112,20 @@ describe('worktree-create / worktree-remove', () => {
     expect(r.stderr).toMatch(/kept Neon branch .*1 commit/);
     expect(fs.existsSync(wt)).toBe(false);
     expect((await ln.local.listBranches()).length).toBe(n);
+  });
+
+  it('deletes the Neon branch when the commits touched only code (its schema is its parent’s)', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${mainUrl}\n` });
+    const wt = create(repo, JSON.stringify({ name: 'code-only' })).stdout.trim();
+    fs.writeFileSync(path.join(wt, 'file.txt'), 'x');
+    git(wt, 'add', 'file.txt');
+    git(wt, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', 'code only');
+    const n = (await ln.local.listBranches()).length;
+    const r = remove(repo, JSON.stringify({ worktree_path: wt }));
+    expect(r.stderr).toMatch(
+      /deleted Neon branch .*1 commit\(s\) on worktree-code-only to review, but its schema is its parent's/,
+    );
+    expect((await ln.local.listBranches()).length).toBe(n - 1);
   });
 
   it('rejects hostile input with one line and never touches the main checkout', async () => {

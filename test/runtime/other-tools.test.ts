@@ -101,16 +101,17 @@ describe('release', () => {
     );
   });
 
-  it('keeps a branch whose git branch has commits beyond its base, says how to delete it, and --force deletes it', async () => {
+  it('keeps a branch whose git branch has commits and whose schema changed, says how to delete it, and --force deletes it', async () => {
     const repo = await repoWithMainDb();
     const wt = plainWorktree(repo, 'worked');
     const rec = await ensured(wt);
     commit(wt, 'work.txt');
+    await suite.ln.query(envUrl(wt)!, 'create table reviewed (id int)');
     const keep = testContext({ cwd: wt, env: suite.env });
     expect(await release(keep.ctx)).toBe(0);
     expect(keep.stderr()).toMatch(
       new RegExp(
-        `^neon-agents: kept Neon branch ${rec.neonBranch}: 1 commit\\(s\\) on worked to review with their data; delete it later with: node ${repo}/${RT} release --force --path ${wt} .*\n$`,
+        `^neon-agents: kept Neon branch ${rec.neonBranch}: 1 commit\\(s\\) on worked to review and a changed schema; delete it later with: node ${repo}/${RT} release --force --path ${wt} .*\n$`,
       ),
     );
     expect(await neonBranchExists(rec.branchId)).toBe(true);

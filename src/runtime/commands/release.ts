@@ -16,7 +16,7 @@ import { isDir, type Checkout } from '../git.ts';
 import { neonNameFor, retryHint, runtimeCommand } from '../provision.ts';
 import { earlierSession } from '../reuse.ts';
 import { readWorktreeId, type BranchRecord } from '../state.ts';
-import { commitsBeyondBase, deleteRecordedBranch } from '../teardown.ts';
+import { commitsBeyondBase, deleteRecordedBranch, worthKeeping } from '../teardown.ts';
 import { readIfExists, realpathOr, shellWord } from '../util.ts';
 
 export async function release(ctx: RuntimeContext): Promise<number> {
@@ -54,7 +54,12 @@ async function releaseWorktree(ctx: RuntimeContext): Promise<void> {
     );
     return;
   }
-  const whyDelete = force ? '--force' : nothingToReview(target, rec);
+  let whyDelete = force ? '--force' : nothingToReview(target, rec);
+  if (typeof whyDelete !== 'string') {
+    // Commits to review: kept only when the database has something to review too (a changed schema).
+    const verdict = await worthKeeping(target.ctx, rec, checkout?.root ?? null, whyDelete.work);
+    whyDelete = 'deleted' in verdict ? verdict.deleted : { work: verdict.kept };
+  }
   if (typeof whyDelete !== 'string') {
     ctx.say(
       `kept Neon branch ${rec.neonBranch}: ${whyDelete.work}; delete it later with: ${runtimeCommand(target.ctx.mainRoot(), `release --force --path ${shellWord(root)}`)} (or \`prune\`, once the git branch and the worktree are gone)`,
@@ -90,7 +95,7 @@ function nothingToReview(target: Target, rec: BranchRecord): string | { work: st
       work:
         commits === null
           ? `could not tell whether ${what} has work to review`
-          : `${commits} commit(s) on ${what} to review with their data`,
+          : `${commits} commit(s) on ${what} to review`,
     };
   }
   const cwd = target.ctx.checkout().root;
@@ -103,7 +108,7 @@ function nothingToReview(target: Target, rec: BranchRecord): string | { work: st
       counts[i] === null
         ? `could not tell whether ${b} has work to review`
         : counts[i]
-          ? `${counts[i]} commit(s) on ${b} to review with their data`
+          ? `${counts[i]} commit(s) on ${b} to review`
           : '',
     )
     .filter(Boolean)

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { RuntimeContext } from '../context.ts';
 import type { Git } from '../git.ts';
 import { projectDir, readHookInput, type HookInput } from '../hook-input.ts';
-import { commitsBeyondBase, deleteRecordedBranch } from '../teardown.ts';
+import { commitsBeyondBase, deleteRecordedBranch, worthKeeping } from '../teardown.ts';
 import { realpathOr } from '../util.ts';
 
 export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
@@ -60,15 +60,21 @@ export async function worktreeRemove(ctx: RuntimeContext): Promise<number> {
     }
   }
   if (!rec) return 0;
+  let why = 'no commits beyond its base';
   if (commits !== 0) {
-    say(
-      `kept Neon branch ${rec.neonBranch}: ${commits === null ? 'could not tell whether' : `${commits} commit(s) on`} ${entry.branch ?? 'its branch'} ${commits === null ? 'has work to review' : 'to review with their data'}; delete later with: node .claude/hooks/neon-worktree.mjs prune`,
-    );
-    return 0;
+    const work = `${commits === null ? 'could not tell whether' : `${commits} commit(s) on`} ${entry.branch ?? 'its branch'} ${commits === null ? 'has work to review' : 'to review'}`;
+    const verdict = await worthKeeping(main, rec, null, work);
+    if ('kept' in verdict) {
+      say(
+        `kept Neon branch ${rec.neonBranch}: ${verdict.kept}; delete later with: node .claude/hooks/neon-worktree.mjs prune`,
+      );
+      return 0;
+    }
+    why = verdict.deleted;
   }
   try {
     await deleteRecordedBranch(main, rec);
-    say(`deleted Neon branch ${rec.neonBranch} (no commits beyond its base)`);
+    say(`deleted Neon branch ${rec.neonBranch} (${why})`);
   } catch (e) {
     say(`could not delete Neon branch ${rec.neonBranch} (${(e as Error).message}); \`prune\` will offer it later`);
   }
