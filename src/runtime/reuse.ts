@@ -14,7 +14,7 @@
 // runtimes lack the id and the session: unknown, so they are kept.
 import type { RuntimeContext } from './context.ts';
 import type { BranchRecord } from './state.ts';
-import { commitsBeyondBase, deleteRecordedBranch } from './teardown.ts';
+import { commitsBeyondBase, deleteRecordedBranch, worthKeeping } from './teardown.ts';
 
 /** The tool's session in a worktree (Claude Code's SessionStart). */
 export interface Session {
@@ -42,8 +42,8 @@ export function earlierSession(ctx: RuntimeContext, rec: BranchRecord, now: Occu
 }
 
 /**
- * The directory has left `rec` (an earlier session's branch): delete it when none of the git branches it served has
- * commits beyond its base (the rule worktree-remove follows), else keep it for review, marked as left so that `prune`
+ * The directory has left `rec` (an earlier session's branch): delete it unless one of the git branches it served has
+ * commits beyond its base and its schema changed (the rule worktree-remove follows), else keep it for review, marked as left so that `prune`
  * offers it once its git branch is gone. Never throws: what was done is said in one line.
  */
 export async function leaveDirectory(ctx: RuntimeContext, rec: BranchRecord, reason: string): Promise<void> {
@@ -53,10 +53,22 @@ export async function leaveDirectory(ctx: RuntimeContext, rec: BranchRecord, rea
   const intro = `this directory now holds another session (${reason})`;
   const living = served.filter((b) => ctx.git.branchExists(co.root, b));
   const pruneLater = `\`prune\` offers it ${living.length ? `once ${living.join(', ')} ${living.length > 1 ? 'are' : 'is'} gone` : 'now'}`;
-  if (counts.every((n) => n === 0)) {
+  let why: string | null = counts.every((n) => n === 0) ? 'no commits beyond its base' : null;
+  let work = '';
+  if (!why) {
+    work = served
+      .map((b, i) => (counts[i] === null ? `${b}: could not tell` : counts[i] ? `${counts[i]} commit(s) on ${b}` : ''))
+      .filter(Boolean)
+      .join(', ');
+    // Commits: kept only when its database has something to review too (worktree-remove's rule).
+    const verdict = await worthKeeping(ctx, rec, null, work);
+    if ('deleted' in verdict) why = verdict.deleted;
+    else work = verdict.kept;
+  }
+  if (why) {
     try {
       await deleteRecordedBranch(ctx, rec);
-      ctx.say(`${intro}: deleted the earlier session's Neon branch ${rec.neonBranch} (no commits beyond its base)`);
+      ctx.say(`${intro}: deleted the earlier session's Neon branch ${rec.neonBranch} (${why})`);
       return;
     } catch (e) {
       ctx.say(
@@ -64,10 +76,6 @@ export async function leaveDirectory(ctx: RuntimeContext, rec: BranchRecord, rea
       );
     }
   } else {
-    const work = served
-      .map((b, i) => (counts[i] === null ? `${b}: could not tell` : counts[i] ? `${counts[i]} commit(s) on ${b}` : ''))
-      .filter(Boolean)
-      .join(', ');
     ctx.say(`${intro}: kept the earlier session's Neon branch ${rec.neonBranch} for review (${work}); ${pruneLater}`);
   }
   await ctx.records().withLock(rec.neonBranch, () => {

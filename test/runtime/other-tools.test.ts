@@ -325,7 +325,7 @@ describe('a directory that another session uses again', () => {
     expect(await neonBranchExists(recA.branchId)).toBe(false);
   });
 
-  it('the earlier session committed: its branch is kept for review, and prune offers it once its git branch is gone', async () => {
+  it('the earlier session committed and changed its schema: its branch is kept for review, and prune offers it once its git branch is gone', async () => {
     const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` }); // with the git hook, as the CLI has
     const dir = path.join(repo, '.claude/worktrees/pooled');
     const withHook = (cwd: string, ...args: string[]) => expect(sh(cwd, 'git', args, suite.env).code).toBe(0);
@@ -335,6 +335,7 @@ describe('a directory that another session uses again', () => {
       sessionStartHook(repo, { session_id: id, cwd: dir, hook_event_name: 'SessionStart', source: 'startup' });
     expect(hook('A').code).toBe(0);
     commit(dir, 'a.txt');
+    await suite.ln.query(envUrl(dir)!, 'create table reviewed (id int)'); // work with a schema change to review
     // The git hook makes the next session's branch an alias of the directory's branch (a branch switch keeps the
     // worktree's database); the new session still gets its own.
     withHook(dir, 'checkout', '-q', '-b', 'second', 'main');
@@ -355,7 +356,7 @@ describe('a directory that another session uses again', () => {
     expect(c.stdout).toBe('');
     expect(c.stderr).toMatch(/deleted the earlier session's Neon branch \S+\/second \(no commits beyond its base\)/);
     expect(c.stderr).toMatch(
-      /kept the earlier session's Neon branch \S+\/first for review \(1 commit\(s\) on first\); `prune` offers it once first, second are gone/,
+      /kept the earlier session's Neon branch \S+\/first for review \(1 commit\(s\) on first and a changed schema\); `prune` offers it once first, second are gone/,
     );
     expect(await neonBranchExists(recB.branchId)).toBe(false);
     expect(await neonBranchExists(recA.branchId)).toBe(true);
