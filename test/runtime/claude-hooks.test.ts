@@ -112,6 +112,13 @@ describe('worktree-create / worktree-remove', () => {
     expect(r.stderr).toMatch(/kept Neon branch .*1 commit/);
     expect(fs.existsSync(wt)).toBe(false);
     expect((await ln.local.listBranches()).length).toBe(n);
+    // prune lists it apart, kept for review, and does not delete it (its git branch is still there).
+    const p = sh(repo, 'node', [path.join(repo, RT), 'prune', '--yes'], env);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(
+      /kept for review: \S+ \(git branch worktree-work still exists.*\); prune deletes it once that git branch is deleted/,
+    );
+    expect((await ln.local.listBranches()).length).toBe(n);
   });
 
   it('deletes the Neon branch when the commits touched only code (its schema is its parent’s)', async () => {

@@ -1,5 +1,5 @@
 // `prune [--yes]`: list (with --yes, delete) the Neon branches this clone made whose git branch (and every alias)
-// and worktree are all gone; a directory that another session now uses counts as gone (reuse.ts). Only branches
+// and worktree are all gone, and list apart those kept for review (worktree gone, git branch kept); a directory that another session now uses counts as gone (reuse.ts). Only branches
 // with a record of this clone, in the configured project, still named as recorded, and neither default nor
 // protected; records of branches Neon no longer has are forgotten.
 import fs from 'node:fs';
@@ -30,6 +30,8 @@ export async function prune(ctx: RuntimeContext): Promise<number> {
   );
   const orphans: BranchRecord[] = [];
   const vanished: BranchRecord[] = [];
+  /** Worktree gone, git branch kept: branches worktree-remove or release kept for review (never pruned). */
+  const kept: BranchRecord[] = [];
   for (const rec of records.all()) {
     if (rec.projectId !== api.projectId || !isOurNeonBranch(rec.neonBranch, id)) continue;
     const b = byId.get(rec.branchId);
@@ -40,10 +42,17 @@ export async function prune(ctx: RuntimeContext): Promise<number> {
     if (b.default || b.protected || b.name !== rec.neonBranch) continue;
     const gitAlive = [rec.gitBranch, ...(rec.aliases ?? [])].some((g) => ctx.git.branchExists(mainRoot, g));
     // A branch its directory has left (another session uses it now) has no worktree, whatever is there.
-    if (gitAlive || (live.has(rec.worktreePath) && !rec.vacatedAt)) continue;
+    const worktreeAlive = live.has(rec.worktreePath) && !rec.vacatedAt;
+    if (gitAlive && !worktreeAlive) kept.push(rec);
+    if (gitAlive || worktreeAlive) continue;
     orphans.push(rec);
   }
   for (const r of vanished) records.delete(r.neonBranch); // expired or deleted elsewhere: forget
+  // Listed apart (on stderr: stdout lists only what prune deletes): they go once their git branch does.
+  for (const r of kept)
+    ctx.say(
+      `kept for review: ${r.neonBranch} (git branch ${[r.gitBranch, ...(r.aliases ?? [])].filter((g) => ctx.git.branchExists(mainRoot, g)).join(', ')} still exists${r.expiresAt ? `; expires ${r.expiresAt}` : ''}); prune deletes it once that git branch is deleted`,
+    );
   if (!orphans.length) {
     ctx.say('no orphaned Neon branches from this clone');
     return 0;
