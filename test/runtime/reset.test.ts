@@ -150,6 +150,23 @@ describe('reset', () => {
     await ln.api('DELETE', `/projects/${ln.local.projectId}/branches/${child.body.branch.id}`);
   });
 
+  it('a password reset that fails after the restore: exit 1 saying to run ensure, and ensure makes it whole', async () => {
+    await ln.query(urlOf(wt), "insert into users values (8, 'before-a-failed-reset')");
+    ln.local.failNext({ method: 'POST', path: /\/reset_password$/, status: 500 });
+    const failed = await run(wt, ['--yes']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /reset: Neon branch agents\/\S+ was reset to main, but giving it its own password again failed \(.*HTTP 500.*\): run node \S+ ensure\n$/,
+    );
+    expect(branchRecords(repo).find((r) => r.gitBranch === 'agent-r')!.ownPassword).toBe(false);
+    const ensure = testContext({ cwd: wt, env: suite.env });
+    expect(await runCommand(ensure.ctx, 'ensure'), ensure.stderr()).toBe(0);
+    expect(await usersIn(urlOf(wt))).not.toContain('before-a-failed-reset');
+    await expect(ln.query(withPassword(urlOf(wt), parsePgUrl(suite.mainUrl)!.password!), 'select 1')).rejects.toThrow(
+      /password/,
+    );
+  });
+
   it('the bundled runtime, as a process: no terminal and no --yes is exit 2; --yes resets', async () => {
     const rt = path.join(repo, '.claude/hooks/neon-worktree.mjs');
     await ln.query(urlOf(wt), "insert into users values (7, 'from-a-process')");

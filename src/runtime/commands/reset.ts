@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { parsePgUrl } from '../../shared/db-targets.ts';
 import { MANIFEST_PATH, RUNTIME_PATH, urlVar } from '../../shared/manifest.ts';
-import { parseOptions, UsageError } from '../args.ts';
+import { exitCodeOf, parseOptions, UsageError } from '../args.ts';
 import { envFilePath, neonApi } from '../config.ts';
 import type { RuntimeContext } from '../context.ts';
 import { ownBranch, syncOtherEnvFiles, targetFor, writeEnv } from '../env-sync.ts';
@@ -34,7 +34,7 @@ export async function reset(ctx: RuntimeContext): Promise<number> {
     return await resetOwnBranch(ctx);
   } catch (e) {
     ctx.say(`reset: ${(e as Error).message.split('\n')[0]}`);
-    return e instanceof UsageError ? 2 : 1;
+    return exitCodeOf(e);
   }
 }
 
@@ -112,11 +112,19 @@ async function resetOwnBranch(ctx: RuntimeContext): Promise<number> {
       return 0;
     }
     ctx.records().write({ ...rec, ownPassword: false });
-    let uris = await branchUris(api, branch.id, rec.endpointId, answers.databaseName, answers.roleName);
-    const user = parsePgUrl(uris.direct)?.user;
-    if (!user) throw new RuntimeError(`Neon's URL for ${branch.name} names no role: run ${retryHint(ctx.mainRoot())}`);
-    const password = await resetRolePassword(api, branch.id, user);
-    uris = { ...uris, direct: withPassword(uris.direct, password), pooled: withPassword(uris.pooled, password) };
+    let uris: Awaited<ReturnType<typeof branchUris>>;
+    try {
+      uris = await branchUris(api, branch.id, rec.endpointId, answers.databaseName, answers.roleName);
+      const user = parsePgUrl(uris.direct)?.user;
+      if (!user) throw new RuntimeError(`Neon's URL for ${branch.name} names no role`);
+      const password = await resetRolePassword(api, branch.id, user);
+      uris = { ...uris, direct: withPassword(uris.direct, password), pooled: withPassword(uris.pooled, password) };
+    } catch (e) {
+      // The record says "no own password" now, so ensure resets it and rewrites the env files.
+      throw new RuntimeError(
+        `Neon branch ${branch.name} was reset to ${parent.name}, but giving it its own password again failed (${(e as Error).message}): run ${retryHint(ctx.mainRoot())}`,
+      );
+    }
     ctx.records().write({ ...rec, ownPassword: true });
 
     const own = ownBranch(uris);
