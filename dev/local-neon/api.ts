@@ -335,6 +335,27 @@ export function createApiServer(ctx: ApiContext): http.Server {
 
 type Result = { status: number; body?: unknown };
 
+/**
+ * A branch operation (create, restore) holds its project: with `lockOverlapping`, the next one that starts while it
+ * runs is answered 423, as Neon does for overlapping operations; `createLatencyMs` is how long each one takes.
+ */
+async function takeProjectLock(ctx: ApiContext, project: Project, req: http.IncomingMessage): Promise<void> {
+  if (ctx.lockOverlapping) {
+    ctx.busyUntil ??= new Map();
+    if ((ctx.busyUntil.get(project.id) ?? 0) > Date.now()) {
+      await readBody(req).catch(() => undefined);
+      throw new ApiError(
+        423,
+        DEFAULT_MESSAGES[423]!,
+        '',
+        ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined,
+      );
+    }
+    ctx.busyUntil.set(project.id, Date.now() + (ctx.createLatencyMs ?? 0) + 50);
+  }
+  if (ctx.createLatencyMs) await new Promise((r) => setTimeout(r, ctx.createLatencyMs));
+}
+
 async function route(
   ctx: ApiContext,
   method: string,
@@ -466,20 +487,7 @@ async function route(
       };
     }
     if (method === 'POST') {
-      if (ctx.lockOverlapping) {
-        ctx.busyUntil ??= new Map();
-        if ((ctx.busyUntil.get(project.id) ?? 0) > Date.now()) {
-          await readBody(req).catch(() => undefined);
-          throw new ApiError(
-            423,
-            DEFAULT_MESSAGES[423]!,
-            '',
-            ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined,
-          );
-        }
-        ctx.busyUntil.set(project.id, Date.now() + (ctx.createLatencyMs ?? 0) + 50);
-      }
-      if (ctx.createLatencyMs) await new Promise((r) => setTimeout(r, ctx.createLatencyMs));
+      await takeProjectLock(ctx, project, req);
       const body = (await readBody(req)) as { branch?: Record<string, unknown>; endpoints?: unknown };
       const b = (body.branch ?? {}) as Parameters<Emulator['createBranch']>[1];
       const eps = Array.isArray(body.endpoints) ? (body.endpoints as Parameters<Emulator['createBranch']>[2]) : [];
@@ -538,6 +546,13 @@ async function route(
   }
 
   const branch = e.branch(project, branchId);
+  if (method === 'POST' && seg[4] === 'restore' && seg.length === 5) {
+    // Reset from parent: the same branch and endpoints, its databases fresh copies of the parent's (state.ts).
+    await takeProjectLock(ctx, project, req);
+    const body = (await readBody(req)) as Parameters<Emulator['restoreBranch']>[2];
+    const out = await e.restoreBranch(project, branch, body && typeof body === 'object' ? body : {});
+    return { status: 200, body: { branch: branchJson(out.branch), operations: out.operations } };
+  }
   if (method === 'POST' && seg[4] === 'roles' && seg.length === 7 && seg[6] === 'reset_password') {
     const role = project.roles.get(seg[5]);
     if (!role) throw new ApiError(404, 'role not found');

@@ -471,50 +471,148 @@ export class Emulator {
 
   private async cloneDatabases(project: Project, parent: Branch, branch: Branch): Promise<void> {
     for (const src of parent.databases) {
-      await this.waitForGate(src.pgName); // another clone of the same parent database is running
-      let release!: () => void;
-      this.gates.set(src.pgName, new Promise<void>((r) => (release = r)));
-      try {
-        // CREATE DATABASE … TEMPLATE refuses while the template has sessions, after waiting 5 s itself. Wait a
-        // little here instead (sessions just closed take a moment to leave), then answer 423 as Neon does while
-        // an operation holds the project: the CLI retries create/delete on 423.
-        const deadline = Date.now() + this.opts.lockWaitMs;
-        for (;;) {
-          const { rows } = await this.q(
-            'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-            [src.pgName],
-          );
-          if (rows.length === 0) break;
-          if (this.opts.busyParent === 'terminate') {
-            await this.q('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [src.pgName]);
-            await sleep(20);
-            continue;
-          }
-          if (Date.now() >= deadline) throw new ApiError(423, MSG_LOCKED, 'LOCKED');
-          await sleep(50);
-        }
-        const pgName = this.pgDbName(src.name, branch.id);
-        const owner = project.roles.get(src.ownerName)!.pgName;
-        try {
-          await this.q(`CREATE DATABASE ${ident(pgName)} OWNER ${ident(owner)} TEMPLATE ${ident(src.pgName)}`);
-        } catch (err) {
-          if ((err as { code?: string }).code === '55006') throw new ApiError(423, MSG_LOCKED, 'LOCKED'); // object_in_use
-          throw err;
-        }
-        branch.databases.push({
-          id: ++this.dbSeq,
-          name: src.name,
-          ownerName: src.ownerName,
-          pgName,
-          createdAt: branch.createdAt,
-        });
-      } finally {
-        this.gates.delete(src.pgName);
-        release();
-      }
+      const pgName = this.pgDbName(src.name, branch.id);
+      await this.copyDatabase(project, src, pgName);
+      branch.databases.push({
+        id: ++this.dbSeq,
+        name: src.name,
+        ownerName: src.ownerName,
+        pgName,
+        createdAt: branch.createdAt,
+      });
       // init_source 'schema-only' is not emulated: Neon copies the schema only, here the data comes along
       // (documented in the README).
     }
+  }
+
+  /** One parent database copied as `pgName` (CREATE DATABASE … TEMPLATE), or 423 while the parent stays busy. */
+  private async copyDatabase(project: Project, src: BranchDatabase, pgName: string): Promise<void> {
+    await this.waitForGate(src.pgName); // another clone of the same parent database is running
+    let release!: () => void;
+    this.gates.set(src.pgName, new Promise<void>((r) => (release = r)));
+    try {
+      // CREATE DATABASE … TEMPLATE refuses while the template has sessions, after waiting 5 s itself. Wait a
+      // little here instead (sessions just closed take a moment to leave), then answer 423 as Neon does while
+      // an operation holds the project: the CLI retries create/delete on 423.
+      const deadline = Date.now() + this.opts.lockWaitMs;
+      for (;;) {
+        const { rows } = await this.q(
+          'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [src.pgName],
+        );
+        if (rows.length === 0) break;
+        if (this.opts.busyParent === 'terminate') {
+          await this.q('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [src.pgName]);
+          await sleep(20);
+          continue;
+        }
+        if (Date.now() >= deadline) throw new ApiError(423, MSG_LOCKED, 'LOCKED');
+        await sleep(50);
+      }
+      const owner = project.roles.get(src.ownerName)!.pgName;
+      try {
+        await this.q(`CREATE DATABASE ${ident(pgName)} OWNER ${ident(owner)} TEMPLATE ${ident(src.pgName)}`);
+      } catch (err) {
+        if ((err as { code?: string }).code === '55006') throw new ApiError(423, MSG_LOCKED, 'LOCKED'); // object_in_use
+        throw err;
+      }
+    } finally {
+      this.gates.delete(src.pgName);
+      release();
+    }
+  }
+
+  /**
+   * `POST …/branches/{id}/restore` with `source_branch_id` = its parent (Neon's "reset from parent"): the branch's
+   * databases become fresh copies of the parent's current ones, made the way a new branch's are; the branch keeps
+   * its id, name and endpoints (so its connection details do not change), and its sessions are ended (Neon: "existing
+   * connections will be temporarily interrupted"). Each new copy is made under a temporary name first and swapped in
+   * only once every copy succeeded, so a 423 (busy parent) leaves the branch as it was.
+   *
+   * Role passwords: Neon's docs say a reset keeps a child's own passwords only for children of protected branches,
+   * and are silent otherwise; the emulator takes the cautious reading, as the runtime does: the branch gets its
+   * parent's passwords back (its own login roles are dropped), so a client must reset them again.
+   * Not emulated: `preserve_under_name`, `source_lsn`/`source_timestamp`, restoring from a branch other than the
+   * parent (or from itself).
+   */
+  async restoreBranch(
+    project: Project,
+    branch: Branch,
+    req: {
+      source_branch_id?: unknown;
+      preserve_under_name?: unknown;
+      source_lsn?: unknown;
+      source_timestamp?: unknown;
+    },
+  ): Promise<{ branch: Branch; operations: Operation[] }> {
+    if (typeof req.source_branch_id !== 'string' || !req.source_branch_id)
+      throw new ApiError(400, 'source_branch_id is required');
+    if (req.source_lsn !== undefined || req.source_timestamp !== undefined)
+      throw new ApiError(400, 'local-neon: source_lsn and source_timestamp are not supported');
+    if (req.preserve_under_name !== undefined)
+      throw new ApiError(400, 'local-neon: preserve_under_name is not supported');
+    if (!branch.parentId) throw new ApiError(400, 'cannot reset a root branch from parent: it has no parent');
+    if (req.source_branch_id !== branch.parentId)
+      throw new ApiError(
+        400,
+        `local-neon: only a reset from the parent is supported (source_branch_id must be ${branch.parentId})`,
+      );
+    if (branch.isProtected) throw new ApiError(400, 'cannot reset a protected branch');
+    if (this.hasChildren(project, branch))
+      throw new ApiError(
+        400,
+        'the branch has children: preserve_under_name is required to restore it (its children move to the preserved branch)',
+      );
+    const parent = project.branches.get(branch.parentId);
+    if (parent?.state !== 'ready') throw new ApiError(404, 'source branch not found');
+
+    const fresh: Array<{ src: BranchDatabase; pgName: string }> = [];
+    try {
+      for (const src of parent.databases) {
+        const pgName = `${src.name.slice(0, 20)}/restore/${branch.id}`.slice(0, 63);
+        await this.q(`DROP DATABASE IF EXISTS ${ident(pgName)} WITH (FORCE)`);
+        await this.copyDatabase(project, src, pgName);
+        fresh.push({ src, pgName });
+      }
+    } catch (err) {
+      for (const f of fresh)
+        await this.q(`DROP DATABASE IF EXISTS ${ident(f.pgName)} WITH (FORCE)`).catch(() => undefined);
+      throw err;
+    }
+    // Swap: the proxy holds new sessions to the branch's databases meanwhile; DROP … WITH (FORCE) ends the open ones.
+    const old = branch.databases;
+    const releases: Array<() => void> = [];
+    for (const d of old) this.gates.set(d.pgName, new Promise<void>((r) => releases.push(r)));
+    try {
+      for (const d of old) await this.q(`DROP DATABASE IF EXISTS ${ident(d.pgName)} WITH (FORCE)`);
+      branch.databases = [];
+      for (const f of fresh) {
+        const kept = old.find((d) => d.name === f.src.name);
+        const pgName = this.pgDbName(f.src.name, branch.id);
+        await this.q(`ALTER DATABASE ${ident(f.pgName)} RENAME TO ${ident(pgName)}`);
+        branch.databases.push({
+          id: kept?.id ?? ++this.dbSeq,
+          name: f.src.name,
+          ownerName: f.src.ownerName,
+          pgName,
+          createdAt: kept?.createdAt ?? this.now(),
+        });
+      }
+    } finally {
+      for (const d of old) this.gates.delete(d.pgName);
+      for (const r of releases) r();
+    }
+    for (const r of branch.rolePasswords?.values() ?? [])
+      if (r.own) await this.q(`DROP ROLE IF EXISTS ${ident(r.pgName)}`).catch(() => undefined);
+    branch.rolePasswords = parent.rolePasswords
+      ? new Map([...parent.rolePasswords].map(([k, v]) => [k, { ...v, own: false }]))
+      : undefined;
+    branch.parentTimestamp = this.now();
+    branch.updatedAt = this.now();
+    project.updatedAt = branch.updatedAt;
+    const ops = [this.operation(project, 'create_timeline', branch.id)];
+    for (const ep of branch.endpoints) ops.push(this.operation(project, 'start_compute', branch.id, ep.id));
+    return { branch, operations: ops };
   }
 
   async deleteBranch(

@@ -6,6 +6,7 @@
 // never share state.
 import fs from 'node:fs';
 import os from 'node:os';
+import readline from 'node:readline';
 import type { ManifestAnswers } from '../shared/manifest.ts';
 import { findCredentials, loadAnswers, type Credentials } from './config.ts';
 import { Git, type Checkout } from './git.ts';
@@ -29,6 +30,11 @@ export interface ContextInput {
   readPipedStdin?: () => Promise<string | null>;
   stderr: (text: string) => void;
   stdout: (text: string) => void;
+  /**
+   * A question answered on a terminal (`reset`'s confirmation): the line typed (null: none, e.g. Ctrl-D). Absent when
+   * stdin is no terminal: nobody to ask.
+   */
+  ask?: (question: string) => Promise<string | null>;
   /** When the call started (epoch ms; default now): its Neon work is bounded from here (provisionTimeoutSeconds). */
   startedAt?: number;
 }
@@ -49,6 +55,10 @@ export interface RuntimeContext {
   say(msg: string): void;
   /** Text on stdout, as given. */
   print(text: string): void;
+  /** Whether stdin is a terminal, so that ask() can ask someone. */
+  readonly canAsk: boolean;
+  /** Ask a question on the terminal (stderr), and read the line typed; null: no answer, or nobody to ask. */
+  ask(question: string): Promise<string | null>;
   /** The checkout `cwd` is in. */
   checkout(): Checkout;
   /** The repository's main checkout (first non-bare entry of `git worktree list`). */
@@ -102,6 +112,8 @@ function contextAt(call: Call, cwd: string, knownMainRoot: string | undefined): 
     pipedStdin: call.pipedStdin,
     say: (msg) => input.stderr(`${TAG}: ${msg}\n`),
     print: (text) => input.stdout(text),
+    canAsk: Boolean(input.ask),
+    ask: (question) => (input.ask ? input.ask(`${TAG}: ${question}`) : Promise.resolve(null)),
     checkout: once(() => git.checkoutAt(cwd)),
     mainRoot: once(() => knownMainRoot ?? git.mainCheckout(ctx.checkout().root)),
     answers: once(() => loadAnswers(ctx.checkout().root, ctx.mainRoot())),
@@ -151,6 +163,7 @@ export function createContext(proc: NodeJS.Process, argv: readonly string[]): Ru
       }
     },
     readPipedStdin: () => readPiped(proc.stdin),
+    ask: proc.stdin.isTTY ? (question) => askOnTerminal(proc, question) : undefined,
     stderr: (text) => proc.stderr.write(text),
     stdout: (text) => proc.stdout.write(text),
   });
@@ -187,5 +200,17 @@ function readPiped(stdin: NodeJS.ReadStream): Promise<string | null> {
     stdin.on('end', finish);
     stdin.on('error', finish);
     wait();
+  });
+}
+
+/** One line typed on the terminal after `question` (on stderr: stdout stays for the reports); null: none. */
+function askOnTerminal(proc: NodeJS.Process, question: string): Promise<string | null> {
+  const rl = readline.createInterface({ input: proc.stdin, output: proc.stderr, terminal: true });
+  return new Promise((resolve) => {
+    rl.once('close', () => resolve(null)); // Ctrl-D or Ctrl-C: no answer
+    rl.question(question, (line) => {
+      resolve(line);
+      rl.close();
+    });
   });
 }

@@ -501,6 +501,24 @@ export async function resetRolePassword(api: NeonApi, branchId: string, roleName
   return pw;
 }
 
+/**
+ * Reset a branch from its parent (`POST …/restore` with `source_branch_id`: Neon's "reset from parent"): the branch
+ * gets a fresh copy of the parent's current data and schema, and keeps its id, endpoint and connection details; open
+ * connections are interrupted. Neon answers 423 while another operation holds the project (retried by request()).
+ * Returns once Neon's operations for it have finished, as the SDK's `waitForReadiness` would.
+ */
+export async function resetFromParent(api: NeonApi, branchId: string, parentId: string): Promise<void> {
+  const data = await request<{ branch?: BranchInfo; operations?: OperationInfo[] }>(
+    api,
+    'POST',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}/restore`,
+    { source_branch_id: parentId },
+    'reset the branch from its parent',
+  );
+  if (data?.branch?.id !== branchId) unexpected('restore', data);
+  await waitForOperations(api, data.operations, 'reset the branch from its parent');
+}
+
 /** The same URI with another password (the host, database and parameters are Neon's, untouched). */
 export function withPassword(uri: string, password: string): string {
   return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i, `$1${encodeURIComponent(password)}@`);

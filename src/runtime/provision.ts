@@ -86,7 +86,7 @@ function expiresAt(days: number): string | null {
 }
 
 /** The text a worktree's env file starts from: its own copy, else the main checkout's, else `.env.example`. */
-function baseEnvText(envPath: string, mainEnvPath: string): string {
+export function baseEnvText(envPath: string, mainEnvPath: string): string {
   for (const p of [
     envPath,
     mainEnvPath,
@@ -148,7 +148,7 @@ function envPointsAt(text: string | null, rec: BranchRecord | null, answers: Man
  * commit's own `.gitignore` that un-ignores it (`!packages/database/.env`). A `.gitignore` in the file's own folder
  * outranks that, and ignores itself, so the worktree stays clean; when the folder already tracks one, say so.
  */
-function ensureIgnored(ctx: RuntimeContext, envPath: string): void {
+export function ensureIgnored(ctx: RuntimeContext, envPath: string): void {
   const root = ctx.checkout().root;
   const rel = path.relative(root, envPath);
   if (ctx.git.ok(root, ['check-ignore', '-q', '--', rel])) return;

@@ -20,6 +20,8 @@ export function testContext(options: {
   env: Record<string, string>;
   argv?: string[];
   stdin?: string;
+  /** What is typed on the terminal when the command asks (default: no terminal, so it cannot ask). */
+  typed?: string;
   startedAt?: number;
 }): TestCall {
   let stderr = '';
@@ -40,6 +42,13 @@ export function testContext(options: {
     stdout: (text) => {
       stdout += text;
     },
+    ask:
+      options.typed === undefined
+        ? undefined
+        : async (question) => {
+            stderr += question;
+            return options.typed!;
+          },
     startedAt: options.startedAt,
   });
   return { ctx, stderr: () => stderr, stdout: () => stdout, stdinReads: () => reads };

@@ -7,6 +7,7 @@ import { list } from './list.ts';
 import { postCheckout } from './post-checkout.ts';
 import { prune } from './prune.ts';
 import { release } from './release.ts';
+import { reset } from './reset.ts';
 import { sessionStart } from './session-start.ts';
 import { status } from './status.ts';
 import { worktreeCreate } from './worktree-create.ts';
@@ -34,6 +35,8 @@ Usage: node .claude/hooks/neon-worktree.mjs <command>
                                      unified SQL diff; --exit-code (1 when any), --json, --name-only, --database NAME
   list [--json] [--schema]           this clone's agent branches (worktree, git and Neon branch, created, expires,
                                      state: active, kept, orphaned, gone); --schema: whether each schema changed
+  reset [--yes]                      in an agent's worktree: its Neon branch gets a fresh copy of its parent's
+                                     data and schema; same URL (a new password of its own); asks first unless --yes
   --help                             this text
 
 Credentials: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon CLI's login
@@ -77,6 +80,8 @@ async function dispatch(ctx: RuntimeContext, command: string | undefined): Promi
       return await diff(ctx);
     case 'list':
       return await list(ctx);
+    case 'reset':
+      return await reset(ctx);
     case undefined:
     case '--help':
     case '-h':
