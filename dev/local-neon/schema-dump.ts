@@ -113,8 +113,8 @@ const TYPE_LIMITS: Record<string, [bigint, bigint]> = {
   bigint: [-9223372036854775808n, 9223372036854775807n],
 };
 
-/** The options of CREATE SEQUENCE (or of an identity column), as pg_dump writes them. */
-function sequenceOptions(s: {
+/** A sequence's settings as pg_sequence holds them (numbers as text: they may not fit a JS number). */
+interface SequenceSettings {
   type: string;
   start: string;
   increment: string;
@@ -122,7 +122,10 @@ function sequenceOptions(s: {
   max: string;
   cache: string;
   cycle: boolean;
-}): string[] {
+}
+
+/** The options of CREATE SEQUENCE (or of an identity column), as pg_dump writes them. */
+function sequenceOptions(s: SequenceSettings): string[] {
   const [typeMin, typeMax] = TYPE_LIMITS[s.type] ?? TYPE_LIMITS.bigint!;
   const ascending = BigInt(s.increment) > 0n;
   const defaultMin = ascending ? 1n : typeMin;
@@ -203,19 +206,14 @@ export async function dumpSchema(client: pg.Client, roleName: RoleNamer): Promis
     JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY a.attrelid, a.attnum`);
-  const sequences = await q<{
-    oid: number;
-    type: string;
-    start: string;
-    increment: string;
-    min: string;
-    max: string;
-    cache: string;
-    cycle: boolean;
-    ownedBy: number | null;
-    ownedColumn: string | null;
-    identity: boolean;
-  }>(`
+  const sequences = await q<
+    SequenceSettings & {
+      oid: number;
+      ownedBy: number | null;
+      ownedColumn: string | null;
+      identity: boolean;
+    }
+  >(`
     SELECT s.seqrelid AS oid, format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start,
       s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcache::text AS cache,
       s.seqcycle AS cycle, d.refobjid AS "ownedBy", a.attname AS "ownedColumn", d.deptype = 'i' AS identity
