@@ -1,6 +1,6 @@
 // Every managed-file unit against fixture folders, in memory (no disk, no git): test/files/<unit>/<case>/ holds
-//   before/        the repository's files before a run (`_git/…` stands for the git common dir `.git/…`: git
-//                  refuses to commit a folder named .git)
+//   before/        the repository's files before a run (`_git/…` stands for the git common dir `.git/…`, which
+//                  git refuses to commit, and `dotenv…` for `.env…`, which no repository should track)
 //   input.json     answers and repository facts that differ from the defaults below (optional)
 //   after/         the files this unit writes, as the run leaves them (file snapshots: `vitest -u` rewrites them)
 //   findings.json  what the unit's doctor check reports after the run: [check, level] pairs
@@ -52,13 +52,17 @@ class MemoryRepo implements Snapshot {
   }
 }
 
+/** A fixture's path → the repository path it stands for (see the header), and back. */
+const fromFixturePath = (rel: string) => rel.replace(/^_git\//, '.git/').replace(/(^|\/)dotenv(?=[^/]*$)/, '$1.env');
+const toFixturePath = (rel: string) => rel.replace(/^\.git\//, '_git/').replace(/(^|\/)\.env(?=[^/]*$)/, '$1dotenv');
+
 function readTree(dir: string, prefix = ''): Record<string, string> {
   if (!fs.existsSync(dir)) return {};
   const out: Record<string, string> = {};
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) Object.assign(out, readTree(path.join(dir, entry.name), rel));
-    else out[rel.replace(/^_git\//, '.git/')] = fs.readFileSync(path.join(dir, entry.name), 'utf8');
+    else out[fromFixturePath(rel)] = fs.readFileSync(path.join(dir, entry.name), 'utf8');
   }
   return out;
 }
@@ -131,7 +135,7 @@ describe('managed-file units: plan → apply → check → remove', () => {
     for (const abs of touched) {
       const text = repo.read(abs);
       const rel = path.relative(ROOT, abs);
-      const expected = path.join(dir, 'after', rel.replace(/^\.git\//, '_git/'));
+      const expected = path.join(dir, 'after', toFixturePath(rel));
       if (text === null) expect(fs.existsSync(expected), `${rel} is gone`).toBe(false);
       else await expect(text, rel).toMatchFileSnapshot(expected);
     }
