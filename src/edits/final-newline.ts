@@ -10,14 +10,19 @@ export function noteFinalNewline(
   content: string,
   earlierRecord: string | null | undefined,
 ): string {
-  const earlier = (earlierRecord ?? '').split(/\r?\n/).includes(NO_FINAL_NEWLINE);
   const now =
     previous !== null &&
     previous.length > 0 &&
     !previous.endsWith('\n') &&
     content !== previous &&
     content.startsWith(previous);
-  return earlier || now ? `${owned}${owned && !owned.endsWith('\n') ? '\n' : ''}${NO_FINAL_NEWLINE}` : owned;
+  return noteAddedFinalNewline(owned, now, earlierRecord);
+}
+
+/** Our record with the note when `added` (this edit added the file's final newline) or an earlier record had it. */
+export function noteAddedFinalNewline(owned: string, added: boolean, earlierRecord: string | null | undefined): string {
+  const earlier = (earlierRecord ?? '').split(/\r?\n/).includes(NO_FINAL_NEWLINE);
+  return earlier || added ? `${owned}${owned && !owned.endsWith('\n') ? '\n' : ''}${NO_FINAL_NEWLINE}` : owned;
 }
 
 /** The file's text with our lines taken out: without the final newline we added, when the record says we did. */

@@ -3,10 +3,9 @@
 // postCreate runs in the new worktree (its failure stops the agent launch), preRemove before the worktree goes.
 import path from 'node:path';
 import { RUNTIME_PATH } from '../../shared/manifest.ts';
-import { BLOCK_END, BLOCK_START, hasBlock } from '../marked-block.ts';
+import { appendBlock, blocksIn, hasBlock, removeBlocks } from '../marked-block.ts';
 import { editedFile, rewrite, type Finding, type Unit } from '../engine.ts';
-import { blocksIn, removeTomlBlocks } from './toml.ts';
-import { noteFinalNewline } from '../../edits/final-newline.ts';
+import { noteAddedFinalNewline } from '../../edits/final-newline.ts';
 
 export const GTR_KEY = '$GIT_COMMON_DIR/config';
 const runtime = `"$REPO_ROOT/${RUNTIME_PATH}"`;
@@ -26,11 +25,10 @@ export const gtr: Unit = {
     if (previous === null)
       return { ops: [], warnings: ['gtr: this clone has no git config file to add its hooks to.'] };
     const earlier = input.manifest?.files[GTR_KEY]?.base;
-    const user = removeTomlBlocks(previous, earlier);
-    const block = `${BLOCK_START}\n[gtr "hook"]\n\tpostCreate = ${quoted(GTR_ENSURE)}\n\tpreRemove = ${quoted(GTR_RELEASE)}\n${BLOCK_END}\n`;
-    const separator = user.endsWith('\n') ? '\n' : '\n\n';
-    const content = `${user}${separator}${block}`;
-    const owned = noteFinalNewline(blocksIn(content).join(''), user.endsWith('\n') ? null : 'x', 'x\n', earlier);
+    const user = removeBlocks(previous, earlier);
+    const hooks = `[gtr "hook"]\n\tpostCreate = ${quoted(GTR_ENSURE)}\n\tpreRemove = ${quoted(GTR_RELEASE)}\n`;
+    const { content, addedFinalNewline } = appendBlock(user, hooks);
+    const owned = noteAddedFinalNewline(blocksIn(content).join(''), addedFinalNewline, earlier);
     return { ops: [editedFile(input, abs, GTR_KEY, content, owned, 'block')] };
   },
 
@@ -41,13 +39,7 @@ export const gtr: Unit = {
     if (!entry || text === null || !hasBlock(text)) return { ops: [] };
     return {
       ops: [
-        rewrite(
-          abs,
-          GTR_KEY,
-          text,
-          removeTomlBlocks(text, entry.base),
-          'removed our gtr hooks; your git config is kept',
-        ),
+        rewrite(abs, GTR_KEY, text, removeBlocks(text, entry.base), 'removed our gtr hooks; your git config is kept'),
       ],
     };
   },

@@ -3,9 +3,9 @@
 // an instruction instead), uninstall taking exactly our blocks out, doctor checking the runtime is still called.
 import path from 'node:path';
 import type { ManifestAnswers, ToolId } from '../../shared/manifest.ts';
-import { hasBlock } from '../marked-block.ts';
+import { hasBlock, removeBlocks } from '../marked-block.ts';
 import { editedFile, remove, rewrite, type Finding, type PlanInput, type Unit, type UnitPlan } from '../engine.ts';
-import { addTomlSlots, removeTomlBlocks, tomlString, type TomlSlot } from './toml.ts';
+import { addTomlSlots, tomlString, type TomlSlot } from './toml.ts';
 
 export interface TomlToolSpec {
   id: string;
@@ -62,7 +62,7 @@ export function tomlToolUnit(spec: TomlToolSpec): Unit {
         const abs = path.join(input.repo.root, rel);
         const text = input.files.read(abs);
         if (!entry || text === null || !hasBlock(text)) continue;
-        const next = removeTomlBlocks(text, entry.base);
+        const next = removeBlocks(text, entry.base);
         if (next.trim() === '' && entry.created) ops.push(remove(abs, rel, text, 'held only our settings'));
         else ops.push(rewrite(abs, rel, text, next, 'removed our settings; yours are kept'));
       }

@@ -1,8 +1,9 @@
 // Just enough TOML to add our keys to a tool's config without touching the user's bytes: find a table's header
 // and keys line by line (tables, not array-of-tables), and add a key inside an existing table, or whole tables at
-// the end, each inside our marked block (TOML comments are `#`), so uninstall takes exactly those lines out.
-import { BLOCK_END, BLOCK_START, hasBlock, inLineEndings, removeBlock } from '../marked-block.ts';
-import { noteFinalNewline, restoreFinalNewline } from '../../edits/final-newline.ts';
+// the end, each inside our marked block (TOML comments are `#`; ../marked-block.ts), so uninstall takes exactly
+// those lines out.
+import { appendBlock, block, blocksIn, inLineEndings, removeBlocks } from '../marked-block.ts';
+import { noteAddedFinalNewline } from '../../edits/final-newline.ts';
 
 const HEADER = /^[ \t]*\[(?!\[)[ \t]*([^\]]+?)[ \t]*\][ \t]*(#.*)?$/;
 const ANY_HEADER = /^[ \t]*\[/;
@@ -71,8 +72,6 @@ export interface TomlEdit {
   taken: TomlSlot[];
 }
 
-const block = (body: string) => `${BLOCK_START}\n${body}${BLOCK_END}\n`;
-
 /**
  * Add each slot: inside its table when the table exists and lacks the key, as a new table at the end when there is
  * none; a slot whose key is there already is the user's (left alone, reported in `taken`). Idempotent: a file
@@ -84,7 +83,7 @@ export function addTomlSlots(
   preamble = '',
   earlierOwned?: string,
 ): TomlEdit {
-  const user = previous === null ? '' : removeTomlBlocks(previous, earlierOwned);
+  const user = previous === null ? '' : removeBlocks(previous, earlierOwned);
   const taken: TomlSlot[] = [];
   const inside: { at: number; body: string }[] = [];
   const appended: TomlSlot[] = [];
@@ -116,42 +115,11 @@ export function addTomlSlots(
       ...(ownFile ? [preamble] : []),
       ...[...tables].map(([t, keys]) => `[${t}]\n${keys.join('\n')}\n`),
     ].join('\n');
-    const eol = user.includes('\r\n') ? '\r\n' : '\n';
-    const separator = user === '' ? '' : user.endsWith('\n') ? eol : `${eol}${eol}`;
-    addedFinalNewline = user !== '' && !user.endsWith('\n');
-    content += separator + inLineEndings(user, block(body));
+    const appendedTo = appendBlock(content, body);
+    content = appendedTo.content;
+    addedFinalNewline = appendedTo.addedFinalNewline;
   }
-  const ours = blocksIn(content).join('');
   // Appending to a file without a final newline added one: noted in our record, so uninstall takes it back out.
-  const owned = noteFinalNewline(ours, addedFinalNewline ? 'x' : null, 'x\n', earlierOwned);
+  const owned = noteAddedFinalNewline(blocksIn(content).join(''), addedFinalNewline, earlierOwned);
   return { content, owned, taken };
-}
-
-/** Our blocks in a text, in order. */
-export function blocksIn(text: string): string[] {
-  const out: string[] = [];
-  let at = text.indexOf(BLOCK_START);
-  while (at !== -1) {
-    const end = text.indexOf(BLOCK_END, at);
-    if (end === -1) break;
-    let stop = end + BLOCK_END.length;
-    if (text[stop] === '\r') stop++;
-    if (text[stop] === '\n') stop++;
-    out.push(text.slice(at, stop));
-    at = text.indexOf(BLOCK_START, stop);
-  }
-  return out;
-}
-
-/** The text without our blocks (and the separator and final newline we added with them). */
-export function removeTomlBlocks(text: string, owned: string | undefined): string {
-  let out = text;
-  while (hasBlock(out)) {
-    const at = out.indexOf(BLOCK_START);
-    const before = out.slice(0, at);
-    out = removeBlock(out);
-    // An appended block came after one blank separator line of ours.
-    if (out.length === at && /(\r?\n){2}$/.test(before)) out = out.replace(/\r?\n$/, '');
-  }
-  return restoreFinalNewline(out, owned);
 }
