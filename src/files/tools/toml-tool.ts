@@ -42,7 +42,11 @@ export function tomlToolUnit(spec: TomlToolSpec): Unit {
       const instructions = [
         ...edit.taken.map((slot) => {
           const s = spec.slots.find((x) => x.table === slot.table && x.key === slot.key)!;
-          return `${rel} already sets \`${s.key}\` in [${s.table}] (yours, left alone): add this line to it so ${spec.label} ${s.what}:\n    ${s.command}`;
+          const where =
+            slot.why === 'key'
+              ? `already sets \`${s.key}\` in [${s.table}]`
+              : `sets \`${s.table}\` itself, before any table`;
+          return `${rel} ${where} (yours, left alone): add this line to it so ${spec.label} ${s.what}:\n    ${s.command}`;
         }),
         ...(spec.instructions ?? []),
       ];

@@ -68,8 +68,8 @@ export interface TomlEdit {
   content: string;
   /** Our blocks, as recorded in the manifest (with the final-newline note when we added one). */
   owned: string;
-  /** Slots the user already filled (or that a top-level key of theirs blocks): they get instructions. */
-  taken: TomlSlot[];
+  /** Slots the user already filled (`key`), or that a top-level key of theirs blocks (`top-level`): instructions. */
+  taken: (TomlSlot & { why: 'key' | 'top-level' })[];
 }
 
 /**
@@ -84,20 +84,20 @@ export function addTomlSlots(
   earlierOwned?: string,
 ): TomlEdit {
   const user = previous === null ? '' : removeBlocks(previous, earlierOwned);
-  const taken: TomlSlot[] = [];
+  const taken: TomlEdit['taken'] = [];
   const inside: { at: number; body: string }[] = [];
   const appended: TomlSlot[] = [];
   for (const slot of slots) {
     const table = findTable(user, slot.table);
     if (table) {
-      if (table.hasKey(slot.key)) taken.push(slot);
+      if (table.hasKey(slot.key)) taken.push({ ...slot, why: 'key' });
       else {
         // Several keys for one table: one block, in the slots' order.
         const same = inside.find((e) => e.at === table.bodyStart);
         if (same) same.body += `${slot.key} = ${slot.value}\n`;
         else inside.push({ at: table.bodyStart, body: `${slot.key} = ${slot.value}\n` });
       }
-    } else if (topLevelDefines(user, slot.table)) taken.push(slot);
+    } else if (topLevelDefines(user, slot.table)) taken.push({ ...slot, why: 'top-level' });
     else appended.push(slot);
   }
   let content = user;
