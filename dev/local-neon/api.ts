@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { ApiError, iso, type Branch, type Emulator, type Endpoint, type Project } from './state.ts';
 import { uuid } from './ids.ts';
+import { parseRules, statusJson } from './anonymize.ts';
 
 export interface RequestLogEntry {
   method: string;
@@ -69,6 +70,8 @@ export interface ApiContext {
   retryAfterOnLock?: string;
   /** Per project: when its running branch operation ends. */
   busyUntil?: Map<string, number>;
+  /** How long masking an anonymized branch takes before it runs (the branch refuses sessions meanwhile). */
+  anonymizeLatencyMs?: number;
 }
 
 // ------------------------------------------------------------------ serialisers (OpenAPI-required fields)
@@ -97,6 +100,8 @@ function branchJson(b: Branch): Record<string, unknown> {
     ...(b.expiresAt !== undefined ? { expires_at: iso(b.expiresAt) } : {}),
     init_source: b.initSource,
     created_by: { name: 'local-neon', image: '' },
+    // As in Neon's example answer for an anonymized branch.
+    ...(b.anonymization ? { restricted_actions: [{ name: 'restore' }, { name: 'delete-rw-endpoint' }] } : {}),
   };
 }
 
@@ -463,6 +468,24 @@ async function route(
     return { status: 200, body: { uri: e.connectionUri(project, branch, db, role, q.get('pooled') === 'true') } };
   }
 
+  if (seg[2] === 'branch_anonymized' && seg.length === 3) {
+    // Neon's data masking (beta): a branch made as usual, its copy then masked by the rules (anonymize.ts).
+    if (method !== 'POST') throw new ApiError(405, 'method not allowed');
+    await takeProjectLock(ctx, project, req);
+    const body = (await readBody(req)) as {
+      branch_create?: { branch?: Record<string, unknown>; endpoints?: unknown };
+      masking_rules?: unknown;
+      start_anonymization?: unknown;
+    };
+    const rules = parseRules(body.masking_rules);
+    const answer = await createBranchAnswer(ctx, project, body.branch_create ?? {}, (branch) =>
+      e.markAnonymized(branch, rules),
+    );
+    const branch = e.branch(project, (answer.body as { branch: { id: string } }).branch.id);
+    if (body.start_anonymization === true) e.startAnonymization(project, branch, ctx.anonymizeLatencyMs);
+    return answer;
+  }
+
   if (seg[2] !== 'branches') throw new ApiError(404, 'not found');
 
   if (seg.length === 3) {
@@ -481,7 +504,12 @@ async function route(
         status: 200,
         body: {
           branches: page.map(branchJson),
-          annotations: {},
+          // The Neon CLI marks a branch [anon] when annotations[id].value.anonymized is set.
+          annotations: Object.fromEntries(
+            page
+              .filter((b) => b.anonymization)
+              .map((b) => [b.id, { object: { type: 'console/branch', id: b.id }, value: { anonymized: 'true' } }]),
+          ),
           pagination: { ...(next ? { next } : {}), sort_by: sortBy, sort_order: desc ? 'DESC' : 'ASC' },
         },
       };
@@ -489,38 +517,7 @@ async function route(
     if (method === 'POST') {
       await takeProjectLock(ctx, project, req);
       const body = (await readBody(req)) as { branch?: Record<string, unknown>; endpoints?: unknown };
-      const b = (body.branch ?? {}) as Parameters<Emulator['createBranch']>[1];
-      const eps = Array.isArray(body.endpoints) ? (body.endpoints as Parameters<Emulator['createBranch']>[2]) : [];
-      const { branch, endpoints, operations } = await e.createBranch(project, b, eps);
-      const roles = [...project.roles.values()];
-      const rw = endpoints.find((ep) => ep.type === 'read_write');
-      // connection_uris only when the branch has exactly one database and one role (Neon changelog 2023-02-24).
-      const uris =
-        rw && branch.databases.length === 1 && roles.length === 1
-          ? [
-              {
-                connection_uri: e.connectionUri(project, branch, branch.databases[0].name, roles[0].name, false),
-                connection_parameters: {
-                  database: branch.databases[0].name,
-                  password: e.passwordOf(project, branch, roles[0].name),
-                  role: roles[0].name,
-                  host: e.endpointHost(rw),
-                  pooler_host: e.endpointHost(rw).replace(rw.id, `${rw.id}-pooler`),
-                },
-              },
-            ]
-          : [];
-      return {
-        status: 201,
-        body: {
-          branch: branchJson(branch),
-          endpoints: endpoints.map((ep) => endpointJson(e, ep, project)),
-          operations,
-          roles: roles.map((r) => roleJson(branch, r.name, r.createdAt)),
-          databases: branch.databases.map((d) => databaseJson(branch, d)),
-          connection_uris: uris,
-        },
-      };
+      return createBranchAnswer(ctx, project, body);
     }
     throw new ApiError(405, 'method not allowed');
   }
@@ -552,6 +549,23 @@ async function route(
     const body = (await readBody(req)) as Parameters<Emulator['restoreBranch']>[2];
     const out = await e.restoreBranch(project, branch, body && typeof body === 'object' ? body : {});
     return { status: 200, body: { branch: branchJson(out.branch), operations: out.operations } };
+  }
+  if (seg[4] === 'anonymized_status' && seg.length === 5 && method === 'GET') {
+    if (!branch.anonymization) throw new ApiError(404, 'branch is not an anonymized branch');
+    return { status: 200, body: statusJson(project.id, branch.id, branch.anonymization) };
+  }
+  if (seg[4] === 'anonymize' && seg.length === 5 && method === 'POST') {
+    e.startAnonymization(project, branch, ctx.anonymizeLatencyMs);
+    return { status: 200, body: statusJson(project.id, branch.id, branch.anonymization!) };
+  }
+  if (seg[4] === 'masking_rules' && seg.length === 5 && (method === 'GET' || method === 'PATCH')) {
+    if (!branch.anonymization) throw new ApiError(404, 'branch is not an anonymized branch');
+    // PATCH replaces the whole set (Neon: "to add one, send the full set").
+    if (method === 'PATCH')
+      branch.anonymization.rules = parseRules(
+        ((await readBody(req)) as { masking_rules?: unknown }).masking_rules ?? [],
+      );
+    return { status: 200, body: { masking_rules: branch.anonymization.rules } };
   }
   if (method === 'POST' && seg[4] === 'roles' && seg.length === 7 && seg[6] === 'reset_password') {
     const role = project.roles.get(seg[5]);
@@ -589,4 +603,47 @@ async function route(
     if (seg.length === 6) return { status: 200, body: { database: databaseJson(branch, db) } };
   }
   throw new ApiError(404, 'not found');
+}
+
+/** A branch creation's 201 (POST …/branches, and the branch part of POST …/branch_anonymized). */
+async function createBranchAnswer(
+  ctx: ApiContext,
+  project: Project,
+  body: { branch?: Record<string, unknown>; endpoints?: unknown },
+  beforeAnswer?: (branch: Branch) => void,
+): Promise<Result> {
+  const e = ctx.emulator;
+  const b = (body.branch ?? {}) as Parameters<Emulator['createBranch']>[1];
+  const eps = Array.isArray(body.endpoints) ? (body.endpoints as Parameters<Emulator['createBranch']>[2]) : [];
+  const { branch, endpoints, operations } = await e.createBranch(project, b, eps);
+  beforeAnswer?.(branch);
+  const roles = [...project.roles.values()];
+  const rw = endpoints.find((ep) => ep.type === 'read_write');
+  // connection_uris only when the branch has exactly one database and one role (Neon changelog 2023-02-24).
+  const uris =
+    rw && branch.databases.length === 1 && roles.length === 1
+      ? [
+          {
+            connection_uri: e.connectionUri(project, branch, branch.databases[0].name, roles[0].name, false),
+            connection_parameters: {
+              database: branch.databases[0].name,
+              password: e.passwordOf(project, branch, roles[0].name),
+              role: roles[0].name,
+              host: e.endpointHost(rw),
+              pooler_host: e.endpointHost(rw).replace(rw.id, `${rw.id}-pooler`),
+            },
+          },
+        ]
+      : [];
+  return {
+    status: 201,
+    body: {
+      branch: branchJson(branch),
+      endpoints: endpoints.map((ep) => endpointJson(e, ep, project)),
+      operations,
+      roles: roles.map((r) => roleJson(branch, r.name, r.createdAt)),
+      databases: branch.databases.map((d) => databaseJson(branch, d)),
+      connection_uris: uris,
+    },
+  };
 }

@@ -49,6 +49,11 @@ export interface LocalNeonOptions {
   createLatencyMs?: number;
   lockOverlapping?: boolean;
   retryAfterOnLock?: string;
+  /**
+   * How long masking an anonymized branch takes before it runs (default 0; Neon documents no figure, its example took
+   * 2 s). The branch refuses database sessions meanwhile, as Neon's does.
+   */
+  anonymizeLatencyMs?: number;
   /** Furthest allowed `expires_at` (default 30 days, as Neon). */
   maxExpiryDays?: number;
   /** As root, the OS user PostgreSQL runs as (default `postgres`, created with groupadd/useradd if missing). */
@@ -220,6 +225,13 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
             return { ok: false, code: 'XX000', message: ERR_UNKNOWN_ENDPOINT };
           }
           if (!found) return { ok: false, code: 'XX000', message: ERR_UNKNOWN_ENDPOINT };
+          // Neon: "The branch is unavailable for connections while anonymization is in progress".
+          if (found.branch.anonymization?.state === 'anonymizing')
+            return {
+              ok: false,
+              code: '57P03',
+              message: 'the branch is unavailable while anonymization is in progress',
+            };
           const db = found.branch.databases.find((d) => d.name === r.database);
           if (!db) return { ok: false, code: '3D000', message: `database "${r.database}" does not exist` };
           const role = found.project.roles.get(r.user);
@@ -259,6 +271,7 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
       createLatencyMs: options.createLatencyMs,
       lockOverlapping: options.lockOverlapping,
       retryAfterOnLock: options.retryAfterOnLock,
+      anonymizeLatencyMs: options.anonymizeLatencyMs,
     };
     const srv = createApiServer(ctx);
     server = srv;
@@ -361,6 +374,7 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
       },
       async reset() {
         ctx.failRules.length = 0;
+        await Promise.all(emulator.anonymizing);
         for (const p of [...emulator.projects.values()]) await emulator.dropProject(p);
         ctx.requests.length = 0;
         connections.length = 0;
@@ -377,6 +391,7 @@ export async function startInProcess(options: LocalNeonOptions = {}): Promise<Lo
         (srv as http.Server & { destroyPending?: () => void }).destroyPending?.();
         srv.closeAllConnections?.();
         await new Promise<void>((r) => srv.close(() => r()));
+        await Promise.all(emulator.anonymizing);
         await proxy!.close();
         await c.stop();
         await rm(baseDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ADMIN_USER, type Cluster } from './postgres.ts';
 import { dumpSchema } from './schema-dump.ts';
+import { maskDatabase, type Anonymization, type MaskingRule } from './anonymize.ts';
 import { neonId, projectId as newProjectId, rolePassword, uuid } from './ids.ts';
 
 /** An error the HTTP layer turns into `{code, message}` with this status. */
@@ -77,6 +78,8 @@ export interface Branch {
    * privileges, so the parent's password stops opening this branch and this one never opens the parent.
    */
   rolePasswords?: Map<string, { pgName: string; password: string; own: boolean }>;
+  /** An anonymized branch (`POST …/branch_anonymized`): its rules and masking state (anonymize.ts). */
+  anonymization?: Anonymization;
 }
 
 export interface Operation {
@@ -558,6 +561,8 @@ export class Emulator {
         `local-neon: only a reset from the parent is supported (source_branch_id must be ${branch.parentId})`,
       );
     if (branch.isProtected) throw new ApiError(400, 'cannot reset a protected branch');
+    // Neon lists `restore` in an anonymized branch's restricted_actions.
+    if (branch.anonymization) throw new ApiError(400, 'restore is a restricted action on an anonymized branch');
     if (this.hasChildren(project, branch))
       throw new ApiError(
         400,
@@ -657,6 +662,69 @@ export class Emulator {
     if (typeof patch.protected === 'boolean') branch.isProtected = patch.protected;
     branch.updatedAt = this.now();
     return [];
+  }
+
+  // ---------------------------------------------------------------- anonymized branches
+
+  /** Masking runs still going (awaited by stop(), so no UPDATE outlives the cluster). */
+  readonly anonymizing = new Set<Promise<void>>();
+
+  /** Mark a new branch anonymized with these rules (state `initialized`: made, not masked yet). */
+  markAnonymized(branch: Branch, rules: MaskingRule[]): void {
+    const t = this.now();
+    branch.anonymization = { state: 'initialized', rules, createdAt: t, updatedAt: t };
+  }
+
+  /**
+   * `POST …/anonymize` (and `start_anonymization` on create): mask the branch's copy with its rules, in the
+   * background after `delayMs` (how long Neon's masking takes; the proxy refuses the branch's sessions meanwhile).
+   * From `initialized`, `error` or `anonymized` only, as Neon's API says.
+   */
+  startAnonymization(project: Project, branch: Branch, delayMs = 0): void {
+    const a = branch.anonymization;
+    if (!a) throw new ApiError(400, 'branch is not an anonymized branch');
+    if (!['initialized', 'error', 'anonymized'].includes(a.state))
+      throw new ApiError(409, `anonymization cannot start while the branch is ${a.state}`);
+    const started = this.now();
+    Object.assign(a, { state: 'anonymizing', statusMessage: 'Starting anonymization', updatedAt: started });
+    a.lastRun = { startedAt: started, maskedColumns: 0 };
+    delete a.failedAt;
+    const run = (async () => {
+      if (delayMs) await sleep(delayMs);
+      try {
+        for (const db of new Set(a.rules.map((r) => r.database_name))) {
+          const target = branch.databases.find((d) => d.name === db);
+          if (!target) throw new Error(`database "${db}" does not exist on branch ${branch.id}`);
+          await this.waitForGate(target.pgName);
+          const { socketDir, port } = this.opts.cluster;
+          const client = new pg.Client({ host: socketDir, port, user: ADMIN_USER, database: target.pgName });
+          await client.connect();
+          try {
+            await maskDatabase(
+              client,
+              a.rules.filter((r) => r.database_name === db),
+              (m) => {
+                a.statusMessage = m;
+                a.updatedAt = this.now();
+              },
+            );
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        }
+        Object.assign(a, {
+          state: 'anonymized',
+          statusMessage: `Anonymized ${a.rules.length} columns`,
+          updatedAt: this.now(),
+        });
+        a.lastRun = { startedAt: started, completedAt: this.now(), maskedColumns: a.rules.length };
+      } catch (e) {
+        const t = this.now();
+        Object.assign(a, { state: 'error', statusMessage: (e as Error).message, updatedAt: t, failedAt: t });
+      }
+    })();
+    this.anonymizing.add(run);
+    void run.finally(() => this.anonymizing.delete(run));
   }
 
   // ---------------------------------------------------------------- schema

@@ -10,8 +10,10 @@
 import { dim } from 'kolorist';
 import type { Detected } from '../detect/index.ts';
 import {
+  AGENT_DATA,
   DEFAULT_ANSWERS,
   PERMISSION_MODES,
+  type AgentData,
   TOOLS,
   type ManifestAnswers,
   type PermissionMode,
@@ -20,6 +22,7 @@ import {
 import { ROLES, ROLE_NAMES } from '../roles.ts';
 import { detectionLines } from '../present/detection.ts';
 import { UsageError } from '../errors.ts';
+import { MASKING_RULES_PATH } from '../shared/masking.ts';
 import {
   MAX_TTL_DAYS,
   PROJECT_ID_HINT,
@@ -380,6 +383,33 @@ export const QUESTIONS: QuestionTable = {
         return undefined;
       },
       parse: (text) => Number(text.trim()),
+    },
+  },
+  agentData: {
+    flag: {
+      name: 'agent-data',
+      value: 'kind',
+      help: `What data agent branches get: full (a copy of the parent's) | anonymized (personal data masked by the rules in ${MASKING_RULES_PATH})`,
+      parse: (text, label) => {
+        const v = text.trim().toLowerCase();
+        if (!(AGENT_DATA as readonly string[]).includes(v))
+          throw new UsageError(`${label} takes ${AGENT_DATA.join(' or ')}, got "${text}"`);
+        return v as AgentData;
+      },
+    },
+    default: DEFAULT_ANSWERS.agentData,
+    prompt: {
+      stage: 'agents',
+      type: 'select',
+      message: () => 'What data do agent branches start with?',
+      choices: () => [
+        { value: 'full', label: 'full', hint: "a copy of the parent branch's data, as it is" },
+        {
+          value: 'anonymized',
+          label: 'anonymized',
+          hint: `personal data masked (Neon data masking, beta): rules in ${MASKING_RULES_PATH}, proposed from your schema`,
+        },
+      ],
     },
   },
   envFile: {

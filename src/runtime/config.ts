@@ -14,11 +14,22 @@ import { readIfExists, run, RuntimeError, type RuntimeEnv } from './util.ts';
 
 /** The manifest of a checkout (its own, else the main checkout's); null: create-neon-agents is not set up. */
 export function loadAnswers(checkoutRoot: string, mainRoot: string): ManifestAnswers | null {
-  for (const root of [checkoutRoot, mainRoot]) {
+  const read = (root: string) => {
     const t = readIfExists(path.join(root, MANIFEST_PATH));
-    if (t !== null) return parseManifest(t).answers;
+    return t === null ? null : parseManifest(t).answers;
+  };
+  const own = read(checkoutRoot);
+  if (!own || checkoutRoot === mainRoot) return own ?? (checkoutRoot === mainRoot ? null : read(mainRoot));
+  // The checkout's own manifest describes its code (env file, variable names), but data protection is the main
+  // checkout's call: a worktree of a commit from before "anonymized" was chosen still gets a masked branch.
+  if (own.agentData === 'anonymized') return own;
+  let main: ManifestAnswers | null = null;
+  try {
+    main = read(mainRoot);
+  } catch {
+    /* the main checkout's own runs report it */
   }
-  return null;
+  return main?.agentData === 'anonymized' ? { ...own, agentData: 'anonymized' } : own;
 }
 
 export function envFilePath(root: string, answers: ManifestAnswers): string {

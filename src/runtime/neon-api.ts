@@ -7,6 +7,7 @@
 //
 // Base URL: NEON_API_HOST (the variable the Neon CLI honours; the SDK reads no environment), else Neon's; it, the
 // per-request timeout and the retry pause come from the call's environment when the client is made (makeApi).
+import { MASKING_RULES_PATH, type MaskingRule } from '../shared/masking.ts';
 import { RuntimeError, type RuntimeEnv } from './util.ts';
 
 export const DEFAULT_API_HOST = 'https://console.neon.tech/api/v2';
@@ -32,7 +33,16 @@ export interface NeonApi {
   trace: ((request: string) => void) | null;
 }
 
-export type FailureKind = 'exists' | 'auth' | 'limit' | 'transient' | 'timeout' | 'notfound' | 'unexpected' | 'other';
+export type FailureKind =
+  | 'exists'
+  | 'auth'
+  | 'limit'
+  | 'transient'
+  | 'timeout'
+  | 'notfound'
+  | 'masking'
+  | 'unexpected'
+  | 'other';
 
 export class NeonApiError extends RuntimeError {
   constructor(
@@ -357,18 +367,50 @@ export async function createBranch(
   db: string | null,
   role: string | null,
 ): Promise<CreateResult> {
+  const request = await createRequest(api, name, parent, expiresAt);
+  return created(await createCall(api, `${P(api)}/branches`, request, 'create branch'), name, db, role);
+}
+
+/**
+ * Create an anonymized branch (`POST …/branch_anonymized`, Neon's data masking, beta): the same branch request,
+ * with the masking rules and `start_anonymization`, so Neon masks the copy right after making it. The branch refuses
+ * connections until its anonymization has finished: the caller waits (waitForAnonymized) before it hands out a URL.
+ */
+export async function createAnonymizedBranch(
+  api: NeonApi,
+  name: string,
+  parent: string | null,
+  expiresAt: string | null,
+  db: string | null,
+  role: string | null,
+  rules: MaskingRule[],
+): Promise<CreateResult> {
+  const branchCreate = await createRequest(api, name, parent, expiresAt);
+  const body = { branch_create: branchCreate, masking_rules: rules, start_anonymization: true };
+  return created(
+    await createCall(api, `${P(api)}/branch_anonymized`, body, 'create an anonymized branch'),
+    name,
+    db,
+    role,
+  );
+}
+
+async function createRequest(api: NeonApi, name: string, parent: string | null, expiresAt: string | null) {
   const pid = await parentId(api, parent);
   const branch: Record<string, unknown> = { name };
   if (pid) branch.parent_id = pid;
   if (expiresAt) branch.expires_at = expiresAt;
-  // biome-ignore lint/suspicious/noExplicitAny: checked field by field below
-  const data = await request<Record<string, any>>(
-    api,
-    'POST',
-    `${P(api)}/branches`,
-    { branch, endpoints: [{ type: 'read_write' }] },
-    'create branch',
-  );
+  return { branch, endpoints: [{ type: 'read_write' }] };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: checked field by field in created()
+async function createCall(api: NeonApi, path: string, body: unknown, what: string): Promise<Record<string, any>> {
+  return request(api, 'POST', path, body, what);
+}
+
+/** A create's answer: the branch, its read-write endpoint and, when they fit the configured names, its URIs. */
+// biome-ignore lint/suspicious/noExplicitAny: Neon's JSON, checked here
+function created(data: Record<string, any>, name: string, db: string | null, role: string | null): CreateResult {
   const b = data?.branch as BranchInfo | undefined;
   if (!b || typeof b.id !== 'string' || typeof b.name !== 'string') unexpected('create branch', data);
   if (b.name !== name) unexpected('create branch (it returned another branch)', data);
@@ -380,6 +422,45 @@ export async function createBranch(
   );
   const uris = fit.length === 1 && typeof fit[0]!.connection_uri === 'string' && ep ? urisFrom(fit[0]!, ep.id) : null;
   return { branch: b, endpointId: ep?.id ?? null, uris };
+}
+
+/** An anonymized branch's masking state (`GET …/anonymized_status`). */
+export interface AnonymizedStatus {
+  state: 'created' | 'initialized' | 'initialization_error' | 'anonymizing' | 'anonymized' | 'error' | string;
+  status_message?: string;
+}
+
+export async function anonymizedStatus(api: NeonApi, branchId: string): Promise<AnonymizedStatus> {
+  const data = await request<AnonymizedStatus>(
+    api,
+    'GET',
+    `${P(api)}/branches/${encodeURIComponent(branchId)}/anonymized_status`,
+    undefined,
+    'get the anonymization status',
+  );
+  if (typeof data?.state !== 'string') unexpected('anonymized_status', data);
+  return data;
+}
+
+/**
+ * Wait until Neon has masked the branch (`state: anonymized`). The create's operations finishing is not enough:
+ * the branch refuses connections, and holds unmasked rows, until anonymization has run. `error` and
+ * `initialization_error` end the wait with Neon's message (kind `masking`: the caller fails closed).
+ */
+export async function waitForAnonymized(api: NeonApi, branchId: string): Promise<void> {
+  for (let round = 0; ; round++) {
+    const s = await anonymizedStatus(api, branchId);
+    if (s.state === 'anonymized') return;
+    if (s.state === 'error' || s.state === 'initialization_error')
+      throw new NeonApiError(
+        `Neon could not anonymize the branch (${s.state}${s.status_message ? `: ${s.status_message}` : ''}); check the rules in ${MASKING_RULES_PATH}`,
+        { kind: 'masking', status: null },
+      );
+    const wait = Math.min(2000, 200 * 2 ** round);
+    if (Date.now() + wait >= api.deadline - 250)
+      outOfTime(api, 'anonymizing the branch', `${s.state}${s.status_message ? ` (${s.status_message})` : ''}`);
+    await sleep(wait);
+  }
 }
 
 /** The branch's read-write endpoint id. */

@@ -10,13 +10,17 @@ import { deadlineFor, envFilePath, neonApi, projectIdOf } from './config.ts';
 import type { RuntimeContext } from './context.ts';
 import type { Checkout } from './git.ts';
 import { pooledAndDirect } from './neon.ts';
+import { loadMaskingRules } from './masking.ts';
 import {
   branchUris,
+  createAnonymizedBranch,
   createBranch,
+  deleteBranch,
   endpointOfBranch,
   listBranches,
   NeonApiError,
   resetRolePassword,
+  waitForAnonymized,
   withPassword,
   type NeonApi,
 } from './neon-api.ts';
@@ -261,13 +265,26 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
               `Neon branch ${neonName} was made in project ${rec.projectId}, but the configured project is ${projectId}`,
               'conflict',
             );
-          const claimed = claimedBy(rec, co.root, worktreeId, opts.session);
+          if (answers.agentData === 'anonymized' && !rec.anonymized)
+            throw new RuntimeError(
+              `Neon branch ${neonName} holds a full copy of its parent's data (it was made before agent data became "anonymized"), so it is not handed out: delete it with \`${runtimeCommand(mainRoot, 'release')}\`, then \`${hint}\` makes a masked one`,
+              'masking',
+            );
+          let claimed = claimedBy(rec, co.root, worktreeId, opts.session);
           if (claimed !== rec) records.write(claimed);
-          if (!opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
+          const unmasked = rec.anonymized && !rec.masked;
+          if (!unmasked && !opts.recheck && current !== null && envPointsAt(current, rec, answers)) {
             return { own: ownFromEnv(current, answers, rec.endpointId), created: false, reused: true, already: true };
           }
           try {
             const api = neon();
+            if (unmasked) {
+              // Made, but the last call ended before Neon had masked it: its rows may still be unmasked. A 404 here
+              // (gone, or not an anonymized branch after all) goes the not-found way below: never to a URL.
+              await waitForAnonymized(api, rec.branchId);
+              claimed = { ...claimed, masked: true };
+              records.write(claimed);
+            }
             let uris = await branchUris(api, rec.branchId, rec.endpointId, answers.databaseName, answers.roleName);
             const user = parsePgUrl(uris.direct)?.user;
             if (answers.ownBranchPassword !== false && !rec.ownPassword && user) {
@@ -301,6 +318,8 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
           worktreeId,
           ...(opts.session ? { sessionId: opts.session.id } : {}),
         };
+        // Read before anything is written: a rules file that is missing, unreadable or empty fails closed here.
+        const rules = answers.agentData === 'anonymized' ? loadMaskingRules(ctx) : null;
         const api = neon();
         // Write-ahead: if Neon's answer to the create is lost (a cut connection, a timeout) and a retry meets
         // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
@@ -308,14 +327,15 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         records.write({ ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
-          created = await createBranch(
+          const args = [
             api,
             neonName,
             answers.parentBranch,
             expiresAt(answers.branchTtlDays),
             answers.databaseName,
             answers.roleName,
-          );
+          ] as const;
+          created = rules ? await createAnonymizedBranch(...args, rules) : await createBranch(...args);
         } catch (e) {
           if (e instanceof NeonApiError && e.failure.kind === 'exists') {
             // Sent more than once: the first may have made the branch before its answer was lost.
@@ -350,7 +370,22 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
           branchId: created.branch.id,
           endpointId: uris.endpointId || created.endpointId,
           expiresAt: created.branch.expires_at ?? null,
+          ...(rules ? { anonymized: true } : {}),
         });
+        if (rules) {
+          try {
+            await waitForAnonymized(api, created.branch.id);
+          } catch (e) {
+            // A failed anonymization may leave some columns unmasked: delete the branch, so no one ever uses it.
+            // (Out of time, it is kept: a retry finds it in the records and waits again.)
+            if (e instanceof NeonApiError && e.failure.kind === 'masking') {
+              await deleteBranch(api, created.branch.id).catch(() => undefined);
+              records.delete(neonName);
+            }
+            throw e;
+          }
+          records.write({ ...records.get(neonName)!, masked: true });
+        }
         const first = parsePgUrl(uris.direct);
         if (first?.password) inherited.push(first.password); // the parent's: a new branch inherits it
         if (answers.ownBranchPassword !== false && first?.user) {
@@ -402,8 +437,14 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
       try {
         const current = readIfExists(envPath);
         const rec = neonName ? records.get(neonName) : null;
+        // The worktree keeps its own branch's URL through a failure (Neon unreachable, say), unless that branch is
+        // the problem: unmasked data where masked data is due.
         const keepOwn =
-          current !== null && rec?.worktreePath === co.root && !rec.pending && envPointsAt(current, rec, answers);
+          kind !== 'masking' &&
+          current !== null &&
+          rec?.worktreePath === co.root &&
+          !rec.pending &&
+          envPointsAt(current, rec, answers);
         const target = targetFor(ctx, answers, keepOwn ? rec!.endpointId : null, {
           passwords: inherited,
         });

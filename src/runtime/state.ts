@@ -40,6 +40,12 @@ export interface BranchRecord {
   /** Its role password was reset on it: the parent's password does not open it, nor its own the parent. */
   ownPassword?: boolean;
   /**
+   * Made as a Neon anonymized branch (agentData "anonymized"); `masked` once Neon said its anonymization finished.
+   * An anonymized branch that is not masked yet holds unmasked rows: its URL is handed out only once it is.
+   */
+  anonymized?: boolean;
+  masked?: boolean;
+  /**
    * The id of the worktree it was made in (worktreeIdOf): another id at the same path means that worktree was removed
    * and a new one made there. Absent in records of older runtimes: unknown, so kept.
    */

@@ -14,6 +14,9 @@ export const PERMISSION_MODES = ['default', 'acceptEdits', 'dontAsk', 'bypassPer
 export const TOOLS = ['claude', 'codex', 'conductor', 'worktrunk', 'cursor', 'gtr'] as const;
 export type ToolId = (typeof TOOLS)[number];
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
+/** What data an agent branch starts with: a full copy of the parent's, or one with personal data masked. */
+export const AGENT_DATA = ['full', 'anonymized'] as const;
+export type AgentData = (typeof AGENT_DATA)[number];
 
 export interface ManifestAnswers {
   /** Neon project id, e.g. `winter-sun-12345678`. Not a secret. */
@@ -55,6 +58,11 @@ export interface ManifestAnswers {
    * inherits its parent's passwords, so otherwise a worktree's URL with its host swapped opens the parent.
    */
   ownBranchPassword: boolean;
+  /**
+   * `anonymized`: each agent branch is a Neon anonymized branch masked by the committed rules file
+   * (src/shared/masking.ts), and a worktree gets its URL only once Neon has applied every rule.
+   */
+  agentData: AgentData;
   /** Tools whose worktrees get a branch through their own setup/teardown hooks (TOOLS); `claude` as claudeHooks. */
   tools: ToolId[];
 }
@@ -107,6 +115,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   onProvisionFailure: 'fail',
   provisionTimeoutSeconds: 60,
   ownBranchPassword: true,
+  agentData: 'full',
   tools: ['claude'],
 };
 

@@ -12,6 +12,7 @@ import { apply } from '../../src/apply.ts';
 import { claudeSettingsHooks } from '../../src/shared/claude-hooks.ts';
 import { DEFAULT_ANSWERS, type Manifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { useLocalNeon, type LocalNeonFixture } from '../fixtures/local-neon.ts';
+import type { LocalNeonOptions } from '../../dev/local-neon/index.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const NEON_BIN = path.join(ROOT, 'node_modules/.bin/neon');
@@ -21,8 +22,12 @@ export const NEON_BIN = path.join(ROOT, 'node_modules/.bin/neon');
  * runtime sees (the Neon API through NEON_API_HOST, no Neon CLI, short retry pauses) and the default branch's URL
  * (the "shared database").
  */
-export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<string, string>; mainUrl: () => string } {
-  const ln = useLocalNeon({ branchLimit: 100 });
+export function useRuntimeNeon(options: LocalNeonOptions = {}): {
+  ln: LocalNeonFixture;
+  env: () => Record<string, string>;
+  mainUrl: () => string;
+} {
+  const ln = useLocalNeon({ branchLimit: 100, ...options });
   return {
     ln,
     // No Neon CLI anywhere (PATH without node_modules/.bin, no NEON_AGENTS_NEON_BIN): with a key the runtime must
@@ -43,8 +48,12 @@ export function useRuntimeNeon(): { ln: LocalNeonFixture; env: () => Record<stri
  * useRuntimeNeon() for a whole test file, with what each test reads once the local Neon runs: `suite.env` (the
  * runtime's environment) and `suite.mainUrl` (the shared database's URL), filled before the first test.
  */
-export function useRuntimeSuite(): { ln: LocalNeonFixture; env: Record<string, string>; mainUrl: string } {
-  const neon = useRuntimeNeon();
+export function useRuntimeSuite(options: LocalNeonOptions = {}): {
+  ln: LocalNeonFixture;
+  env: Record<string, string>;
+  mainUrl: string;
+} {
+  const neon = useRuntimeNeon(options);
   const suite = { ln: neon.ln, env: {} as Record<string, string>, mainUrl: '' };
   beforeAll(() => {
     suite.env = neon.env();

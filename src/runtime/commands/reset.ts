@@ -60,6 +60,11 @@ async function resetOwnBranch(ctx: RuntimeContext): Promise<number> {
     throw new RuntimeError(
       `this worktree has no Neon branch made by this clone (no record in ${ctx.records().commonDir}/neon-agents/branches): run ${retryHint(ctx.mainRoot())} to give it one`,
     );
+  if (rec.anonymized)
+    // Neon restricts `restore` on anonymized branches; a reset would also bring back the parent's unmasked rows.
+    throw new RuntimeError(
+      `Neon branch ${rec.neonBranch} is an anonymized branch, which Neon cannot reset from its parent: for a freshly masked copy, delete it with \`node ${RUNTIME_PATH} release\` and make a new one with \`${retryHint(ctx.mainRoot())}\` (its URL changes)`,
+    );
   const creds = ctx.credentials();
   if (!creds) throw new RuntimeError('no Neon credentials: set NEON_API_KEY, or log in with `neon auth`');
   // Known before any request: with nobody to ask, only --yes may reset (a script must say so).
