@@ -6,8 +6,7 @@
 // A rule whose function is not among them, or whose table or column is missing, fails like Neon's: state `error`,
 // Neon's kind of `status_message`, and the copy as it was (here: rolled back, so unmasked — exactly the branch a
 // client must never hand out).
-import pg from 'pg';
-import { ApiError, iso } from './state.ts';
+import type pg from 'pg';
 
 export interface MaskingRule {
   database_name: string;
@@ -36,54 +35,6 @@ export interface Anonymization {
   lastRun?: { startedAt: number; completedAt?: number; maskedColumns: number };
 }
 
-/** The request's `masking_rules`, checked as Neon's API does (400 for a malformed rule). */
-export function parseRules(raw: unknown): MaskingRule[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new ApiError(400, 'masking_rules must be an array');
-  return raw.map((r, i) => {
-    const rule = (r ?? {}) as Record<string, unknown>;
-    for (const k of ['database_name', 'schema_name', 'table_name', 'column_name'])
-      if (typeof rule[k] !== 'string' || !rule[k]) throw new ApiError(400, `masking_rules[${i}].${k} is required`);
-    const hasFn = typeof rule.masking_function === 'string' && rule.masking_function !== '';
-    const hasValue = typeof rule.masking_value === 'string';
-    if (hasFn === hasValue)
-      throw new ApiError(400, `masking_rules[${i}]: exactly one of masking_function and masking_value is required`);
-    return {
-      database_name: rule.database_name as string,
-      schema_name: rule.schema_name as string,
-      table_name: rule.table_name as string,
-      column_name: rule.column_name as string,
-      ...(hasFn
-        ? { masking_function: rule.masking_function as string }
-        : { masking_value: rule.masking_value as string }),
-    };
-  });
-}
-
-/** `GET …/anonymized_status`. */
-export function statusJson(projectId: string, branchId: string, a: Anonymization): Record<string, unknown> {
-  return {
-    project_id: projectId,
-    branch_id: branchId,
-    state: a.state,
-    ...(a.statusMessage ? { status_message: a.statusMessage } : {}),
-    created_at: iso(a.createdAt),
-    updated_at: iso(a.updatedAt),
-    ...(a.failedAt ? { failed_at: iso(a.failedAt) } : {}),
-    ...(a.lastRun
-      ? {
-          last_run: {
-            started_at: iso(a.lastRun.startedAt),
-            ...(a.lastRun.completedAt ? { completed_at: iso(a.lastRun.completedAt) } : {}),
-            triggered_by: 'local-user-0000',
-            triggered_by_username: 'local-dev',
-            masked_columns: a.lastRun.maskedColumns,
-          },
-        }
-      : {}),
-  };
-}
-
 // Stand-ins for PostgreSQL Anonymizer's masking functions (names as in its docs and Neon's examples). Values are
 // plausible and never derived from the original.
 const ANON_FUNCTIONS = `
@@ -107,7 +58,7 @@ CREATE FUNCTION anon.fake_first_name() RETURNS text LANGUAGE sql VOLATILE AS $$ 
 CREATE FUNCTION anon.fake_last_name() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT anon.dummy_last_name() $$;
 `;
 
-const ident = (s: string) => pg.escapeIdentifier(s);
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /**
  * Apply the rules to one branch database (a real PostgreSQL database), all or nothing. `progress` is told each

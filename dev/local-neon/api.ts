@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApiError, iso, type Branch, type Emulator, type Endpoint, type Project } from './state.ts';
 import { uuid } from './ids.ts';
-import { parseRules, statusJson } from './anonymize.ts';
+import type { Anonymization, MaskingRule } from './anonymize.ts';
 
 export interface RequestLogEntry {
   method: string;
@@ -482,7 +482,7 @@ async function route(
       e.markAnonymized(branch, rules),
     );
     const branch = e.branch(project, (answer.body as { branch: { id: string } }).branch.id);
-    if (body.start_anonymization === true) e.startAnonymization(project, branch, ctx.anonymizeLatencyMs);
+    if (body.start_anonymization === true) e.startAnonymization(branch, ctx.anonymizeLatencyMs);
     return answer;
   }
 
@@ -555,7 +555,7 @@ async function route(
     return { status: 200, body: statusJson(project.id, branch.id, branch.anonymization) };
   }
   if (seg[4] === 'anonymize' && seg.length === 5 && method === 'POST') {
-    e.startAnonymization(project, branch, ctx.anonymizeLatencyMs);
+    e.startAnonymization(branch, ctx.anonymizeLatencyMs);
     return { status: 200, body: statusJson(project.id, branch.id, branch.anonymization!) };
   }
   if (seg[4] === 'masking_rules' && seg.length === 5 && (method === 'GET' || method === 'PATCH')) {
@@ -645,5 +645,55 @@ async function createBranchAnswer(
       databases: branch.databases.map((d) => databaseJson(branch, d)),
       connection_uris: uris,
     },
+  };
+}
+
+// ------------------------------------------------------------------ anonymized branches
+
+/** The request's `masking_rules`, checked as Neon's API does (400 for a malformed rule). */
+export function parseRules(raw: unknown): MaskingRule[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new ApiError(400, 'masking_rules must be an array');
+  return raw.map((r, i) => {
+    const rule = (r ?? {}) as Record<string, unknown>;
+    for (const k of ['database_name', 'schema_name', 'table_name', 'column_name'])
+      if (typeof rule[k] !== 'string' || !rule[k]) throw new ApiError(400, `masking_rules[${i}].${k} is required`);
+    const hasFn = typeof rule.masking_function === 'string' && rule.masking_function !== '';
+    const hasValue = typeof rule.masking_value === 'string';
+    if (hasFn === hasValue)
+      throw new ApiError(400, `masking_rules[${i}]: exactly one of masking_function and masking_value is required`);
+    return {
+      database_name: rule.database_name as string,
+      schema_name: rule.schema_name as string,
+      table_name: rule.table_name as string,
+      column_name: rule.column_name as string,
+      ...(hasFn
+        ? { masking_function: rule.masking_function as string }
+        : { masking_value: rule.masking_value as string }),
+    };
+  });
+}
+
+/** `GET …/anonymized_status`. */
+export function statusJson(projectId: string, branchId: string, a: Anonymization): Record<string, unknown> {
+  return {
+    project_id: projectId,
+    branch_id: branchId,
+    state: a.state,
+    ...(a.statusMessage ? { status_message: a.statusMessage } : {}),
+    created_at: iso(a.createdAt),
+    updated_at: iso(a.updatedAt),
+    ...(a.failedAt ? { failed_at: iso(a.failedAt) } : {}),
+    ...(a.lastRun
+      ? {
+          last_run: {
+            started_at: iso(a.lastRun.startedAt),
+            ...(a.lastRun.completedAt ? { completed_at: iso(a.lastRun.completedAt) } : {}),
+            triggered_by: 'local-user-0000',
+            triggered_by_username: 'local-dev',
+            masked_columns: a.lastRun.maskedColumns,
+          },
+        }
+      : {}),
   };
 }

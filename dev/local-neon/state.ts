@@ -680,7 +680,7 @@ export class Emulator {
    * background after `delayMs` (how long Neon's masking takes; the proxy refuses the branch's sessions meanwhile).
    * From `initialized`, `error` or `anonymized` only, as Neon's API says.
    */
-  startAnonymization(project: Project, branch: Branch, delayMs = 0): void {
+  startAnonymization(branch: Branch, delayMs = 0): void {
     const a = branch.anonymization;
     if (!a) throw new ApiError(400, 'branch is not an anonymized branch');
     if (!['initialized', 'error', 'anonymized'].includes(a.state))
