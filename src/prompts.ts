@@ -6,12 +6,14 @@
 // input and output streams, so the wizard can be driven in-process (test/unit/wizard.test.ts).
 import type { Readable, Writable } from 'node:stream';
 import * as p from '@clack/prompts';
+import { dim } from 'kolorist';
 import { exitCancelled, whileSpinning } from './cancel.ts';
 import { diffComm } from 'node-diff3';
 import { CancelledError } from './errors.ts';
 import type { Detected } from './detect/index.ts';
 import type { Plan, Resolution } from './plan/plan.ts';
 import type { WriteOp } from './plan/ops.ts';
+import { ruleColumn, type MaskingRule } from './shared/masking.ts';
 import { cliLoginWorks, verifyProject, type VerifyResult } from './detect/neon-cli.ts';
 import { showPlan, wrap } from './ui.ts';
 import {
@@ -52,6 +54,8 @@ export interface Wizard {
   resolveConflicts(conflicts: WriteOp[]): Promise<Map<string, Resolution>>;
   /** For each file of the user's a template would replace: overwrite, skip, or look at the difference first. */
   chooseOverwrites(ops: WriteOp[]): Promise<Set<string>>;
+  /** Which of the masking rules proposed from the schema to keep (all are picked to begin with). */
+  chooseMaskingRules(proposed: MaskingRule[]): Promise<MaskingRule[]>;
 }
 
 export interface WizardOptions {
@@ -280,6 +284,22 @@ export function createWizard({ env, input, output }: WizardOptions): Wizard {
       if (!ok) throw new CancelledError('Cancelled: nothing was written');
     },
 
+    async chooseMaskingRules(proposed) {
+      const picked = must(
+        await p.multiselect({
+          ...io,
+          message: `Mask these columns in agent branches? ${dim('(proposed from their names; the file stays yours to edit)')}`,
+          options: proposed.map((r, i) => ({
+            value: String(i),
+            label: ruleColumn(r),
+            hint: r.masking_function ?? r.masking_value,
+          })),
+          initialValues: proposed.map((_, i) => String(i)),
+          required: false,
+        }),
+      );
+      return proposed.filter((_, i) => picked.includes(String(i)));
+    },
     async chooseOverwrites(ops) {
       const chosen = new Set<string>();
       for (const op of ops) {

@@ -1,4 +1,5 @@
 // `create-neon-agents [dir]`: options → detect → answers (wizard or flags) → checks → plan → confirm → apply → report.
+import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
@@ -24,6 +25,8 @@ import { apply } from '../apply.ts';
 import { FailureError, UsageError } from '../errors.ts';
 import type { Ui } from '../ui.ts';
 import type { Wizard } from '../prompts.ts';
+import { MASKING_RULES_PATH, ruleColumn, type MaskingRule } from '../shared/masking.ts';
+import { proposeMaskingRules, readParentSchemas } from '../answers/masking-proposals.ts';
 
 export interface InitContext {
   options: Options;
@@ -208,7 +211,9 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     }
   }
 
-  const base = planBase(ctx, detected, answers);
+  const maskingProposals = await proposeRules(ctx, detected, answers, apiKey);
+
+  const base = { ...planBase(ctx, detected, answers), maskingProposals };
   const planApiKey =
     apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
   const envFileTracked =
@@ -297,4 +302,55 @@ function recordConflicts(root: string, ops: Plan['ops'], ui: Ui): void {
       );
     }
   }
+}
+
+/**
+ * Anonymized agent data and no rules file yet: rules proposed from the parent branch's schema (online, with an API
+ * key), which the wizard lets the user trim; undefined when there is nothing to propose (the file then starts empty,
+ * and the plan warns that no worktree gets a database until it has rules).
+ */
+async function proposeRules(
+  ctx: InitContext,
+  detected: Detected,
+  answers: ManifestAnswers,
+  apiKey: string | undefined,
+): Promise<MaskingRule[] | undefined> {
+  if (answers.agentData !== 'anonymized') return undefined;
+  if (fs.existsSync(path.join(detected.repo.mainRoot, MASKING_RULES_PATH))) return undefined;
+  const { ui } = ctx;
+  if (!ctx.options.verify || !apiKey) {
+    ui.info(
+      `${MASKING_RULES_PATH} starts without rules: proposing them needs the parent branch's schema, read with an API key${ctx.options.verify ? '' : ' and without --no-verify'}.`,
+    );
+    return undefined;
+  }
+  let read: Awaited<ReturnType<typeof readParentSchemas>>;
+  try {
+    read = await ui.task(`Reading the schema of the parent branch for personal columns`, () =>
+      readParentSchemas({
+        projectId: answers.projectId,
+        apiKey,
+        parentBranch: answers.parentBranch,
+        databaseName: answers.databaseName,
+        env: ctx.env,
+      }),
+    );
+  } catch (e) {
+    ui.warn(
+      `Could not read the parent branch's schema (${(e as Error).message}): ${MASKING_RULES_PATH} starts without rules.`,
+    );
+    return undefined;
+  }
+  const proposed = proposeMaskingRules(read.schemas);
+  if (!proposed.length) {
+    ui.info(
+      `No column of ${read.branch}'s schema looks personal by its name: ${MASKING_RULES_PATH} starts without rules.`,
+    );
+    return [];
+  }
+  const chosen = ctx.interactive && ctx.wizard ? await ctx.wizard.chooseMaskingRules(proposed) : proposed;
+  ui.info(
+    `Masking in anonymized agent branches (${MASKING_RULES_PATH}, yours to edit): ${chosen.map((r) => `${ruleColumn(r)} ← ${r.masking_function ?? r.masking_value}`).join('; ') || 'none'}.`,
+  );
+  return chosen;
 }

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Manifest, ManifestAnswers, ManagedFile } from '../shared/manifest.ts';
+import type { MaskingRule } from '../shared/masking.ts';
 import type { RepoInfo } from '../detect/repo.ts';
 import type { ProjectInfo } from '../detect/project.ts';
 import type { PackageManager } from '../detect/package-manager.ts';
@@ -50,6 +51,11 @@ export interface PlanInput {
    * src/plan/render.ts's TEMPLATES (tests may pass an older release's).
    */
   templates: Templates;
+  /**
+   * Masking rules proposed from the parent branch's schema (agentData "anonymized"; asked of Neon before the plan,
+   * reviewed in the wizard): the first content of the rules file. Absent: none could be read.
+   */
+  maskingProposals?: MaskingRule[];
 }
 
 /** Renders the files whose text comes from templates/. */

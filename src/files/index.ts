@@ -8,6 +8,7 @@ import { runtime } from './runtime.ts';
 import { claudeSettings } from './claude-settings.ts';
 import { gitHook } from './git-hook/index.ts';
 import { envExample } from './env-example.ts';
+import { maskingRules } from './masking-rules.ts';
 import { envFile } from './env-file.ts';
 import { gitignore } from './gitignore.ts';
 import { exclude } from './exclude.ts';
@@ -28,6 +29,7 @@ export const UNITS: readonly Unit[] = [
   claudeSettings,
   gitHook,
   ...TOOL_UNITS,
+  maskingRules,
   envExample,
   envFile,
   gitignore,
@@ -60,6 +62,7 @@ const DIAGNOSIS_ORDER: readonly Unit[] = [
   claudeSettings,
   ...TOOL_UNITS,
   agents,
+  maskingRules,
   envFile,
   envExample,
   gitignore,

@@ -53,6 +53,10 @@ function scriptedWizard(settle: Resolution, overwrite = false): Wizard & { asked
       asked.push(...ops.map((o) => `overwrite? ${o.display}`));
       return new Set(overwrite ? ops.map((o) => o.display) : []);
     },
+    async chooseMaskingRules(proposed) {
+      asked.push(`mask ${proposed.length}`);
+      return proposed;
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import type { FileOp } from '../../src/plan/ops.ts';
 import { DEFAULT_ANSWERS, MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { plainPm, plainProject, plainRepo } from '../helpers/detected.ts';
 import { TEMPLATES } from '../../src/plan/render.ts';
+import type { MaskingRule } from '../../src/shared/masking.ts';
 import { ignoredBy, removeExcludeBlock } from '../../src/edits/exclude.ts';
 
 const ROOT = '/repo';
@@ -29,6 +30,8 @@ interface CaseInput {
   coreHooksPath?: string;
   /** Modes of before/ files (default 0644), by their path in the repository (`.git/…`). */
   modes?: Record<string, number>;
+  /** Masking rules proposed from the parent branch's schema (the masking-rules unit). */
+  maskingProposals?: MaskingRule[];
 }
 
 /** A repository in memory: absolute path → text and mode. */
@@ -97,6 +100,7 @@ function planInput(repo: MemoryRepo, input: CaseInput): PlanInput {
     runtimeSource: RUNTIME,
     templates: TEMPLATES,
     force: false,
+    ...(input.maskingProposals ? { maskingProposals: input.maskingProposals } : {}),
   };
 }
 

@@ -51,6 +51,7 @@ describe('the wizard with the Neon CLI installed', () => {
       'Which agent roles?',
       'Permission mode for the agents',
       'Delete agent branches after how many days?',
+      'What data do agent branches start with?',
       'Write these files?',
     ]) {
       await t.waitFor(active(prompt), 15_000);

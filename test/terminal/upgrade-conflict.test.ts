@@ -70,6 +70,8 @@ describe('a re-run in the wizard', () => {
     t.keys('Enter');
     await t.waitFor(active('Delete agent branches after how many days?'));
     t.keys('Enter');
+    await t.waitFor(active('What data do agent branches start with?'));
+    t.keys('Enter');
     await t.waitFor(active('Write these files?'));
     t.keys('Enter');
     expect(await t.exitCode()).toBe(0);

@@ -65,6 +65,7 @@ const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = 
   { prompt: 'Which agent roles?', answer: (t) => t.keys('Enter') },
   { prompt: 'Permission mode for the agents', answer: (t) => t.keys('Enter') },
   { prompt: 'Delete agent branches after how many days?', answer: (t) => t.keys('Enter') },
+  { prompt: 'What data do agent branches start with?', answer: (t) => t.keys('Enter') },
   { prompt: 'Write these files?', answer: (t) => t.keys('Enter') },
 ];
 
@@ -106,6 +107,9 @@ describe('the wizard in a real terminal', () => {
     await t.waitFor(active('Delete agent branches after how many days?'));
     t.keys('BSpace', 'BSpace');
     t.type('7');
+    t.keys('Enter');
+    s = await t.waitFor(active('What data do agent branches start with?'));
+    expect(s).toMatch(/● full/); // the default: a copy of the parent's data
     t.keys('Enter');
 
     s = await t.waitFor(active('Write these files?'));
@@ -194,7 +198,7 @@ describe('the wizard in a real terminal', () => {
     });
     const key = apiKey();
     const t = await open(repo, { cols: 40, rows: 200 });
-    for (const step of STEPS.slice(0, 5)) {
+    for (const step of STEPS.slice(0, 6)) {
       await t.waitFor(active(step.prompt.split(' ').slice(0, 2).join(' ')));
       step.answer(t, key);
     }
@@ -289,6 +293,8 @@ describe("a file of the user's that a template would replace", () => {
         'plan',
         '--branch-ttl',
         '7',
+        '--agent-data',
+        'full',
       ],
     });
     const s = await t.waitFor(active('Replace your .claude/agents/feature-developer.md?'));
@@ -349,6 +355,8 @@ describe('Ctrl-C while a spinner runs', () => {
           'plan',
           '--branch-ttl',
           '3',
+          '--agent-data',
+          'full',
         ],
       });
       await t.waitFor(/Checking Neon project/, 10_000);
@@ -396,6 +404,7 @@ describe('the database variables', () => {
       'Which agent roles?',
       'Permission mode for the agents',
       'Delete agent branches after how many days?',
+      'What data do agent branches start with?',
       'Write these files?',
     ]) {
       await t.waitFor(active(prompt));
@@ -433,6 +442,7 @@ describe('the credentials are checked as soon as they are entered', () => {
     for (const prompt of [
       'Permission mode for the agents',
       'Delete agent branches after how many days?',
+      'What data do agent branches start with?',
       'Write these files?',
     ]) {
       await t.waitFor(active(prompt));

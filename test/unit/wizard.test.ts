@@ -81,10 +81,15 @@ function recorded(answers: Partial<Manifest['answers']> = {}): Manifest {
 }
 
 /** The wizard on fake streams, asked with what these flags and this repository give. */
-function start(d: Detected, argv: string[] = [], o: { reuse?: boolean } = {}) {
+/**
+ * The wizard on `argv`. The agent-data question is answered by `--agent-data full` unless a test asks it
+ * (`askAgentData`), so each test drives only the questions it is about.
+ */
+function start(d: Detected, argv: string[] = [], o: { reuse?: boolean; askAgentData?: boolean } = {}) {
   const input = new PassThrough();
   const screen = new Screen();
-  const answers: Pending = resolve(parseOptions(argv, {}).given, d);
+  const args = o.askAgentData || argv.includes('--agent-data') ? argv : [...argv, '--agent-data', 'full'];
+  const answers: Pending = resolve(parseOptions(args, {}).given, d);
   const wizard = createWizard({ env: {}, input, output: screen });
   const asked = wizard.ask({ answers, detected: d, reuse: o.reuse ?? Boolean(d.manifest), verify: false });
   // A rejection is the test's to check; until then it must not count as unhandled.
@@ -127,8 +132,8 @@ const ALL_BUT_PERMISSION_MODE = [
 ];
 
 describe('the wizard, in-process', () => {
-  it('a first run asks the project id, the key, roles, permission mode and TTL, in that order', async () => {
-    const { screen, type, done } = start(detected());
+  it('a first run asks the project id, the key, roles, permission mode, TTL and agent data, in that order', async () => {
+    const { screen, type, done } = start(detected(), [], { askAgentData: true });
     await screen.waitFor('Neon project id');
     type(PROJECT, ENTER);
     await screen.waitFor('Neon API key (saved only in .env; empty = use the Neon CLI login)');
@@ -139,6 +144,9 @@ describe('the wizard, in-process', () => {
     type(UP, ENTER); // from bypassPermissions up to dontAsk
     await screen.waitFor('Delete agent branches after how many days? (0 = never, at most 30)');
     type(BACKSPACE, BACKSPACE, '7', ENTER);
+    await screen.waitFor('What data do agent branches start with?');
+    expect(screen.text).toContain("a copy of the parent branch's data, as it is");
+    type(DOWN, ENTER); // anonymized
     const { answers, cliLogin, verify }: Asked = await done();
 
     expect(answers).toMatchObject({
@@ -147,6 +155,7 @@ describe('the wizard, in-process', () => {
       roles: { value: ['feature-developer', 'migration-reviewer'], source: 'asked' },
       permissionMode: { value: 'dontAsk', source: 'asked' },
       branchTtlDays: { value: 7, source: 'asked' },
+      agentData: { value: 'anonymized', source: 'asked' },
       envFile: { value: '.env', source: 'detected' },
       databaseUrlVar: { value: 'DATABASE_URL', source: 'default' },
       pooled: { value: true, source: 'default' },
