@@ -4,3 +4,10 @@ declare module '*?raw' {
   const text: string;
   export default text;
 }
+
+// js-yaml ships no types: the part src/validate/agent.ts uses (https://github.com/nodeca/js-yaml#load-string---options-).
+declare module 'js-yaml' {
+  export const CORE_SCHEMA: object;
+  /** Throws a YAMLException (its message's first line names the problem and the position). */
+  export function load(text: string, options?: { schema?: object; filename?: string; json?: boolean }): unknown;
+}

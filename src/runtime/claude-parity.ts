@@ -40,29 +40,42 @@ export function worktreeSettings(mainRoot: string, home: string): WorktreeSettin
   return merged as WorktreeSettings;
 }
 
-function baseRefFor(git: Git, mainRoot: string, setting: string | undefined): string {
-  if (setting === 'head') return 'HEAD';
-  // Claude's "fresh": origin's default branch (what origin/HEAD names, else origin/main or origin/master), else HEAD.
-  // One git process for all of it.
-  let refs: string[] = [];
+/**
+ * Whether `branch` exists, and the base a new one starts from (baseRef): "head" is HEAD; Claude's "fresh" is origin's
+ * default branch (what origin/HEAD names, else origin/main or origin/master), else HEAD. One git process for both.
+ */
+function branchAndBase(
+  git: Git,
+  mainRoot: string,
+  branch: string,
+  setting: string | undefined,
+): { exists: boolean; base: string } {
+  const ref = `refs/heads/${branch}`;
+  let refs: string[];
   try {
     refs = git
       .run(mainRoot, [
         'for-each-ref',
-        '--format=%(refname:short) %(symref:short)',
-        'refs/remotes/origin/HEAD',
-        'refs/remotes/origin/main',
-        'refs/remotes/origin/master',
+        '--format=%(refname) %(symref:short)',
+        ref,
+        ...(setting === 'head'
+          ? []
+          : ['refs/remotes/origin/HEAD', 'refs/remotes/origin/main', 'refs/remotes/origin/master']),
       ])
       .split('\n')
       .filter(Boolean);
   } catch {
-    return 'HEAD';
+    return { exists: git.branchExists(mainRoot, branch), base: 'HEAD' };
   }
-  const head = refs.find((l) => l.startsWith('origin/HEAD '))?.split(' ')[1];
-  if (head) return head;
-  for (const b of ['origin/main', 'origin/master']) if (refs.some((l) => l.split(' ')[0] === b)) return b;
-  return 'HEAD';
+  // A pattern also matches the refs below it (refs/heads/<branch>/x): compare whole names.
+  const names = refs.map((l) => l.split(' ')[0]);
+  const exists = names.includes(ref);
+  if (setting === 'head') return { exists, base: 'HEAD' };
+  const head = refs.find((l) => l.startsWith('refs/remotes/origin/HEAD '))?.split(' ')[1];
+  if (head) return { exists, base: head };
+  for (const b of ['main', 'master'])
+    if (names.includes(`refs/remotes/origin/${b}`)) return { exists, base: `origin/${b}` };
+  return { exists, base: 'HEAD' };
 }
 
 /**
@@ -106,11 +119,11 @@ export function addWorktreeLikeClaude(
 ): { createdBranch: boolean; baseLabel: string } {
   const skip = { [SKIP_HOOK_ENV]: '1' };
   fs.mkdirSync(path.dirname(wt), { recursive: true });
-  if (git.branchExists(mainRoot, branch)) {
+  const { exists, base } = branchAndBase(git, mainRoot, branch, settings.baseRef);
+  if (exists) {
     git.addWorktree(mainRoot, wt, [wt, branch], branch, skip);
     return { createdBranch: false, baseLabel: branch };
   }
-  const base = baseRefFor(git, mainRoot, settings.baseRef);
   git.addWorktree(mainRoot, wt, ['--no-track', '-b', branch, wt, `${base}^{commit}`], branch, skip);
   return { createdBranch: true, baseLabel: base };
 }

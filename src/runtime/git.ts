@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanGitEnv } from '../shared/git-env.ts';
-import { realpathOr, run, RuntimeError, sleepMs, type RuntimeEnv } from './util.ts';
+import { readIfExists, realpathOr, run, RuntimeError, sleepMs, type RuntimeEnv } from './util.ts';
 
 /**
  * git (2.39 at least) races with itself when worktrees are added concurrently: a command that walks the worktree
@@ -98,6 +98,8 @@ export class Git {
   }
 
   checkoutAt(cwd: string): Checkout {
+    const read = checkoutFromFiles(cwd);
+    if (read) return read;
     const out = this.run(cwd, [
       'rev-parse',
       '--path-format=absolute',
@@ -147,9 +149,23 @@ export class Git {
 
   /** The main checkout: the first non-bare entry of `git worktree list --porcelain`. */
   mainCheckout(cwd: string): string {
+    // git's own rule for that entry (worktree.c, get_main_worktree): the common dir without its "/.git".
+    const commonDir = checkoutFromFiles(cwd)?.commonDir;
+    if (commonDir && path.basename(commonDir) === '.git') return path.dirname(commonDir);
     const main = this.listWorktrees(cwd).find((w) => !w.bare);
     if (!main) throw new RuntimeError('this repository has no non-bare worktree to take the env file from');
     return main.path;
+  }
+
+  /** The commit HEAD of the checkout at `root` points at (`git rev-parse HEAD`). */
+  headSha(root: string): string {
+    const co = checkoutFromFiles(root);
+    if (co?.branch) {
+      // A loose ref (what `worktree add -b` writes); a packed one is left to git.
+      const sha = readIfExists(path.join(co.commonDir, 'refs', 'heads', co.branch))?.trim();
+      if (sha && HEX_OID.test(sha)) return sha;
+    }
+    return this.run(root, ['rev-parse', 'HEAD']);
   }
 
   branchExists(cwd: string, branch: string): boolean {
@@ -164,6 +180,49 @@ export class Git {
       timeout: 60_000,
     });
     return r.code === 0 ? true : r.code === 1 ? false : null;
+  }
+}
+
+const HEX_OID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * The checkout whose top level is `dir`, read from its git files the way git finds them (`.git` is the git dir, or a
+ * file naming it; `commondir` in it names the common dir; HEAD names the branch) instead of one `git rev-parse`
+ * process per checkout (a few ms of CPU each, and eight agents start at once). null, and git is asked, whenever
+ * anything is unusual: `dir` is not a top level, a setting moves the work tree (core.worktree, a bare repository,
+ * per-worktree config, includes), refs are not plain files (reftable), HEAD is not a branch with a commit or a commit.
+ */
+function checkoutFromFiles(dir: string): Checkout | null {
+  try {
+    const dotGit = path.join(dir, '.git');
+    const st = fs.lstatSync(dotGit);
+    let gitDir: string;
+    if (st.isDirectory()) gitDir = dotGit;
+    else if (st.isFile()) {
+      const m = /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));
+      if (!m) return null;
+      gitDir = path.resolve(dir, m[1]!.trim());
+    } else return null;
+    const common = readIfExists(path.join(gitDir, 'commondir'));
+    const commonDir = common === null ? gitDir : path.resolve(gitDir, common.trim());
+    const config = fs.readFileSync(path.join(commonDir, 'config'), 'utf8');
+    if (/^\s*(worktree\s*=|bare\s*=\s*true|refstorage\b|worktreeconfig\b|\[include)/im.test(config)) return null;
+    const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+    let branch: string | null = null;
+    if (head.startsWith('ref: refs/heads/')) {
+      const ref = head.slice('ref: '.length);
+      // An unborn branch makes `rev-parse HEAD` fail: only a branch that has a commit is taken from the files.
+      const loose = readIfExists(path.join(commonDir, ref))?.trim();
+      const packed = loose ? null : readIfExists(path.join(commonDir, 'packed-refs'));
+      if (!(loose && HEX_OID.test(loose)) && !packed?.split('\n').some((l) => l.endsWith(` ${ref}`))) return null;
+      branch = ref.slice('refs/heads/'.length);
+    } else if (!HEX_OID.test(head)) return null;
+    const root = realpathOr(dir);
+    const g = realpathOr(gitDir);
+    const c = realpathOr(commonDir);
+    return { root, gitDir: g, commonDir: c, branch, isLinked: g !== c };
+  } catch {
+    return null;
   }
 }
 

@@ -7,6 +7,7 @@
 //
 // Base URL: NEON_API_HOST (the variable the Neon CLI honours; the SDK reads no environment), else Neon's; it, the
 // per-request timeout and the retry pause come from the call's environment when the client is made (makeApi).
+import type { IncomingHttpHeaders } from 'node:http';
 import { MASKING_RULES_PATH, type MaskingRule } from '../shared/masking.ts';
 import { RuntimeError, type RuntimeEnv } from './util.ts';
 
@@ -93,7 +94,7 @@ function classify(status: number, body: { message?: string; code?: string } | nu
 }
 
 /** Seconds or an HTTP date; null when absent or unreadable. */
-function retryAfterMs(h: string | null): number | null {
+function retryAfterMs(h: string | undefined): number | null {
   if (!h) return null;
   if (/^\d+(\.\d+)?$/.test(h.trim())) return Number(h) * 1000;
   const t = Date.parse(h);
@@ -107,6 +108,68 @@ function outOfTime(api: NeonApi, what: string, last: string): never {
     `Neon did not finish ${what} within ${api.budgetSeconds}s${last ? ` (last answer: ${last})` : ''} (provisionTimeoutSeconds in .claude/neon-agents.json), so this checkout gets no database rather than a late one`,
     { kind: 'timeout', status: null },
   );
+}
+
+class RequestTimeout extends Error {}
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+const header = (res: HttpAnswer, name: string): string | undefined => {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/**
+ * One HTTP exchange with node:http(s), not fetch: Node loads its bundled undici on the first fetch (~50 ms of CPU per
+ * hook, measured with --cpu-prof), and its idle keep-alive socket held the process open for 70–250 ms after the
+ * last answer; node:http's agent releases an idle socket at once. Rejects on a network error, a cut-off answer, or
+ * no complete answer within timeoutMs (RequestTimeout).
+ */
+async function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  const u = new URL(url);
+  // https (and TLS) only when talking to a TLS host: the local Neon is plain http.
+  const lib = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (e: Error | null, answer?: HttpAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (e) {
+        req.destroy();
+        reject(e);
+      } else resolve(answer!);
+    };
+    const req = lib.request(
+      u,
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => settle(e));
+        const text = () => Buffer.concat(chunks).toString('utf8');
+        res.on(
+          'end',
+          () => res.complete && settle(null, { status: res.statusCode ?? 0, headers: res.headers, text: text() }),
+        );
+        // Closed before the whole answer (after 'end' it changes nothing: settled already).
+        res.on('close', () => settle(Object.assign(new Error('connection closed mid-answer'), { code: 'ECONNRESET' })));
+      },
+    );
+    const timer = setTimeout(() => settle(new RequestTimeout('timeout')), timeoutMs);
+    req.on('error', (e) => settle(e));
+    req.end(body);
+  });
 }
 
 /**
@@ -127,34 +190,31 @@ export async function request<T = any>(
   for (let attempt = 0; ; attempt++) {
     const left = api.deadline - Date.now();
     if (left < 250) outOfTime(api, what, last);
-    let res: Response;
-    let text: string;
+    let res: HttpAnswer;
+    const timeoutMs = Math.min(api.requestTimeoutMs, left);
     try {
       api.sent++;
       api.lastAttempts = attempt + 1;
       api.trace?.(`${method} ${path}`);
-      res = await fetch(`${api.baseUrl}${path}`, {
+      res = await send(
+        `${api.baseUrl}${path}`,
         method,
-        headers: {
+        {
           authorization: `Bearer ${api.token}`,
           accept: 'application/json',
           'user-agent': 'create-neon-agents-runtime',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(Math.min(api.requestTimeoutMs, left)),
-      });
-      text = await res.text();
+        body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs,
+      );
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-      const cause = err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message;
-      last =
-        err.name === 'TimeoutError'
-          ? `no answer within ${Math.round(Math.min(api.requestTimeoutMs, left) / 1000)}s`
-          : cause;
+      const err = e as NodeJS.ErrnoException;
+      const timedOut = err instanceof RequestTimeout;
+      last = timedOut ? `no answer within ${Math.round(timeoutMs / 1000)}s` : (err.code ?? err.message);
       // No connection at all (offline, a wrong NEON_API_HOST): a few quick tries, not the whole deadline — Neon's
       // own "later" answers (423, 429, 503) are the ones worth waiting for.
-      if (err.name !== 'TimeoutError' && ++unreachable >= 4) {
+      if (!timedOut && ++unreachable >= 4) {
         throw new NeonApiError(
           `could not reach the Neon API at ${api.baseUrl} (${last}); check the network, or NEON_API_HOST`,
           { kind: 'transient', status: null },
@@ -163,6 +223,7 @@ export async function request<T = any>(
       await pause(api, what, last, attempt, base, null);
       continue;
     }
+    const text = res.text;
     // biome-ignore lint/suspicious/noExplicitAny: parsed JSON, checked by the caller
     let data: any = null;
     let parsed = true;
@@ -173,7 +234,7 @@ export async function request<T = any>(
         parsed = false;
       }
     }
-    if (res.ok) {
+    if (res.status >= 200 && res.status < 300) {
       if (parsed) return data as T;
       last = `HTTP ${res.status} with a cut-off or non-JSON body`;
       await pause(api, what, last, attempt, base, null);
@@ -183,7 +244,7 @@ export async function request<T = any>(
     const kind = classify(res.status, info);
     last = `HTTP ${res.status}${info?.message ? ` ${info.message}` : ''}`;
     if (kind === 'transient') {
-      await pause(api, what, last, attempt, base, retryAfterMs(res.headers.get('retry-after')));
+      await pause(api, what, last, attempt, base, retryAfterMs(header(res, 'retry-after')));
       continue;
     }
     throw new NeonApiError(`Neon API ${what}: ${last}`, { kind, status: res.status, code: info?.code });

@@ -8,6 +8,21 @@ describe('our agent-file validator (stricter than Claude Code, which drops bad f
   it('accepts a valid file', () => {
     expect(validateAgentFile(good)).toMatchObject({ ok: true, errors: [] });
   });
+  it('reads the YAML people write by hand: block scalars, lists, quotes, comments; dates and yes stay strings', () => {
+    const r = validateAgentFile(
+      '---\n# a comment\nname: db-helper\ndescription: |\n  Helps.\n  Twice.\ntools:\n  - Read\n  - \'Bash\'\nmodel: "sonnet"\ninitialPrompt: 2024-01-01\nmemory: yes\nbackground: false\n---\nDo things.\n',
+    );
+    expect(r).toMatchObject({ ok: true, errors: [] });
+    expect(r.frontmatter).toEqual({
+      name: 'db-helper',
+      description: 'Helps.\nTwice.\n',
+      tools: ['Read', 'Bash'],
+      model: 'sonnet',
+      initialPrompt: '2024-01-01',
+      memory: 'yes',
+      background: false,
+    });
+  });
   it.each([
     ['no frontmatter', 'just text', /no YAML frontmatter/],
     ['broken YAML', '---\nname: x\ndescription: [oops\n---\nbody\n', /not valid YAML/],
@@ -21,6 +36,17 @@ describe('our agent-file validator (stricter than Claude Code, which drops bad f
     ['an unknown tool', good.replace('Read, Bash', 'Read, Teleport'), /unknown tool "Teleport"/],
     ['an empty body', good.replace('Do things.\n', ''), /body .* is empty/],
     ['a bad colour', good.replace('color: green', 'color: teal'), /color must be one of/],
+    // YAML that some parsers let through: a key given twice, a tab for indentation, a tag nobody defines.
+    ['a duplicate key', good.replace('color: green\n', 'color: green\ncolor: blue\n'), /not valid YAML/],
+    ['a tab as indentation', good.replace('tools: Read, Bash\n', 'tools:\n\t- Read\n'), /not valid YAML/],
+    ['an unknown tag', good.replace('description: helps', 'description: !secret helps'), /not valid YAML/],
+    ['a mapping that is a list', '---\n- name: x\n---\nbody\n', /must be a YAML mapping/],
+    ['empty frontmatter', '---\n\n---\nbody\n', /must be a YAML mapping/],
+    [
+      'a merge key (YAML 1.2 has none)',
+      good.replace('color: green\n', 'color: green\n<<: {model: sonnet}\n'),
+      /unknown field "<<"/,
+    ],
   ])('rejects %s', (_what, text, message) => {
     const r = validateAgentFile(text);
     expect(r.ok).toBe(false);

@@ -46,13 +46,13 @@ export async function worktreeCreate(ctx: RuntimeContext): Promise<number> {
           throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
         const settings = worktreeSettings(mainRoot, ctx.home);
         const { createdBranch, baseLabel } = addWorktreeLikeClaude(ctx.git, mainRoot, wt, branch, settings);
-        made = { createdBranch, headSha: ctx.git.run(wt, ['rev-parse', 'HEAD']) };
+        made = { createdBranch, headSha: ctx.git.headSha(wt) };
         warnIfBaseLacksSetup(ctx, records.commonDir, wt, made.headSha, baseLabel);
         populateLikeClaude(ctx, mainRoot, wt, settings);
       }
       const worktree = main.at(wt, { mainRoot });
       // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
-      const out = await provision(worktree, { baseSha: made?.headSha ?? ctx.git.run(wt, ['rev-parse', 'HEAD']) });
+      const out = await provision(worktree, { baseSha: made?.headSha ?? ctx.git.headSha(wt) });
       if (out.status === 'failed') {
         if (worktree.answers()?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {
           ctx.say(
@@ -115,6 +115,8 @@ function warnIfBaseLacksSetup(
   sha: string,
   baseLabel: string,
 ): void {
+  // Just checked out (nothing copied in yet): a file here comes from the base commit, so no git process is needed.
+  if (fs.existsSync(path.join(wt, MANIFEST_PATH)) && fs.existsSync(path.join(wt, RUNTIME_PATH))) return;
   const marker = path.join(commonDir, 'neon-agents', `base-warned-${sha.slice(0, 12)}`);
   if (fs.existsSync(marker)) return;
   let present: string[] = [];
