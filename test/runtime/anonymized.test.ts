@@ -80,12 +80,13 @@ beforeAll(async () => {
     suite.mainUrl,
     'create table users (id int primary key, email text unique not null, full_name text, phone text, birth_date date, plan text)',
   );
+  // Names no stand-in masking function can produce (they pick from a short list of computing pioneers).
   await ln.query(
     suite.mainUrl,
     `insert into users values
-      (1, 'ada@lovelace.org', 'Ada Lovelace', '+44 20 7946 0018', '1815-12-10', 'pro'),
-      (2, 'grace@hopper.mil', 'Grace Hopper', '+1 202 555 0147', '1906-12-09', 'free'),
-      (3, 'alan@turing.uk', 'Alan Turing', '+44 161 496 0733', '1912-06-23', 'pro')`,
+      (1, 'jane@roe.example', 'Jane Roe', '+44 20 7946 0018', '1815-12-10', 'pro'),
+      (2, 'john@doe.example', 'John Doe', '+1 202 555 0147', '1906-12-09', 'free'),
+      (3, 'erika@mustermann.example', 'Erika Mustermann', '+44 161 496 0733', '1912-06-23', 'pro')`,
   );
   await ln.query(
     suite.mainUrl,
@@ -210,7 +211,7 @@ describe('anonymized agent branches', () => {
     });
     const full = await ensureIn(repo, 'agent-full');
     expect(full.code, full.stderr).toBe(0);
-    expect((await usersIn(urlOf(full.wt)!))[0]!.email).toBe('ada@lovelace.org');
+    expect((await usersIn(urlOf(full.wt)!))[0]!.email).toBe('jane@roe.example');
 
     const manifestPath = path.join(repo, MANIFEST_PATH);
     const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
