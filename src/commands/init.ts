@@ -1,5 +1,4 @@
 // `create-neon-agents [dir]`: options → detect → answers (wizard or flags) → checks → plan → confirm → apply → report.
-import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
@@ -211,9 +210,11 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
     }
   }
 
-  const maskingProposals = await proposeRules(ctx, detected, answers, apiKey);
-
-  const base = { ...planBase(ctx, detected, answers), maskingProposals };
+  const snapshot = planBase(ctx, detected, answers);
+  // Asked of Neon only when the plan will create the rules file (the unit reads the same snapshot).
+  const rulesFileExists = snapshot.files.read(path.join(detected.repo.root, MASKING_RULES_PATH)) !== null;
+  const maskingProposals = rulesFileExists ? undefined : await proposeRules(ctx, answers, apiKey);
+  const base = { ...snapshot, maskingProposals };
   const planApiKey =
     apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
   const envFileTracked =
@@ -305,18 +306,16 @@ function recordConflicts(root: string, ops: Plan['ops'], ui: Ui): void {
 }
 
 /**
- * Anonymized agent data and no rules file yet: rules proposed from the parent branch's schema (online, with an API
+ * Anonymized agent data and no rules file yet (the caller checks): rules proposed from the parent branch's schema (online, with an API
  * key), which the wizard lets the user trim; undefined when there is nothing to propose (the file then starts empty,
  * and the plan warns that no worktree gets a database until it has rules).
  */
 async function proposeRules(
   ctx: InitContext,
-  detected: Detected,
   answers: ManifestAnswers,
   apiKey: string | undefined,
 ): Promise<MaskingRule[] | undefined> {
   if (answers.agentData !== 'anonymized') return undefined;
-  if (fs.existsSync(path.join(detected.repo.mainRoot, MASKING_RULES_PATH))) return undefined;
   const { ui } = ctx;
   if (!ctx.options.verify || !apiKey) {
     ui.info(

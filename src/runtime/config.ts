@@ -19,7 +19,8 @@ export function loadAnswers(checkoutRoot: string, mainRoot: string): ManifestAns
     return t === null ? null : parseManifest(t).answers;
   };
   const own = read(checkoutRoot);
-  if (!own || checkoutRoot === mainRoot) return own ?? (checkoutRoot === mainRoot ? null : read(mainRoot));
+  if (checkoutRoot === mainRoot) return own;
+  if (!own) return read(mainRoot);
   // The checkout's own manifest describes its code (env file, variable names), but data protection is the main
   // checkout's call: a worktree of a commit from before "anonymized" was chosen still gets a masked branch.
   if (own.agentData === 'anonymized') return own;

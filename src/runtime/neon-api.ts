@@ -419,7 +419,13 @@ async function parentId(api: NeonApi, parent: string | null): Promise<string | n
   return found.id;
 }
 
-/** Create a branch with a read-write endpoint and an expiry: one request (two with a parent given by name). */
+/**
+ * Create a branch with a read-write endpoint and an expiry: one request (two with a parent given by name). With
+ * masking rules it is an anonymized branch (`POST …/branch_anonymized`, Neon's data masking, beta): the same branch
+ * request inside `branch_create`, with the rules and `start_anonymization`, so Neon masks the copy right after making
+ * it. That branch refuses connections until its anonymization has finished: the caller waits (waitForAnonymized)
+ * before it hands out a URL.
+ */
 export async function createBranch(
   api: NeonApi,
   name: string,
@@ -427,46 +433,22 @@ export async function createBranch(
   expiresAt: string | null,
   db: string | null,
   role: string | null,
+  rules: MaskingRule[] | null = null,
 ): Promise<CreateResult> {
-  const request = await createRequest(api, name, parent, expiresAt);
-  return created(await createCall(api, `${P(api)}/branches`, request, 'create branch'), name, db, role);
-}
-
-/**
- * Create an anonymized branch (`POST …/branch_anonymized`, Neon's data masking, beta): the same branch request,
- * with the masking rules and `start_anonymization`, so Neon masks the copy right after making it. The branch refuses
- * connections until its anonymization has finished: the caller waits (waitForAnonymized) before it hands out a URL.
- */
-export async function createAnonymizedBranch(
-  api: NeonApi,
-  name: string,
-  parent: string | null,
-  expiresAt: string | null,
-  db: string | null,
-  role: string | null,
-  rules: MaskingRule[],
-): Promise<CreateResult> {
-  const branchCreate = await createRequest(api, name, parent, expiresAt);
-  const body = { branch_create: branchCreate, masking_rules: rules, start_anonymization: true };
-  return created(
-    await createCall(api, `${P(api)}/branch_anonymized`, body, 'create an anonymized branch'),
-    name,
-    db,
-    role,
-  );
-}
-
-async function createRequest(api: NeonApi, name: string, parent: string | null, expiresAt: string | null) {
   const pid = await parentId(api, parent);
   const branch: Record<string, unknown> = { name };
   if (pid) branch.parent_id = pid;
   if (expiresAt) branch.expires_at = expiresAt;
-  return { branch, endpoints: [{ type: 'read_write' }] };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: checked field by field in created()
-async function createCall(api: NeonApi, path: string, body: unknown, what: string): Promise<Record<string, any>> {
-  return request(api, 'POST', path, body, what);
+  const branchCreate = { branch, endpoints: [{ type: 'read_write' }] };
+  // biome-ignore lint/suspicious/noExplicitAny: checked field by field in created()
+  const data = await request<Record<string, any>>(
+    api,
+    'POST',
+    rules ? `${P(api)}/branch_anonymized` : `${P(api)}/branches`,
+    rules ? { branch_create: branchCreate, masking_rules: rules, start_anonymization: true } : branchCreate,
+    rules ? 'create an anonymized branch' : 'create branch',
+  );
+  return created(data, name, db, role);
 }
 
 /** A create's answer: the branch, its read-write endpoint and, when they fit the configured names, its URIs. */

@@ -13,7 +13,6 @@ import { pooledAndDirect } from './neon.ts';
 import { loadMaskingRules } from './masking.ts';
 import {
   branchUris,
-  createAnonymizedBranch,
   createBranch,
   deleteBranch,
   endpointOfBranch,
@@ -327,15 +326,15 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         records.write({ ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
-          const args = [
+          created = await createBranch(
             api,
             neonName,
             answers.parentBranch,
             expiresAt(answers.branchTtlDays),
             answers.databaseName,
             answers.roleName,
-          ] as const;
-          created = rules ? await createAnonymizedBranch(...args, rules) : await createBranch(...args);
+            rules,
+          );
         } catch (e) {
           if (e instanceof NeonApiError && e.failure.kind === 'exists') {
             // Sent more than once: the first may have made the branch before its answer was lost.

@@ -25,6 +25,7 @@ export class MaskingRulesError extends Error {
 }
 
 const NAME_FIELDS = ['database_name', 'schema_name', 'table_name', 'column_name'] as const;
+const KNOWN_FIELDS = new Set<string>([...NAME_FIELDS, 'masking_function', 'masking_value']);
 
 /** The rules of a rules file's text; throws a MaskingRulesError that names the rule and the fix. */
 export function parseMaskingRules(text: string, file = MASKING_RULES_PATH): MaskingRule[] {
@@ -58,8 +59,7 @@ export function parseMaskingRules(text: string, file = MASKING_RULES_PATH): Mask
       (value !== undefined && typeof value !== 'string')
     )
       throw new MaskingRulesError(`${at}: "masking_function" / "masking_value" must be a string`);
-    const known = new Set<string>([...NAME_FIELDS, 'masking_function', 'masking_value']);
-    const unknown = Object.keys(rule).filter((k) => !known.has(k));
+    const unknown = Object.keys(rule).filter((k) => !KNOWN_FIELDS.has(k));
     if (unknown.length)
       throw new MaskingRulesError(
         `${at} has unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`,
