@@ -8,6 +8,7 @@ import { parseEnv } from '../shared/env-file.ts';
 import { MANIFEST_PATH, parseManifest, type ManifestAnswers } from '../shared/manifest.ts';
 import { WORKTREE_CREATE_TIMEOUT } from '../shared/claude-hooks.ts';
 import { findNeonBin, NEON_CLI_INSTALL } from '../shared/neon-cli.ts';
+import { CredentialsFileError, parseUserCredentials, userCredentialsPath } from '../shared/key-store.ts';
 import type { RuntimeContext } from './context.ts';
 import { makeApi, type NeonApi } from './neon-api.ts';
 import { readIfExists, run, RuntimeError, type RuntimeEnv } from './util.ts';
@@ -57,17 +58,35 @@ export function neonCredentialFiles(env: RuntimeEnv, home: string): string[] {
 
 export interface Credentials {
   /** Where the key came from, for `status` (never the key itself). */
-  source: 'env' | 'env-file' | 'cli-login';
+  source: 'env' | 'user-file' | 'env-file' | 'cli-login';
   apiKey: string | null;
   projectId: string | null;
   projectSource: string;
-  /** The Neon CLI's credentials file (cli-login). */
+  /** The Neon CLI's credentials file (cli-login), or the user credentials file (user-file). */
   loginFile?: string;
 }
 
 /**
- * Credentials, in this order: NEON_API_KEY in the environment, else in the main checkout's env file, else the Neon
- * CLI's own login (its credentials file). null = none at all.
+ * The key the user credentials file holds for a project, or null (no file, no entry). A file that cannot be read
+ * fails closed: falling through to another key (one the user meant to retire from the env file) would be a guess.
+ */
+export function userFileKey(env: RuntimeEnv, home: string, projectId: string): { key: string; file: string } | null {
+  const file = userCredentialsPath(env, home);
+  const text = readIfExists(file);
+  if (text === null) return null;
+  try {
+    const key = parseUserCredentials(text, file).projects[projectId]?.apiKey;
+    return key ? { key, file } : null;
+  } catch (e) {
+    if (e instanceof CredentialsFileError) throw new RuntimeError(e.message, 'auth');
+    throw e;
+  }
+}
+
+/**
+ * Credentials, in this order: NEON_API_KEY in the environment, else the user credentials file's key for the project
+ * (outside every repository), else NEON_API_KEY in the main checkout's env file, else the Neon CLI's own login (its
+ * credentials file). null = none at all.
  */
 export function findCredentials(
   mainRoot: string,
@@ -91,6 +110,8 @@ export function findCredentials(
     ];
   else if (answers.projectId) [projectId, projectSource] = [answers.projectId, MANIFEST_PATH];
   if (env.NEON_API_KEY) return { source: 'env', apiKey: env.NEON_API_KEY, projectId, projectSource };
+  const stored = projectId ? userFileKey(env, home, projectId) : null;
+  if (stored) return { source: 'user-file', apiKey: stored.key, projectId, projectSource, loginFile: stored.file };
   if (mainEnv.get('NEON_API_KEY'))
     return { source: 'env-file', apiKey: mainEnv.get('NEON_API_KEY')!, projectId, projectSource };
   const loginFile = neonCredentialFiles(env, home).find((f) => fs.existsSync(f));

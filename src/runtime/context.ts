@@ -65,7 +65,7 @@ export interface RuntimeContext {
   mainRoot(): string;
   /** The manifest's answers for this checkout (its own manifest, else the main checkout's); null: not set up. */
   answers(): ManifestAnswers | null;
-  /** NEON_API_KEY (environment, then the main checkout's env file), else the Neon CLI's login; null: none. */
+  /** NEON_API_KEY (environment, user credentials file, main checkout's env file), else the Neon CLI's login; null: none. Throws (fails closed) on an unreadable credentials file. */
   credentials(): Credentials | null;
   /** The branch records of this clone. */
   records(): BranchRecords;

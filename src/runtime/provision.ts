@@ -211,15 +211,33 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
   const rel = path.relative(co.root, envPath);
   const hint = retryHint(mainRoot);
   const v = urlVar(answers);
-  const creds = ctx.credentials();
+  // A credentials file that cannot be read fails closed like no credentials at all, but as a failure: the user
+  // meant to give a key.
+  let creds: ReturnType<typeof ctx.credentials>;
+  let unreadable: RuntimeError | null = null;
+  try {
+    creds = ctx.credentials();
+  } catch (e) {
+    if (!(e instanceof RuntimeError)) throw e;
+    [creds, unreadable] = [null, e];
+  }
   if (!creds) {
-    const comment = `no Neon credentials in this clone, so this worktree has no database of its own. Set up: run \`npx neon auth\` (or put NEON_API_KEY in the main checkout's ${answers.envFile}), then ${hint}`;
+    const comment = unreadable
+      ? `${unreadable.message}; this worktree has no database of its own until then (${hint})`
+      : `no Neon credentials in this clone, so this worktree has no database of its own. Set up: run \`npx neon auth\` (or run create-neon-agents again with an API key), then ${hint}`;
     try {
       writeEnv(ctx, answers, envPath, baseEnvText(envPath, mainEnvPath), { comment });
       syncOtherEnvFiles(ctx, answers, envPath, sharedTarget(co.commonDir, mainRoot, answers), null);
     } catch (e) {
       say(`no Neon credentials, and ${(e as Error).message}`);
       return { status: 'failed', reason: (e as Error).message, kind: (e as RuntimeError).kind ?? 'error' };
+    }
+    if (unreadable) {
+      if (opts.report !== false)
+        say(
+          `FAILED to give this worktree its own Neon branch: ${unreadable.message}. It has no ${v}; retry with: ${hint}`,
+        );
+      return { status: 'failed', reason: unreadable.message, kind: unreadable.kind ?? 'auth' };
     }
     say(
       `no Neon credentials (NEON_API_KEY, or \`neon auth\`), so this worktree has no ${v}. To give each worktree its own database: npx neon auth, then run \`${hint}\` in the worktree.`,

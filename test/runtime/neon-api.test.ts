@@ -240,3 +240,79 @@ describe('the Neon CLI login', () => {
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/dead/.env'))!).has('DATABASE_URL')).toBe(false);
   });
 });
+
+describe('the user credentials file (--key-store user)', () => {
+  // No key in the environment or the repo: only ~/.config/create-neon-agents/credentials.json (under XDG_CONFIG_HOME).
+  const userEnv = (config: string, fake: { bin: string; dir: string }) => ({
+    NEON_API_KEY: '',
+    XDG_CONFIG_HOME: config,
+    NEON_CONFIG_DIR: path.join(config, 'no-neon-login'),
+    NEON_AGENTS_NEON_BIN: fake.bin,
+    PATH: `${fake.dir}:${process.env.PATH}`,
+  });
+  const writeKeys = (config: string, text: string) => {
+    fs.mkdirSync(path.join(config, 'create-neon-agents'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(config, 'create-neon-agents', 'credentials.json'), text, { mode: 0o600 });
+  };
+
+  it("the project's key there works, status names the file, and no CLI is started", async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const config = tmpdir('na-xdg-');
+    writeKeys(
+      config,
+      JSON.stringify({
+        projects: { 'other-project-1': { apiKey: 'napi_wrong' }, [ln.local.projectId]: { apiKey: ln.local.apiKey } },
+      }),
+    );
+    const fake = recordingNeon();
+    const r = add(repo, 'userkey', userEnv(config, fake));
+    expect(r.stderr).toMatch(/created Neon branch/);
+    expect(urlIn(repo, 'userkey')).toMatch(/^postgres/);
+    const st = sh(path.join(repo, '.claude/worktrees/userkey'), 'node', ['.claude/hooks/neon-worktree.mjs', 'status'], {
+      ...suite.env,
+      ...userEnv(config, fake),
+    });
+    expect(st.stdout).toContain(
+      `credentials:  user-file ${path.join(config, 'create-neon-agents', 'credentials.json')}`,
+    );
+    expect(fs.existsSync(fake.log)).toBe(false);
+  });
+
+  it("another project's key is never used: no credentials, no database", async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const config = tmpdir('na-xdg-');
+    writeKeys(config, JSON.stringify({ projects: { 'other-project-1': { apiKey: ln.local.apiKey } } }));
+    const before = ln.local.requests.length;
+    const r = add(repo, 'foreign', userEnv(config, recordingNeon()));
+    expect(r.stderr).toMatch(/no Neon credentials/);
+    expect(ln.local.requests.length).toBe(before);
+    expect(urlIn(repo, 'foreign')).toBeUndefined();
+  });
+
+  it('a file that cannot be read fails closed, naming it, even with a key in the main env file', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\nNEON_API_KEY=${ln.local.apiKey}\n` });
+    const config = tmpdir('na-xdg-');
+    for (const [name, text] of [
+      ['garbled', '{"projects": '],
+      ['wrong-shape', JSON.stringify({ projects: { [ln.local.projectId]: 'napi_x' } })],
+    ]) {
+      writeKeys(config, text);
+      const before = ln.local.requests.length;
+      const r = add(repo, name, userEnv(config, recordingNeon()));
+      expect(r.stderr).toMatch(
+        /FAILED .*create-neon-agents[/\\]credentials\.json(?: is not valid JSON|: project \S+ has no "apiKey")/,
+      );
+      expect(r.stderr).toMatch(/fix it or delete it/);
+      expect(ln.local.requests.length).toBe(before);
+      expect(urlIn(repo, name)).toBeUndefined();
+    }
+  });
+
+  it('NEON_API_KEY in the environment still comes first', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const config = tmpdir('na-xdg-');
+    writeKeys(config, '{ not json');
+    const r = add(repo, 'envfirst', { ...userEnv(config, recordingNeon()), NEON_API_KEY: ln.local.apiKey });
+    expect(r.stderr).toMatch(/created Neon branch/);
+  });
+});

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseEnv } from '../../shared/env-file.ts';
 import { urlVar } from '../../shared/manifest.ts';
-import { envFilePath, neonApi } from '../config.ts';
+import { envFilePath, neonApi, type Credentials } from '../config.ts';
 import type { RuntimeContext } from '../context.ts';
 import { endpointOf, leaksIn, sharedTarget } from '../env-sync.ts';
 import { getBranch, NeonApiError } from '../neon-api.ts';
@@ -67,10 +67,17 @@ export async function status(ctx: RuntimeContext): Promise<number> {
       lines.push(`fix:          ${hint} (points every such value at this worktree's own branch, or removes it)`);
     } else lines.push("shared db:    no env value of this worktree reaches the main checkout's database");
   }
-  const creds = ctx.credentials();
-  lines.push(
-    `credentials:  ${creds ? `${creds.source}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`,
-  );
+  let creds: Credentials | null = null;
+  try {
+    creds = ctx.credentials();
+    const where = creds?.source === 'user-file' ? `user-file ${creds.loginFile}` : creds?.source;
+    lines.push(
+      `credentials:  ${creds ? `${where}; project ${creds.projectId ?? '(none)'} from ${creds.projectSource || '—'}` : 'none (worktrees get no database)'}`,
+    );
+  } catch (e) {
+    problem = true;
+    lines.push(`credentials:  ${(e as Error).message}`);
+  }
   lines.push(`clone id:     ${records.cloneId()}`);
   // Agents run `status` before their first write: ask Neon whether the branch still exists (it expires), unless
   // --offline. Exit 1 when this worktree's database is missing.
