@@ -19,9 +19,9 @@ import {
 import type { FileOp } from './plan/ops.ts';
 import { CancelledError } from './errors.ts';
 
-export function atomicWrite(file: string, content: string, mode?: number): void {
+export function atomicWrite(file: string, content: string, mode?: number, dirMode?: number): void {
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, ...(dirMode === undefined ? {} : { mode: dirMode }) });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // A file that exists keeps its mode unless the plan asks for one (e.g. 0600 for env files).
   let finalMode = mode;
@@ -96,7 +96,7 @@ export function apply(ops: FileOp[]): ApplyResult {
       if (op.type === 'write') {
         const dirs = missingDirs(op.path);
         const prevMode = existsSync(op.path) ? statSync(op.path).mode & 0o777 : undefined;
-        atomicWrite(op.path, op.content, op.mode);
+        atomicWrite(op.path, op.content, op.mode, op.dirMode);
         written.push(op.display);
         undo.push({
           run() {

@@ -180,7 +180,7 @@ export function createWizard({ env, input, output }: WizardOptions): Wizard {
                 message: 'How should agents authenticate to Neon?',
                 options: [
                   { value: true, label: 'Use my Neon CLI login', hint: 'nothing stored in the repo' },
-                  { value: false, label: "Store an API key in the main checkout's env file" },
+                  { value: false, label: 'Use an API key', hint: 'kept outside the repo by default' },
                 ],
               }),
             );

@@ -123,8 +123,13 @@ export function nextSteps(r: InitResult): string[] {
   }
   // Without a key the hooks use the CLI's own login; a verified run already proved that login works.
   if (!r.apiKeyGiven && !r.verify?.ok && !r.cliLogin) {
-    steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or put NEON_API_KEY=… in ${a.envFile})`);
+    steps.push(`Log the Neon CLI in once: ${r.neonCli?.name ?? 'neon'} auth  (or run this again with --api-key)`);
   }
+  // The key next to the agents' work: a file tool is denied it, a shell command is not.
+  if (r.apiKeyGiven && a.keyStore === 'env-file')
+    steps.push(
+      `The API key is in the main checkout's ${a.envFile}, where an agent's shell commands could read it: move it out of the repo with --key-store user.`,
+    );
   if (d.project.orm.name)
     steps.push(`Agents will run ${d.project.orm.name} migrations (${d.project.orm.migrate}) on their own branch only.`);
   const [r1, r2] = a.roles;

@@ -12,6 +12,9 @@ import type { Detected } from '../detect/index.ts';
 import {
   AGENT_DATA,
   DEFAULT_ANSWERS,
+  KEY_STORES,
+  USER_CREDENTIALS_DISPLAY,
+  type KeyStore,
   PERMISSION_MODES,
   type AgentData,
   TOOLS,
@@ -37,8 +40,11 @@ import {
   validateProjectId,
 } from './validate.ts';
 
-/** Where an answer came from. `env` is the process environment; `env-file` the main checkout's env file. */
-export type Source = 'flag' | 'env' | 'manifest' | 'env-file' | 'detected' | 'default' | 'asked';
+/**
+ * Where an answer came from. `env` is the process environment; `env-file` the main checkout's env file; `user-file`
+ * the user credentials file outside the repository (src/shared/key-store.ts).
+ */
+export type Source = 'flag' | 'env' | 'manifest' | 'user-file' | 'env-file' | 'detected' | 'default' | 'asked';
 
 /** Every answer a run settles: the manifest's, and the secrets that never go there. */
 export interface AnswerValues extends ManifestAnswers {
@@ -180,6 +186,8 @@ interface QuestionBase<V> {
   env?: string;
   /** The key in the main checkout's env file that holds it (an earlier run's, or the user's own). */
   envFileKey?: string;
+  /** A value kept outside the repository (the user credentials file), looked at before the env file. */
+  userFile?(d: Detected, given: Given): V | undefined;
   /** What detection found in the repository; undefined: nothing. */
   detect?(d: Detected): V | undefined;
   /** What a valid value looks like, for the message when a required answer is missing. */
@@ -301,7 +309,7 @@ export const QUESTIONS: QuestionTable = {
       name: 'api-key',
       value: 'key',
       shownDefault: 'the Neon CLI login',
-      help: "Neon API key, stored only in the main checkout's env file (never printed)",
+      help: `Neon API key (never printed), kept where --key-store says`,
       parse: (text, label) => {
         const v = text.trim();
         orThrow(validateApiKey(v, label));
@@ -309,17 +317,54 @@ export const QUESTIONS: QuestionTable = {
       },
     },
     env: 'NEON_API_KEY',
+    // The runtime's order: the user credentials file's key for this project, then the env file's.
+    userFile: (d, given) => {
+      const project = given.projectId?.value ?? (d.manifest?.answers.projectId || d.envValues.get('NEON_PROJECT_ID'));
+      return project ? d.userCredentials.keys.get(project) : undefined;
+    },
     envFileKey: 'NEON_API_KEY',
     default: null,
     // The wizard first offers a working Neon CLI login instead (prompts.ts); this is the key itself.
     prompt: {
       stage: 'credentials',
       type: 'password',
-      message: ({ answers }) =>
-        `Neon API key ${dim(`(saved only in ${answers.envFile.value}; empty = use the Neon CLI login)`)}`,
+      message: () => `Neon API key ${dim('(never printed or committed; empty = use the Neon CLI login)')}`,
       onlyWhenUnset: true,
       validate: (text) => (text.trim() ? validateApiKey(text.trim(), 'This key') : undefined),
       parse: (text) => text.trim() || null,
+    },
+  },
+  keyStore: {
+    flag: {
+      name: 'key-store',
+      value: 'where',
+      help: `Where the API key is kept: user (${USER_CREDENTIALS_DISPLAY}, outside the repo, keyed by project) | env-file (the main checkout's env file)`,
+      parse: (text, label) => {
+        const v = text.trim().toLowerCase();
+        if (!(KEY_STORES as readonly string[]).includes(v))
+          throw new UsageError(`${label} takes ${KEY_STORES.join(' or ')}, got "${text}"`);
+        return v as KeyStore;
+      },
+    },
+    default: DEFAULT_ANSWERS.keyStore,
+    prompt: {
+      stage: 'credentials',
+      type: 'select',
+      message: () => 'Where should the API key be kept?',
+      // Only when there is a key to keep (not with the Neon CLI login).
+      when: ({ answers }) => Boolean(answers.apiKey.value),
+      choices: ({ answers }) => [
+        {
+          value: 'user',
+          label: `${USER_CREDENTIALS_DISPLAY} (recommended)`,
+          hint: 'outside the repo, mode 0600: agents working in it never come across the key',
+        },
+        {
+          value: 'env-file',
+          label: `${answers.envFile.value} in the main checkout`,
+          hint: "next to the app's settings; Claude's file tools are denied it, but an agent's shell commands could read it",
+        },
+      ],
     },
   },
   roles: {

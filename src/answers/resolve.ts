@@ -22,7 +22,7 @@ type AnswerMap = Partial<Record<AnswerName, Answer<unknown>>>;
 /** A recorded or stored empty string is no answer (parseManifest fills a missing projectId with ''). */
 const present = (v: unknown): boolean => v !== undefined && v !== '';
 
-/** One answer: given (flag, env) › the manifest › the env file › detection › the default. */
+/** One answer: given (flag, env) › the manifest › the user credentials file › the env file › detection › the default. */
 function resolveOne(q: AnyQuestion, given: Given, d: Detected): Answer<unknown> | undefined {
   const givenMap: AnswerMap = given;
   const g = givenMap[q.name];
@@ -30,6 +30,8 @@ function resolveOne(q: AnyQuestion, given: Given, d: Detected): Answer<unknown> 
   // Secrets are never recorded; anything else an earlier run answered is re-used.
   const recorded = q.secret ? undefined : (d.manifest?.answers as Record<string, unknown> | undefined)?.[q.name];
   if (present(recorded)) return { value: recorded, source: 'manifest' };
+  const kept = q.userFile?.(d, given);
+  if (present(kept)) return { value: kept, source: 'user-file' };
   const stored = q.envFileKey ? d.envValues.get(q.envFileKey) : undefined;
   if (present(stored)) return { value: stored, source: 'env-file' };
   const detected = q.detect?.(d);

@@ -22,6 +22,11 @@ import { checkFiles } from '../files/index.ts';
 import { shellWord as sh, type Finding, type GitFacts, type Level } from '../files/engine.ts';
 import { diskSnapshot } from '../files/snapshot.ts';
 import { CliError } from '../errors.ts';
+import { findCredentials, type Credentials } from '../runtime/config.ts';
+import { LOCAL_SETTINGS_PATH, readDenyRule, USER_CREDENTIALS_DISPLAY } from '../shared/key-store.ts';
+import { parseSettings } from '../edits/settings.ts';
+import { statSync } from 'node:fs';
+import os from 'node:os';
 
 export type { Finding, Level };
 
@@ -148,9 +153,16 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   const runtimeText = files.read(path.join(repo.root, RUNTIME_PATH));
   const envRel = a.envFile;
 
-  // Credentials: present (never printed) and, online, working.
-  const envValues = parseEnv(readText(path.join(repo.mainRoot, envRel)) ?? '');
-  const key = ctx.env.NEON_API_KEY || envValues.get('NEON_API_KEY') || undefined;
+  // Credentials, found exactly as the runtime finds them (never printed); where the key lives, and whether an agent
+  // could read it there.
+  let creds: Credentials | null = null;
+  let credsError: string | null = null;
+  try {
+    creds = findCredentials(repo.mainRoot, a, { env: ctx.env, home: ctx.env.HOME || os.homedir() });
+  } catch (e) {
+    credsError = (e as Error).message;
+  }
+  const key = creds?.apiKey ?? undefined;
 
   // The Neon CLI: the runtime calls the Neon API itself, so the CLI is needed only for its login (no API key).
   const cli = d.neonCli;
@@ -166,7 +178,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
         'neon-cli',
         'problem',
         'the Neon CLI (neon or neonctl) is not installed (PATH or node_modules/.bin), and there is no API key: the runtime has no way to authenticate',
-        `${NEON_CLI_INSTALL.join('  or  ')}, then neon auth; or add NEON_API_KEY to ${envRel}`,
+        `${NEON_CLI_INSTALL.join('  or  ')}, then neon auth; or ${rerun('--yes --api-key <key>')}`,
       );
   } else if (cli.version && !versionAtLeast(cli.version, NEON_CLI_MIN_VERSION)) {
     add(
@@ -177,24 +189,18 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
     );
   } else add('neon-cli', 'ok', `${cli.name} ${cli.version ?? '(version unknown)'} at ${cli.bin}`);
 
-  const projectId = ctx.env.NEON_PROJECT_ID || envValues.get('NEON_PROJECT_ID') || a.projectId;
-  const configDir = ctx.env.NEON_CONFIG_DIR || path.join(ctx.env.HOME ?? '', '.config', 'neon');
-  const login = existsSync(path.join(configDir, 'credentials.json'));
-  if (!key && !login) {
+  const projectId = creds?.projectId || a.projectId;
+  if (credsError)
+    add('credentials', 'problem', credsError, 'fix or delete that file, then run ' + rerun('--yes --api-key <key>'));
+  else if (!creds) {
     add(
       'credentials',
       'problem',
-      'no NEON_API_KEY (environment or ' + envRel + ') and no Neon CLI login',
-      `run \`neon auth\`, or add NEON_API_KEY to ${envRel}`,
+      `no API key (NEON_API_KEY, ${USER_CREDENTIALS_DISPLAY} or ${envRel}) and no Neon CLI login`,
+      `run \`neon auth\`, or ${rerun('--yes --api-key <key>')}`,
     );
   } else {
-    add(
-      'credentials',
-      'ok',
-      key
-        ? `API key present (${ctx.env.NEON_API_KEY ? 'environment' : envRel}; not shown)`
-        : 'using the Neon CLI login',
-    );
+    for (const f of keyReachFindings(creds, repo.mainRoot, envRel)) add('credentials', f.level, f.message, f.fix);
     if (ctx.options.verify && (cli || key)) {
       const v = await verifyProject(cli, projectId, key, ctx.env);
       if (v.ok) add('credentials', 'ok', `Neon project ${projectId} reachable with these credentials`);
@@ -211,7 +217,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
           'problem',
           `${v.message}`,
           v.kind === 'rejected'
-            ? 'create a new API key in the Neon Console and put it in ' + envRel
+            ? `create a new API key in the Neon Console, then ${rerun('--yes --api-key <key>')}`
             : `check NEON_PROJECT_ID (${projectId})`,
         );
     }
@@ -314,7 +320,7 @@ export async function diagnose(ctx: DoctorContext): Promise<Finding[]> {
   }
 
   // Neon branches of ours without a worktree (asks Neon, so only when verifying).
-  if (ctx.options.verify && cli && (key || login) && runtimeText !== null) {
+  if (ctx.options.verify && creds && (key || cli) && runtimeText !== null) {
     try {
       const out = execFileSync('node', [path.join(repo.root, RUNTIME_PATH), 'prune'], {
         cwd: repo.root,
@@ -360,4 +366,74 @@ export async function doctor(ctx: DoctorContext): Promise<DoctorReport> {
     problems: findings.filter((f) => f.level === 'problem').length,
     warnings: findings.filter((f) => f.level === 'warn').length,
   };
+}
+
+/**
+ * Where the management key lives and whether an agent could read it: Claude Code's agents run with broad
+ * permissions inside the main checkout's folder tree, and inherit the environment of the shell that started them.
+ */
+function keyReachFindings(creds: Credentials, mainRoot: string, envRel: string): Omit<Finding, 'check'>[] {
+  const denied = (file: string) => {
+    const rule = readDenyRule(file);
+    try {
+      const deny = (
+        parseSettings(readText(path.join(mainRoot, LOCAL_SETTINGS_PATH)) ?? '{}', LOCAL_SETTINGS_PATH).permissions as
+          | { deny?: unknown }
+          | undefined
+      )?.deny;
+      return rule !== null && Array.isArray(deny) && deny.includes(rule);
+    } catch {
+      return false;
+    }
+  };
+  const moveOut = rerun('--yes --key-store user');
+  switch (creds.source) {
+    case 'env':
+      return [
+        {
+          level: 'warn',
+          message:
+            "API key from NEON_API_KEY in this shell's environment (not shown): agents started from this shell inherit it, and any command of theirs can print it",
+          fix: `keep it outside the repo instead: ${rerun('--yes --key-store user --api-key "$NEON_API_KEY"')}, then unset NEON_API_KEY`,
+        },
+      ];
+    case 'user-file': {
+      const file = creds.loginFile!;
+      let loose = false;
+      try {
+        loose = (statSync(file).mode & 0o077) !== 0;
+      } catch {
+        /* read a moment ago */
+      }
+      const out: Omit<Finding, 'check'>[] = [
+        {
+          level: 'ok',
+          message: `API key in ${file} (outside the repository; not shown)${denied(file) ? "; Claude's file tools are denied it" : ''}`,
+        },
+      ];
+      if (loose)
+        out.push({ level: 'warn', message: `${file} is readable by other users`, fix: `chmod 600 ${sh(file)}` });
+      return out;
+    }
+    case 'env-file': {
+      const file = path.join(mainRoot, envRel);
+      return denied(file)
+        ? [
+            {
+              level: 'warn',
+              message: `API key in the main checkout's ${envRel} (not shown): Claude's file tools are denied it (${LOCAL_SETTINGS_PATH}), but an agent's shell commands in that folder tree could still read it`,
+              fix: `move it out of the repo: ${moveOut}`,
+            },
+          ]
+        : [
+            {
+              level: 'problem',
+              message: `API key in the main checkout's ${envRel} (not shown), where any agent could read it: no rule in ${LOCAL_SETTINGS_PATH} denies it`,
+              fix: `move it out of the repo: ${moveOut} (or ${rerun('--yes')} adds the rule)`,
+            },
+          ];
+    }
+    default:
+      return [{ level: 'ok', message: `using the Neon CLI login (${creds.loginFile}, outside the repository)` }];
+  }
 }

@@ -183,7 +183,7 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
       );
     else
       ui.warn(
-        `The Neon CLI (neon or neonctl) is not on PATH, and no API key was given: worktrees get no database until you either log in with the CLI (${install}, then neon auth) or put NEON_API_KEY in ${answers.envFile}.`,
+        `The Neon CLI (neon or neonctl) is not on PATH, and no API key was given: worktrees get no database until you either log in with the CLI (${install}, then neon auth) or run this again with --api-key.`,
       );
   }
   let verify: VerifyResult | null = null;
@@ -215,8 +215,8 @@ export async function runInit(ctx: InitContext): Promise<InitResult> {
   const rulesFileExists = snapshot.files.read(path.join(detected.repo.root, MASKING_RULES_PATH)) !== null;
   const maskingProposals = rulesFileExists ? undefined : await proposeRules(ctx, answers, apiKey);
   const base = { ...snapshot, maskingProposals };
-  const planApiKey =
-    apiKeyFromFlag || (apiKey && apiKey !== detected.envValues.get('NEON_API_KEY')) ? apiKey : undefined;
+  // Only a key given this run is written; one read from where it is kept stays there, or moves (key-location.ts).
+  const planApiKey = apiKeyFromFlag || resolved.apiKey.source === 'asked' ? apiKey : undefined;
   const envFileTracked =
     gitStatus(detected.repo.mainRoot, ['ls-files', '--error-unmatch', '--', answers.envFile]) === 0;
   // The wizard's decisions (files of the user's to overwrite, how to settle each conflict) are inputs of the plan:

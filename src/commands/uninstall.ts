@@ -28,9 +28,10 @@ export function planUninstall(
   repo: RepoInfo,
   manifest: Manifest,
   force: boolean,
+  userCredentialsFile: string,
   files: Snapshot = diskSnapshot(repo.root),
 ): { ops: FileOp[]; notes: string[]; emptyDirs: string[] } {
-  return planRemoval({ repo, manifest, files, force });
+  return planRemoval({ repo, manifest, files, force, userCredentialsFile });
 }
 
 /** Remove folders the uninstall emptied (innermost first), never one that still holds anything. */
@@ -61,7 +62,7 @@ export interface UninstallResult extends UninstallPlan {
 export function prepareUninstall(ctx: UninstallContext): UninstallPlan {
   const d = detect(path.resolve(ctx.cwd, ctx.options.dir ?? '.'), ctx.env);
   if (!d.manifest) throw new FailureError(`Nothing to uninstall: no ${MANIFEST_PATH} here.`);
-  const { ops, notes, emptyDirs } = planUninstall(d.repo, d.manifest, ctx.options.force);
+  const { ops, notes, emptyDirs } = planUninstall(d.repo, d.manifest, ctx.options.force, d.userCredentials.file);
   return { root: d.repo.root, ops, notes, emptyDirs, branches: readBranchRecords(d.repo.commonDir) };
 }
 

@@ -107,7 +107,12 @@ export function hasExcludeBlock(text: string | null): boolean {
  * (the configured one, and the copies it retargets); `.env*.example`/`.sample`/`.template` stay committable (the
  * setup's own `.env.example` must be).
  */
-export function excludeLines(text: string | null, envFile: string, worktreesDir: string): string[] {
+export function excludeLines(
+  text: string | null,
+  envFile: string,
+  worktreesDir: string,
+  extra: string[] = [],
+): string[] {
   const user = removeExcludeBlock(text ?? '').split(/\r?\n/);
   const out: string[] = [];
   if (!ignoredBy(user, '.env')) out.push('.env');
@@ -116,6 +121,7 @@ export function excludeLines(text: string | null, envFile: string, worktreesDir:
   if (!ignoredBy(user, envFile)) out.push(anchored(envFile));
   const dir = worktreesDir.endsWith('/') ? worktreesDir : `${worktreesDir}/`;
   if (!ignoredBy(user, dir)) out.push(anchored(dir));
+  for (const rel of extra) if (!ignoredBy(user, rel)) out.push(anchored(rel));
   return out;
 }
 

@@ -189,3 +189,74 @@ function removeNodeText(text: string, node: Node): string {
   }
   return text.slice(0, start) + text.slice(end);
 }
+
+/** The list at `permissions.deny` (strings only; anything else there is the user's business). */
+function denyList(settings: Settings): unknown[] {
+  const permissions = settings.permissions as { deny?: unknown } | undefined;
+  return Array.isArray(permissions?.deny) ? permissions.deny : [];
+}
+
+/**
+ * Ensure `permissions.deny` holds the rules `wanted`, and none of our earlier ones (`previous`) that are no longer
+ * wanted; every other rule and byte stays. For `.claude/settings.local.json`, which Claude Code itself also writes.
+ */
+export function upsertDenyRules(text: string | null, wanted: string[], previous: string[], file: string): SettingsEdit {
+  let content = text === null || !text.trim() ? '{}\n' : text;
+  const settings = parseSettings(content, file);
+  const permissions = settings.permissions;
+  if (
+    permissions !== undefined &&
+    (typeof permissions !== 'object' || permissions === null || Array.isArray(permissions))
+  )
+    throw new FailureError(`${file}: "permissions" must be an object; fix it, then run create-neon-agents again`);
+  if (
+    (permissions as { deny?: unknown } | undefined)?.deny !== undefined &&
+    !Array.isArray((permissions as { deny?: unknown }).deny)
+  )
+    throw new FailureError(`${file}: "permissions.deny" must be a list; fix it, then run create-neon-agents again`);
+  content = removeDenyElements(
+    content,
+    previous.filter((r) => !wanted.includes(r)),
+    file,
+  );
+  for (const rule of wanted) {
+    const now = parseSettings(content, file);
+    if (denyList(now).includes(rule)) continue;
+    const root = parseTree(content)!;
+    const perms = findNodeAtLocation(root, ['permissions']);
+    const deny = findNodeAtLocation(root, ['permissions', 'deny']);
+    if (!perms) content = insertProperty(content, root, 'permissions', { deny: [rule] });
+    else if (!deny) content = insertProperty(content, perms, 'deny', [rule]);
+    else content = appendElement(content, deny, rule);
+  }
+  return { content, owned: JSON.stringify(wanted) };
+}
+
+/** Cut these rules out of `permissions.deny` (one by one, as text). */
+function removeDenyElements(text: string, rules: string[], file: string): string {
+  let content = text;
+  for (const rule of rules) {
+    for (;;) {
+      const list = denyList(parseSettings(content, file));
+      const idx = list.indexOf(rule);
+      if (idx < 0) break;
+      const root = parseTree(content)!;
+      content = removeNodeText(content, findNodeAtLocation(root, ['permissions', 'deny', idx])!);
+    }
+  }
+  return content;
+}
+
+/** Uninstall: our deny rules out, then an emptied `deny` and `permissions` we leave behind too. */
+export function removeDenyRules(text: string, ours: string[], file: string): string {
+  let content = removeDenyElements(text, ours, file);
+  const after = parseSettings(content, file);
+  const permissions = after.permissions as Record<string, unknown> | undefined;
+  if (!ours.length || !permissions || !Array.isArray(permissions.deny)) return content;
+  if (permissions.deny.length === 0) {
+    content = removeNodeText(content, findNodeAtLocation(parseTree(content)!, ['permissions', 'deny'])!.parent!);
+    if (Object.keys(parseSettings(content, file).permissions as object).length === 0)
+      content = removeNodeText(content, findNodeAtLocation(parseTree(content)!, ['permissions'])!.parent!);
+  }
+  return content;
+}

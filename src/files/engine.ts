@@ -14,6 +14,7 @@ import type { RepoInfo } from '../detect/repo.ts';
 import type { ProjectInfo } from '../detect/project.ts';
 import type { PackageManager } from '../detect/package-manager.ts';
 import { threeWayMerge, gitBlobId } from '../plan/merge.ts';
+import { LOCAL_SETTINGS_PATH } from '../shared/key-store.ts';
 import type { Action, FileOp, WriteOp } from '../plan/ops.ts';
 
 export interface Snapshot {
@@ -27,8 +28,10 @@ export interface Snapshot {
 export interface PlanInput {
   version: string;
   answers: ManifestAnswers;
-  /** Only for the main checkout's env file; never anywhere else. */
+  /** The API key given this run (flag, NEON_API_KEY, the wizard): kept where answers.keyStore says, nowhere else. */
   apiKey: string | undefined;
+  /** The user credentials file (src/shared/key-store.ts), absolute: outside the repository. */
+  userCredentialsFile: string;
   repo: RepoInfo;
   project: ProjectInfo;
   pm: PackageManager;
@@ -82,6 +85,8 @@ export interface RemoveInput {
   /** The files as they will be once the units before this one have been removed (an overlay over the disk). */
   files: Snapshot;
   force: boolean;
+  /** The user credentials file (src/shared/key-store.ts), absolute. */
+  userCredentialsFile: string;
 }
 
 export interface RemovePlan {
@@ -282,6 +287,7 @@ export function editedFile(
  * A whole file we skipped keeps its earlier entry (kept edits, or deleted: the base stays what it was).
  */
 export function manifestEntry(op: WriteOp, prev: ManagedFile | undefined): ManagedFile | undefined {
+  if (op.unrecorded) return undefined;
   if (op.managed === 'file' && op.action === 'skip' && !(op.reason === 'kept your version (you chose it)')) return prev;
   const render = op.owned;
   return {
@@ -361,5 +367,11 @@ export function absFor(repo: Pick<RepoInfo, 'root' | 'commonDir'>, key: string):
 
 /** A managed file that a clone of the repository gets (not in .git, not outside the repo, not the env file). */
 export function isCommitted(key: string, envFile: string): boolean {
-  return !key.startsWith(COMMON_DIR_PREFIX) && !path.isAbsolute(key) && key !== envFile;
+  return (
+    !key.startsWith(COMMON_DIR_PREFIX) &&
+    !path.isAbsolute(key) &&
+    !key.startsWith('~') &&
+    key !== envFile &&
+    key !== LOCAL_SETTINGS_PATH
+  );
 }

@@ -1,11 +1,12 @@
-// The main checkout's env file (`.env`, `apps/web/.env.local`…): NEON_PROJECT_ID, and NEON_API_KEY when one was
-// given, in the user's own file, mode 0600. Every other line is the user's. It must never be tracked by git: each
+// The main checkout's env file (`.env`, `apps/web/.env.local`…): NEON_PROJECT_ID, and NEON_API_KEY when it is kept
+// there (keyStore env-file; with `user` a copy of the key moves out, see key-location.ts), in the user's own file, mode 0600. Every other line is the user's. It must never be tracked by git: each
 // worktree's copy gets its own branch's password, and the main one may hold the management key.
 import path from 'node:path';
 import { setEnvValues, parseEnv } from '../shared/env-file.ts';
 import { EXCLUDE_DISPLAY } from '../edits/exclude.ts';
 import { envExample, stripEnvHeaders } from './env-example.ts';
 import { editedFile, remove, rewrite, type Finding, type Unit } from './engine.ts';
+import { keyLocation } from './key-location.ts';
 
 export const ENV_HEADER = 'Neon (create-neon-agents): used to create a database branch per git worktree';
 const OUR_KEYS = ['NEON_PROJECT_ID', 'NEON_API_KEY'];
@@ -27,17 +28,19 @@ export const envFile: Unit = {
         ],
       };
     }
-    const abs = path.join(input.repo.mainRoot, answers.envFile);
+    const { envFile: key, warnings } = keyLocation(input);
+    const abs = key.abs;
     const previous = input.files.read(abs) ?? '';
-    const values: Record<string, string> = { NEON_PROJECT_ID: answers.projectId };
-    if (input.apiKey) values.NEON_API_KEY = input.apiKey;
+    const values: Record<string, string | null> = { NEON_PROJECT_ID: answers.projectId };
+    // The key where keyLocation puts it: set, moved out (to the user credentials file), or left as it is.
+    if (key.after !== key.now) values.NEON_API_KEY = key.after;
     const content = setEnvValues(previous, values, { header: ENV_HEADER });
     const ownedKeys = OUR_KEYS.filter((k) => parseEnv(content).has(k)).join(',');
+    const secret = key.now !== null || key.after !== null;
     // Named relative to the main checkout (where it lives), even when we run in a linked worktree.
     return {
-      ops: [
-        editedFile(input, abs, answers.envFile, content, ownedKeys, 'lines', 0o600, { secret: Boolean(input.apiKey) }),
-      ],
+      ops: [editedFile(input, abs, answers.envFile, content, ownedKeys, 'lines', 0o600, { secret })],
+      warnings,
     };
   },
 

@@ -12,6 +12,7 @@ import {
 } from '../edits/exclude.ts';
 import { editedFile, remove, rewrite, type Unit } from './engine.ts';
 import { WORKTREES_PATTERN } from './gitignore.ts';
+import { LOCAL_SETTINGS_PATH } from '../shared/key-store.ts';
 
 const excludePath = (commonDir: string) => path.join(commonDir, 'info', 'exclude');
 
@@ -23,7 +24,9 @@ export const exclude: Unit = {
     const abs = excludePath(input.repo.commonDir);
     const previous = input.files.read(abs);
     // Only the lines that file does not cover yet.
-    const lines = excludeLines(previous, input.answers.envFile, WORKTREES_PATTERN);
+    // Claude's local settings too (the clone's own, which may hold our deny rules): Claude Code and the runtime copy
+    // them into each new worktree, where an untracked copy would keep `git worktree remove` from removing it.
+    const lines = excludeLines(previous, input.answers.envFile, WORKTREES_PATTERN, [LOCAL_SETTINGS_PATH]);
     if (!lines.length && !hasExcludeBlock(previous)) return { ops: [] };
     const content = upsertExcludeBlock(previous, lines);
     const owned = lines.length ? excludeBlock(lines) : '';
@@ -51,7 +54,7 @@ export const exclude: Unit = {
   check(input) {
     const envRel = input.manifest.answers.envFile;
     const text = input.files.read(excludePath(input.repo.commonDir));
-    const lines = excludeLines(text, envRel, WORKTREES_PATTERN);
+    const lines = excludeLines(text, envRel, WORKTREES_PATTERN, [LOCAL_SETTINGS_PATH]);
     if (!lines.length)
       return [
         {

@@ -10,6 +10,8 @@ import { gitHook } from './git-hook/index.ts';
 import { envExample } from './env-example.ts';
 import { maskingRules } from './masking-rules.ts';
 import { envFile } from './env-file.ts';
+import { userCredentials } from './user-credentials.ts';
+import { claudeLocalSettings } from './claude-local-settings.ts';
 import { gitignore } from './gitignore.ts';
 import { exclude } from './exclude.ts';
 import { removeManifest } from './manifest.ts';
@@ -31,7 +33,9 @@ export const UNITS: readonly Unit[] = [
   ...TOOL_UNITS,
   maskingRules,
   envExample,
+  userCredentials,
   envFile,
+  claudeLocalSettings,
   gitignore,
   exclude,
 ];
@@ -64,6 +68,8 @@ const DIAGNOSIS_ORDER: readonly Unit[] = [
   agents,
   maskingRules,
   envFile,
+  claudeLocalSettings,
+  userCredentials,
   envExample,
   gitignore,
   exclude,

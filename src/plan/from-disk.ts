@@ -69,6 +69,7 @@ export function planBase(
     manifest: detected.manifest,
     files: diskSnapshot(detected.repo.root),
     ignored: ignoredPaths(detected.repo.root, detected.repo.commonDir, [answers.envFile, WORKTREES_PATTERN]),
+    userCredentialsFile: detected.userCredentials.file,
     runtimeSource: ctx.runtimeSource,
     templates: TEMPLATES,
   };

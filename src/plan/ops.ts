@@ -21,6 +21,10 @@ export interface WriteOp {
   owned: string;
   /** Content holds a secret: never print it. */
   secret?: boolean;
+  /** Mode of the folders this write creates (0700 for the user credentials file's). */
+  dirMode?: number;
+  /** Not a file of the repository's (the user credentials file): no manifest entry. */
+  unrecorded?: boolean;
   /** For a conflict: this version's clean render (what "take the new version" writes). */
   conflictTheirs?: string;
   /** For a conflict: our earlier render, the merge base (absent when unknown). */

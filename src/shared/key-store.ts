@@ -8,11 +8,11 @@
 // Node built-ins only: the runtime bundles this.
 import path from 'node:path';
 
-export const KEY_STORES = ['user', 'env-file'] as const;
-export type KeyStore = (typeof KEY_STORES)[number];
+// The choices and the file's display name live with the manifest (in the small chunk --help loads).
+export { KEY_STORES, USER_CREDENTIALS_DISPLAY, type KeyStore } from './manifest.ts';
 
-/** The file, as the documentation names it (the XDG default). */
-export const USER_CREDENTIALS_DISPLAY = '~/.config/create-neon-agents/credentials.json';
+/** Claude Code's settings of this clone alone (never committed: Claude Code has git ignore it), in the main checkout. */
+export const LOCAL_SETTINGS_PATH = '.claude/settings.local.json';
 
 /** The user credentials file: $XDG_CONFIG_HOME/create-neon-agents/credentials.json, else under ~/.config. */
 export function userCredentialsPath(env: NodeJS.ProcessEnv, home: string): string {
@@ -79,8 +79,8 @@ export function withProjectKey(
 const PATTERN_CHARACTERS = /[*?[\]{}()!\\#]/;
 
 /**
- * The permission rule that denies Claude Code's file tools (Read, and with it Grep and Glob as far as Claude Code
- * applies it) one file, by absolute path: `Read(//abs/path)` (`//` starts an absolute path; `/x` would be relative
+ * The permission rule that denies Claude Code's Read tool (and its shell commands that name the file, in 2.1.330)
+ * one file, by absolute path: `Read(//abs/path)` (`//` starts an absolute path; `/x` would be relative
  * to the settings file, so in a worktree it would name the worktree's own copy). Windows paths become `//c/…`, as
  * Claude Code writes them. null: the path cannot be written as a rule.
  */

@@ -1,6 +1,7 @@
 // The manifest `.claude/neon-agents.json` is the contract between the initializer (which writes it) and the
 // runtime `.claude/hooks/neon-worktree.mjs` (which reads `answers` on every provision). It is committed, so it
-// holds no secrets: the API key lives only in the main checkout's env file or the environment.
+// holds no secrets: the API key lives in the user's credentials file, the main checkout's env file or the
+// environment (src/shared/key-store.ts).
 
 export const MANIFEST_PATH = '.claude/neon-agents.json';
 export const RUNTIME_PATH = '.claude/hooks/neon-worktree.mjs';
@@ -17,6 +18,11 @@ export type PermissionMode = (typeof PERMISSION_MODES)[number];
 /** What data an agent branch starts with: a full copy of the parent's, or one with personal data masked. */
 export const AGENT_DATA = ['full', 'anonymized'] as const;
 export type AgentData = (typeof AGENT_DATA)[number];
+/** Where the initializer keeps the API key (src/shared/key-store.ts). */
+export const KEY_STORES = ['user', 'env-file'] as const;
+export type KeyStore = (typeof KEY_STORES)[number];
+/** The user credentials file, as the documentation names it (the XDG default). */
+export const USER_CREDENTIALS_DISPLAY = '~/.config/create-neon-agents/credentials.json';
 
 export interface ManifestAnswers {
   /** Neon project id, e.g. `winter-sun-12345678`. Not a secret. */
@@ -63,6 +69,12 @@ export interface ManifestAnswers {
    * (src/shared/masking.ts), and a worktree gets its URL only once Neon has applied every rule.
    */
   agentData: AgentData;
+  /**
+   * Where the initializer keeps the Neon API key it is given: `user` (the user credentials file, outside every
+   * repository: agents working in the repo never come across it) or `env-file` (the main checkout's env file, whose
+   * reading Claude's file tools are then denied). The runtime reads both, whatever this says.
+   */
+  keyStore: KeyStore;
   /** Tools whose worktrees get a branch through their own setup/teardown hooks (TOOLS); `claude` as claudeHooks. */
   tools: ToolId[];
 }
@@ -116,6 +128,7 @@ export const DEFAULT_ANSWERS: Omit<ManifestAnswers, 'projectId'> = {
   provisionTimeoutSeconds: 60,
   ownBranchPassword: true,
   agentData: 'full',
+  keyStore: 'user',
   tools: ['claude'],
 };
 
@@ -144,6 +157,8 @@ export function parseManifest(text: string): Manifest {
   return {
     files: {},
     ...m,
-    answers: { ...DEFAULT_ANSWERS, projectId: '', ...(m.answers as Partial<ManifestAnswers>) },
+    // A manifest from before keyStore kept its key in the env file: an upgrade keeps it there (a worktree made
+    // from a commit with that release's runtime reads nowhere else); --key-store user moves it.
+    answers: { ...DEFAULT_ANSWERS, keyStore: 'env-file', projectId: '', ...(m.answers as Partial<ManifestAnswers>) },
   } as Manifest;
 }

@@ -29,7 +29,17 @@ import {
 
 afterAll(cleanupTempDirs);
 
-const SETUP = ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678', '--api-key', 'napi_doctorkey_1234567890'];
+// The key in the env file (--key-store env-file): what doctor and uninstall must then protect and keep.
+const SETUP = [
+  '--yes',
+  '--no-verify',
+  '--project-id',
+  'winter-sun-12345678',
+  '--api-key',
+  'napi_doctorkey_1234567890',
+  '--key-store',
+  'env-file',
+];
 
 async function setUp(files: Record<string, string> = {}): Promise<string> {
   const repo = makeRepo(files);
@@ -49,22 +59,18 @@ describe('doctor', () => {
     expect(r.exitCode, r.stdout).toBe(0);
     const f = findings(r.stdout);
     expect(f.filter((x) => x.level === 'problem')).toEqual([]);
-    for (const check of [
-      'git',
-      'manifest',
-      'runtime',
-      'git-hook',
-      'claude-hooks',
-      'agents',
-      'env-file',
-      'neon-cli',
-      'credentials',
-    ]) {
+    for (const check of ['git', 'manifest', 'runtime', 'git-hook', 'claude-hooks', 'agents', 'env-file', 'neon-cli']) {
       expect(
         f.some((x) => x.check === check && x.level === 'ok'),
         check,
       ).toBe(true);
     }
+    // The key is in the env file: denied to Claude's file tools, not to an agent's shell commands; the fix moves it.
+    expect(f.find((x) => x.check === 'credentials')).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(/API key in the main checkout's \.env .*denied it .*shell commands/),
+      fix: expect.stringContaining('--key-store user'),
+    });
     expect(r.stdout).not.toContain('napi_doctorkey');
     const human = await runCli(repo, ['doctor', '--no-verify'], { env: withNeonCli(baseEnv()) });
     expect(human.exitCode).toBe(0);
@@ -140,23 +146,59 @@ describe('doctor', () => {
     expect(note.level).toBe('ok');
     expect(note.message).toMatch(/not needed: with an API key the runtime calls the Neon API directly/);
     const noKey = makeRepo();
+    const fresh = baseEnv({ HOME: tempDir('cna-home-') }); // no key kept for the project there either
     expect(
-      (await runCli(noKey, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: baseEnv() }))
-        .exitCode,
+      (await runCli(noKey, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: fresh })).exitCode,
     ).toBe(0);
-    const r = await doctor(noKey, baseEnv());
+    const r = await doctor(noKey, fresh);
     expect(r.exitCode).toBe(1);
     const p = findings(r.stdout).find((x) => x.check === 'neon-cli')!;
     expect(p.level).toBe('problem');
     expect(p.fix).toContain('npm i -g neonctl');
-    expect(p.fix).toContain('NEON_API_KEY');
+    expect(p.fix).toContain('--api-key');
+  });
+
+  it('says where the key lives and whether an agent could read it: the user file, the shell environment', async () => {
+    const repo = makeRepo();
+    const env = withNeonCli(baseEnv());
+    const setup = [
+      '--yes',
+      '--no-verify',
+      '--project-id',
+      'winter-sun-12345678',
+      '--api-key',
+      'napi_doctorkey_1234567890',
+    ];
+    expect((await runCli(repo, setup, { env })).exitCode).toBe(0);
+    const file = path.join(env.HOME!, '.config/create-neon-agents/credentials.json');
+    const kept = findings((await doctor(repo, env)).stdout).find((x) => x.check === 'credentials')!;
+    expect(kept).toMatchObject({ level: 'ok' });
+    expect(kept.message).toBe(
+      `API key in ${file} (outside the repository; not shown); Claude's file tools are denied it`,
+    );
+    // Exported in the shell that starts the agents: they inherit it.
+    const exported = await doctor(repo, { ...env, NEON_API_KEY: 'napi_doctorkey_1234567890' });
+    const warn = findings(exported.stdout).find((x) => x.check === 'credentials')!;
+    expect(warn.level).toBe('warn');
+    expect(warn.message).toMatch(
+      /NEON_API_KEY in this shell's environment .*agents started from this shell inherit it/,
+    );
+    expect(exported.stdout).not.toContain('napi_doctorkey');
+    // A file that cannot be read: a problem naming it (the runtime fails closed on it too).
+    writeFileSync(file, '{ nope');
+    const broken = findings((await doctor(repo, env)).stdout).find((x) => x.check === 'credentials')!;
+    expect(broken.level).toBe('problem');
+    expect(broken.message).toContain(`${file} is not valid JSON`);
   });
 
   it('finds missing credentials and an env file git does not ignore', async () => {
     const repo = makeRepo();
-    expect((await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'])).exitCode).toBe(0);
+    const fresh = baseEnv({ HOME: tempDir('cna-home-') });
+    expect(
+      (await runCli(repo, ['--yes', '--no-verify', '--project-id', 'winter-sun-12345678'], { env: fresh })).exitCode,
+    ).toBe(0);
     writeFiles(repo, { '.gitignore': 'node_modules\n' });
-    const r = await doctor(repo);
+    const r = await doctor(repo, fresh);
     expect(r.exitCode).toBe(1);
     const f = findings(r.stdout);
     expect(f.find((x) => x.check === 'credentials')?.level).toBe('problem');
@@ -406,7 +448,7 @@ describe('uninstall', () => {
     if (exclude === '.env\n.env.*\n.claude/\n') expect(written).toBe(exclude);
     else
       expect(written).toMatch(
-        /^# >>> create-neon-agents >>>\n[\s\S]*\/\.claude\/worktrees\/\n# <<< create-neon-agents <<<\n/,
+        /^# >>> create-neon-agents >>>\n[\s\S]*\/\.claude\/worktrees\/\n\/\.claude\/settings\.local\.json\n# <<< create-neon-agents <<<\n/,
       );
     expect(read(repo, '.husky/post-checkout')).toContain('create-neon-agents');
     const r = await runCli(repo, ['uninstall', '--yes']);

@@ -6,7 +6,7 @@ import { parseOptions } from '../../src/options.ts';
 import type { Ui } from '../../src/ui.ts';
 import type { Wizard } from '../../src/prompts.ts';
 import type { Resolution } from '../../src/plan/plan.ts';
-import { cleanupTempDirs, git, makeRepo, read, writeFiles } from '../helpers/repo.ts';
+import { cleanupTempDirs, git, makeRepo, read, tempDir, writeFiles } from '../helpers/repo.ts';
 import { installOlderVersion } from '../helpers/old-version.ts';
 
 afterAll(cleanupTempDirs);
@@ -61,7 +61,8 @@ function scriptedWizard(settle: Resolution, overwrite = false): Wizard & { asked
 }
 
 function context(repo: string, wizard: Wizard | null, ui: Ui, argv: string[] = []): InitContext {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  // A home of its own: the user credentials file goes there, never into the real one.
+  const env = { PATH: process.env.PATH, HOME: tempDir('cna-home-') };
   return {
     options: parseOptions(['--no-verify', ...argv], env),
     env,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 import {
@@ -27,7 +27,8 @@ const ok = ['--yes', '--no-verify', '--project-id', PROJECT];
 describe('a fresh repository', () => {
   it('writes the setup, with a 0600 env file that git ignores', async () => {
     const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'drizzle-orm': '1' } }) });
-    const r = await runCli(repo, [...ok, '--api-key', KEY]);
+    const env = baseEnv();
+    const r = await runCli(repo, [...ok, '--api-key', KEY], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     for (const f of [
       '.claude/agents/feature-developer.md',
@@ -45,9 +46,20 @@ describe('a fresh repository', () => {
     expect(mode(repo, '.env')).toBe(0o600);
     expect(mode(repo, '.claude/hooks/neon-worktree.mjs')).toBe(0o755);
     expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
-    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${KEY}`);
-    // git itself confirms the env file and Claude's worktrees are ignored.
+    // The key: outside the repository by default, 0600 in a 0700 folder, keyed by project; denied to Claude's tools.
+    expect(read(repo, '.env')).not.toContain('NEON_API_KEY');
+    const store = path.join(env.HOME!, '.config/create-neon-agents');
+    expect(JSON.parse(readFileSync(path.join(store, 'credentials.json'), 'utf8'))).toEqual({
+      projects: { [PROJECT]: { apiKey: KEY } },
+    });
+    expect(statSync(path.join(store, 'credentials.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(store).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(read(repo, '.claude/settings.local.json')).permissions.deny).toEqual([
+      `Read(/${path.join(store, 'credentials.json')})`,
+    ]);
+    // git itself confirms the env file, Claude's local settings and its worktrees are ignored.
     expect(git(repo, 'check-ignore', '.env')).toBe('.env');
+    expect(git(repo, 'check-ignore', '.claude/settings.local.json')).toBe('.claude/settings.local.json');
     expect(git(repo, 'check-ignore', '.claude/worktrees/x/file')).toBe('.claude/worktrees/x/file');
     const manifest = JSON.parse(read(repo, '.claude/neon-agents.json'));
     expect(manifest.answers).toMatchObject({
@@ -71,11 +83,32 @@ describe('a fresh repository', () => {
     }
   });
 
+  it('--key-store env-file keeps the key in the 0600 env file, denies it to Claude, and moving it back leaves one copy', async () => {
+    const repo = makeRepo();
+    const env = baseEnv();
+    const r = await runCli(repo, [...ok, '--api-key', KEY, '--key-store', 'env-file'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${KEY}`);
+    expect(mode(repo, '.env')).toBe(0o600);
+    expect(JSON.parse(read(repo, '.claude/settings.local.json')).permissions.deny).toEqual([
+      `Read(/${path.join(realpathSync(repo), '.env')})`,
+    ]);
+    expect(r.stdout).toMatch(/move it out of the repo with --key-store user/);
+    // The re-run with --key-store user moves it: out of .env, into the user file, and the rule follows it.
+    const moved = await runCli(repo, ['--yes', '--no-verify', '--allow-dirty', '--key-store', 'user'], { env });
+    expect(moved.exitCode, moved.stderr).toBe(0);
+    expect(read(repo, '.env')).not.toContain('NEON_API_KEY');
+    const file = path.join(env.HOME!, '.config/create-neon-agents/credentials.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).projects[PROJECT].apiKey).toBe(KEY);
+    expect(JSON.parse(read(repo, '.claude/settings.local.json')).permissions.deny).toEqual([`Read(/${file})`]);
+  });
+
   it('is a no-op the second time', async () => {
     const repo = makeRepo();
-    expect((await runCli(repo, [...ok, '--api-key', KEY])).exitCode).toBe(0);
+    const env = baseEnv(); // one home: the key kept there is found again
+    expect((await runCli(repo, [...ok, '--api-key', KEY], { env })).exitCode).toBe(0);
     const before = tree(repo);
-    const r = await runCli(repo, ['--yes', '--no-verify']);
+    const r = await runCli(repo, ['--yes', '--no-verify'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Already up to date');
     expect(tree(repo)).toEqual(before);
@@ -83,12 +116,13 @@ describe('a fresh repository', () => {
 
   it('never shows or spreads the API key', async () => {
     const repo = makeRepo();
+    const env = baseEnv();
     const runs = [
-      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run']),
-      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run', '--json']),
-      await runCli(repo, [...ok, '--api-key', KEY]),
-      await runCli(repo, [...ok, '--api-key', KEY, '--json']),
-      await runCli(repo, [...ok, '--roles', 'nope', '--api-key', KEY]),
+      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run'], { env }),
+      await runCli(repo, [...ok, '--api-key', KEY, '--dry-run', '--json'], { env }),
+      await runCli(repo, [...ok, '--api-key', KEY], { env }),
+      await runCli(repo, [...ok, '--api-key', KEY, '--json'], { env }),
+      await runCli(repo, [...ok, '--roles', 'nope', '--api-key', KEY], { env }),
     ];
     for (const r of runs) {
       expect(r.stdout + r.stderr).not.toContain(KEY);
@@ -98,7 +132,8 @@ describe('a fresh repository', () => {
     const holders = Object.entries(files)
       .filter(([, text]) => text.includes(KEY))
       .map(([f]) => f);
-    expect(holders).toEqual(['.env']);
+    expect(holders).toEqual([]);
+    expect(readFileSync(path.join(env.HOME!, '.config/create-neon-agents/credentials.json'), 'utf8')).toContain(KEY);
     // Nothing tracked or trackable holds it either.
     git(repo, 'add', '-A');
     expect(git(repo, 'diff', '--cached', '--name-only')).not.toContain('.env\n');
@@ -139,7 +174,7 @@ describe('run from inside a linked worktree, in a subdirectory', () => {
     const wt = path.join(tempDir('cna-wt-'), 'feat');
     git(repo, 'worktree', 'add', '-q', '-b', 'feat', wt);
     writeFiles(wt, { 'src/.keep': '' });
-    const r = await runCli(path.join(wt, 'src'), [...ok, '--api-key', KEY]);
+    const r = await runCli(path.join(wt, 'src'), [...ok, '--api-key', KEY, '--key-store', 'env-file']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(read(repo, '.env')).toContain(`NEON_API_KEY=${KEY}`);
     expect(existsSync(path.join(wt, '.env'))).toBe(false);
@@ -381,7 +416,7 @@ describe('bad input', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Missing --project-id/);
     expect(r.stderr).toMatch(
-      /npx create-neon-agents@latest --yes --project-id winter-sun-12345678 --roles feature-developer,data-optimizer/,
+      /npx create-neon-agents@latest --yes --project-id winter-sun-12345678 --key-store user --roles feature-developer,data-optimizer/,
     );
     expect(existsSync(path.join(repo, '.claude'))).toBe(false);
   });

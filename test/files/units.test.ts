@@ -21,6 +21,8 @@ import type { MaskingRule } from '../../src/shared/masking.ts';
 import { ignoredBy, removeExcludeBlock } from '../../src/edits/exclude.ts';
 
 const ROOT = '/repo';
+/** The user credentials file, inside the memory repo so before/ and after/ can hold it (`_home/…`). */
+const USER_CREDENTIALS = path.join(ROOT, '_home/.config/create-neon-agents/credentials.json');
 const FIXTURES = path.join(import.meta.dirname);
 const RUNTIME = "#!/usr/bin/env node\n// the runtime (a stand-in: its bytes are the runtime unit's business only)\n";
 
@@ -90,6 +92,7 @@ function planInput(repo: MemoryRepo, input: CaseInput): PlanInput {
     version: '1.0.0',
     answers: { ...DEFAULT_ANSWERS, projectId: 'winter-sun-12345678', ...input.answers },
     apiKey: input.apiKey,
+    userCredentialsFile: USER_CREDENTIALS,
     repo: plainRepo(ROOT, { hooksDir, coreHooksPath: input.coreHooksPath ?? null }),
     project: plainProject(),
     pm: plainPm(),
@@ -169,7 +172,13 @@ describe('managed-file units: plan → apply → check → remove', () => {
 
     // remove → apply: every byte of before/ is back, and nothing else is left; except what uninstall keeps on
     // purpose (after-remove/: e.g. the env file's ignore line while the env file stays), each named in a note.
-    const removal = planRemoval({ repo: checkInput.repo, manifest: planned.manifest, files: repo, force: true });
+    const removal = planRemoval({
+      repo: checkInput.repo,
+      manifest: planned.manifest,
+      files: repo,
+      force: true,
+      userCredentialsFile: USER_CREDENTIALS,
+    });
     repo.apply(removal.ops);
     const kept = readTree(path.join(dir, 'after-remove'));
     for (const rel of Object.keys(kept))

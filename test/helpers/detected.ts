@@ -44,6 +44,7 @@ export function plainDetected(over: Partial<Detected> = {}, project: Partial<Pro
     neonCli: null,
     envValues: new Map(),
     tools: ['claude'],
+    userCredentials: { file: '/home/user/.config/create-neon-agents/credentials.json', keys: new Map(), error: null },
     ...over,
   };
 }

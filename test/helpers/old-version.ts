@@ -33,6 +33,7 @@ export function installOlderVersion(repo: string, answers: Partial<ManifestAnswe
     version: OLD_VERSION,
     answers: { ...DEFAULT_ANSWERS, envFile: d.project.envFile, projectId: 'winter-sun-12345678', ...answers },
     apiKey: undefined,
+    userCredentialsFile: '/home/user/.config/create-neon-agents/credentials.json',
     repo: d.repo,
     project: d.project,
     pm: d.pm,

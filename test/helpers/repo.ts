@@ -75,6 +75,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
       .split(path.delimiter)
       .filter((d) => !d.includes('node_modules'))
       .join(path.delimiter),
+    // A home of its own per call: a key one run keeps in the user credentials file reaches no other test (a test
+    // that runs twice passes the same env both times).
     HOME: tempDir('cna-home-'),
     LANG: 'C.UTF-8',
     NO_COLOR: '1',

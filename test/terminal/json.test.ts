@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, baseEnv, cleanupTempDirs, makeRepo, runCli, tree, withNeonCli } from '../helpers/repo.ts';
+import { ROOT, baseEnv, cleanupTempDirs, makeRepo, runCli, tempDir, tree, withNeonCli } from '../helpers/repo.ts';
 import { validate } from './json-schema.ts';
 
 afterAll(cleanupTempDirs);
@@ -75,8 +75,9 @@ describe('--json output validates against schema/summary.schema.json', () => {
       'drizzle.config.ts':
         'export default { dialect: "postgresql", dbCredentials: { url: process.env.POSTGRES_URL! } };\n',
     });
+    const home = tempDir('cna-home-'); // both runs: the key kept there is found again
     const first = await runCli(repo, ['--json', '--yes', '--no-verify', '--api-key', KEY, '--branch-ttl', '3'], {
-      env: baseEnv({ CI: '1', NEON_PROJECT_ID: PROJECT }),
+      env: baseEnv({ CI: '1', NEON_PROJECT_ID: PROJECT, HOME: home }),
     });
     expect(first.exitCode, first.stderr).toBe(0);
     const doc = parseOne(first.stdout);
@@ -93,14 +94,15 @@ describe('--json output validates against schema/summary.schema.json', () => {
     });
     expect(Object.keys(doc.sources as object).sort()).toEqual([...Object.keys(doc.answers as object), 'apiKey'].sort());
 
-    // The re-run re-uses what the first recorded (the key from the env file it was stored in).
-    const again = await runCli(repo, ['--json', '--yes', '--no-verify'], { env: baseEnv({ CI: '1' }) });
+    // The re-run re-uses what the first recorded (the key from the user credentials file it was kept in).
+    const again = await runCli(repo, ['--json', '--yes', '--no-verify'], { env: baseEnv({ CI: '1', HOME: home }) });
     expect(again.exitCode, again.stderr).toBe(0);
     const redo = parseOne(again.stdout);
     expect(validate(schema, redo)).toEqual([]);
     expect(redo.sources).toMatchObject({
       projectId: 'manifest',
-      apiKey: 'env-file',
+      apiKey: 'user-file',
+      keyStore: 'manifest',
       branchTtlDays: 'manifest',
       databaseUrlVar: 'manifest',
       roles: 'manifest',

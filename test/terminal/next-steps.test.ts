@@ -33,7 +33,7 @@ describe('next steps', () => {
     expect(s).toContain(
       'Install the Neon CLI for its login (no API key was given): pnpm add -g neonctl  (or brew install neonctl)',
     );
-    expect(s.join('\n')).toMatch(/Log the Neon CLI in once: neon auth {2}\(or put NEON_API_KEY=… in \.env\)/);
+    expect(s.join('\n')).toMatch(/Log the Neon CLI in once: neon auth {2}\(or run this again with --api-key\)/);
     expect(s.join('\n')).toMatch(/Agents will run Prisma migrations \(pnpm exec prisma migrate \w+\)/);
     expect(s.join('\n')).not.toMatch(/npm i -g/);
   });

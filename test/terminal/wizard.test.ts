@@ -2,7 +2,7 @@
 // back. No Neon CLI on PATH (baseEnv strips node_modules/.bin), so the wizard asks for a key and never spawns neon.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupTempDirs, makeRepo, mode, read, tree } from '../helpers/repo.ts';
 import { active, colourSgr, termEnv, Terminal, width } from './tmux.ts';
@@ -62,6 +62,7 @@ const STEPS: { prompt: string; answer: (t: Terminal, key: string) => void }[] = 
       t.keys('Enter');
     },
   },
+  { prompt: 'Where should the API key be kept?', answer: (t) => t.keys('Enter') },
   { prompt: 'Which agent roles?', answer: (t) => t.keys('Enter') },
   { prompt: 'Permission mode for the agents', answer: (t) => t.keys('Enter') },
   { prompt: 'Delete agent branches after how many days?', answer: (t) => t.keys('Enter') },
@@ -73,7 +74,8 @@ describe('the wizard in a real terminal', () => {
   it('typed id, pasted key, roles toggled with arrows and space, plan accepted: files written, key never on screen', async () => {
     const repo = makeRepo({ 'package.json': JSON.stringify({ name: 'app' }), 'package-lock.json': '{}' });
     const key = apiKey();
-    const t = await open(repo);
+    const env = termEnv();
+    const t = await open(repo, { env });
 
     let s = await t.waitFor(active('Neon project id'));
     expect(s).toMatch(/^● {2}repo .* · npm · no ORM detected · first run$/m);
@@ -82,10 +84,14 @@ describe('the wizard in a real terminal', () => {
 
     s = await t.waitFor(active('Neon API key'));
     // The question and what an empty answer means fit on one 80-column line (clack does not wrap it with the bar).
-    expect(s).toMatch(/^◆ {2}Neon API key \(saved only in \.env; empty = use the Neon CLI login\)$/m);
+    expect(s).toMatch(/^◆ {2}Neon API key \(never printed or committed; empty = use the Neon CLI login\)$/m);
     t.paste(key);
     // The mask shows one bullet per character, never the characters.
     await t.waitFor((s) => s.includes('•'.repeat(key.length)));
+    t.keys('Enter');
+    // Where it is kept: outside the repository, recommended and highlighted.
+    s = await t.waitFor(active('Where should the API key be kept?'));
+    expect(s).toMatch(/● ~\/\.config\/create-neon-agents\/credentials\.json \(recommended\)/);
     t.keys('Enter');
 
     // Roles: feature-developer and data-optimizer start selected; turn off data-optimizer, turn on migration-reviewer.
@@ -138,12 +144,21 @@ describe('the wizard in a real terminal', () => {
       branchTtlDays: 7,
     });
     expect(read(repo, '.claude/agents/feature-developer.md')).toContain('permissionMode: dontAsk');
-    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${key}`);
+    // The key only in the user credentials file (0600 in a 0700 folder), and not one file of the repo holds it.
+    const store = path.join(env.HOME!, '.config/create-neon-agents');
+    expect(JSON.parse(readFileSync(path.join(store, 'credentials.json'), 'utf8'))).toEqual({
+      projects: { [PROJECT]: { apiKey: key } },
+    });
+    expect(statSync(path.join(store, 'credentials.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(store).mode & 0o777).toBe(0o700);
     expect(read(repo, '.env')).toContain(`NEON_PROJECT_ID=${PROJECT}`);
     expect(mode(repo, '.env')).toBe(0o600);
-    for (const [file, text] of Object.entries(tree(repo))) {
-      if (file !== '.env') expect(text, `${file} must not hold the key`).not.toContain(key);
-    }
+    for (const [file, text] of Object.entries(tree(repo)))
+      expect(text, `${file} must not hold the key`).not.toContain(key);
+    // Claude's file tools are denied the file that holds it.
+    expect(JSON.parse(read(repo, '.claude/settings.local.json')).permissions.deny).toEqual([
+      `Read(/${path.join(store, 'credentials.json')})`,
+    ]);
 
     // The key never reached the screen: not on any screen captured along the way, nor in the whole scrollback.
     t.capture({ scrollback: true });
@@ -198,7 +213,7 @@ describe('the wizard in a real terminal', () => {
     });
     const key = apiKey();
     const t = await open(repo, { cols: 40, rows: 200 });
-    for (const step of STEPS.slice(0, 6)) {
+    for (const step of STEPS.slice(0, -1)) {
       await t.waitFor(active(step.prompt.split(' ').slice(0, 2).join(' ')));
       step.answer(t, key);
     }
@@ -248,7 +263,8 @@ describe('the wizard in a real terminal', () => {
       t.keys('Enter');
       await t.waitFor(active('Which agent roles?'));
       const screens = [t.capture({ escapes: true })];
-      for (const step of STEPS.slice(2)) {
+      // From the roles on (no key: nothing to keep, so no key-store question).
+      for (const step of STEPS.slice(STEPS.findIndex((x) => x.prompt === 'Which agent roles?'))) {
         await t.waitFor(active(step.prompt));
         t.keys('Enter');
       }
@@ -295,6 +311,8 @@ describe("a file of the user's that a template would replace", () => {
         '7',
         '--agent-data',
         'full',
+        '--key-store',
+        'user',
       ],
     });
     const s = await t.waitFor(active('Replace your .claude/agents/feature-developer.md?'));
@@ -357,6 +375,8 @@ describe('Ctrl-C while a spinner runs', () => {
           '3',
           '--agent-data',
           'full',
+          '--key-store',
+          'user',
         ],
       });
       await t.waitFor(/Checking Neon project/, 10_000);
@@ -432,6 +452,8 @@ describe('the credentials are checked as soon as they are entered', () => {
     await t.waitFor(active('Neon API key'), 10_000);
     t.paste('napi_badKeyQzXj0000000');
     t.keys('Enter');
+    await t.waitFor(active('Where should the API key be kept?'));
+    t.keys('Enter');
     let s = await t.waitFor(/Neon rejected this API key/, 10_000);
     await t.waitFor(active('Neon API key'));
     expect(existsSync(path.join(repo, '.claude')), 'nothing written, nothing lost: the wizard asks again').toBe(false);
@@ -449,7 +471,12 @@ describe('the credentials are checked as soon as they are entered', () => {
       t.keys('Enter');
     }
     expect(await t.exitCode(10_000)).toBe(0);
-    expect(read(repo, '.env')).toContain(`NEON_API_KEY=${ln.local.apiKey}`);
+    // The accepted key, not the rejected one, is what was kept (outside the repo: the recommended store).
+    expect(
+      JSON.parse(readFileSync(path.join(env.HOME!, '.config/create-neon-agents/credentials.json'), 'utf8')).projects[
+        ln.local.projectId
+      ].apiKey,
+    ).toBe(ln.local.apiKey);
     // Checked in the wizard only (the rejected try, then the accepted one): not again after the questions.
     const all = t.capture({ scrollback: true });
     expect(all.match(/Checking Neon project/g)).toHaveLength(2);

@@ -1,4 +1,6 @@
 // The plan is pure: answers + detected state + a file snapshot in, file operations out. No disk here.
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plan, type PlanInput } from '../../src/plan/plan.ts';
 import { sha256 } from '../../src/files/engine.ts';
@@ -8,18 +10,28 @@ import { plainPm, plainProject, plainRepo } from '../helpers/detected.ts';
 import type { WriteOp } from '../../src/plan/ops.ts';
 
 const ROOT = '/repo';
-function input(files: Record<string, string> = {}, over: Partial<PlanInput> = {}): PlanInput {
+const PROJECT = 'winter-sun-12345678';
+/** The user credentials file, under this machine's home so the plan names it `~/…` (nothing here touches a disk). */
+const USER_FILE = path.join(os.homedir(), '.config/create-neon-agents/credentials.json');
+/** `files` by repo-relative path; `outside` by absolute path (the user credentials file). */
+function input(
+  files: Record<string, string> = {},
+  over: Partial<PlanInput> = {},
+  outside: Record<string, string> = {},
+): PlanInput {
+  const text = (p: string) => outside[p] ?? (p.startsWith(`${ROOT}/`) ? files[p.slice(ROOT.length + 1)] : undefined);
   return {
     version: '1.0.0',
-    answers: { ...DEFAULT_ANSWERS, projectId: 'winter-sun-12345678' },
+    answers: { ...DEFAULT_ANSWERS, projectId: PROJECT },
     apiKey: undefined,
+    userCredentialsFile: USER_FILE,
     repo: plainRepo(ROOT),
     project: plainProject(),
     pm: plainPm(),
     manifest: null,
     files: {
-      read: (p) => files[p.slice(ROOT.length + 1)] ?? null,
-      mode: (p) => (files[p.slice(ROOT.length + 1)] !== undefined ? 0o644 : null),
+      read: (p) => text(p) ?? null,
+      mode: (p) => (text(p) !== undefined ? 0o644 : null),
     },
     ignored: new Set(),
     envFileTracked: false,
@@ -30,6 +42,8 @@ function input(files: Record<string, string> = {}, over: Partial<PlanInput> = {}
   };
 }
 const op = (ops: ReturnType<typeof plan>['ops'], display: string) => ops.find((o) => o.display === display) as WriteOp;
+const writeAt = (ops: ReturnType<typeof plan>['ops'], abs: string) =>
+  ops.find((o) => o.type === 'write' && o.path === abs) as WriteOp;
 
 describe('plan', () => {
   it('a fresh repo: every file created, with the right modes, the manifest last', () => {
@@ -77,15 +91,78 @@ describe('plan', () => {
     expect(op(p.ops, '.gitignore').content).toContain('/apps/web/.env.local\n');
   });
 
-  it('the API key goes only into the env file, and the manifest never holds it', () => {
+  it('the API key goes only where keyStore says (the user credentials file by default), never into the manifest', () => {
     const key = 'napi_supersecret_123456';
-    const p = plan(input({}, { apiKey: key }));
-    for (const o of p.ops) {
-      if (o.type !== 'write') continue;
-      if (o.display === '.env') expect(o.content).toContain(`NEON_API_KEY=${key}`);
-      else expect(o.content).not.toContain(key);
+    for (const [keyStore, holder] of [
+      ['user', USER_FILE],
+      ['env-file', '/repo/.env'],
+    ] as const) {
+      const p = plan(input({}, { apiKey: key, answers: { ...DEFAULT_ANSWERS, projectId: PROJECT, keyStore } }));
+      const holders = p.ops
+        .filter((o) => o.type === 'write' && o.content.includes(key))
+        .map((o) => (o as WriteOp).path);
+      expect(holders, keyStore).toEqual([holder]);
+      const written = op(p.ops, holder === USER_FILE ? '~/.config/create-neon-agents/credentials.json' : '.env');
+      expect(written).toMatchObject({ secret: true, mode: 0o600 });
+      expect(JSON.stringify(p.manifest)).not.toContain(key);
+      // The user's own file, shared by all their projects, is no file of the repo's.
+      if (holder === USER_FILE) expect(Object.keys(p.manifest.files)).not.toContain(written.display);
+      // Claude's file tools are denied the file that holds it, in this clone's own settings (ignored by the clone's
+      // info/exclude, and no manifest entry: the rule names a path of this clone).
+      const local = op(p.ops, '.claude/settings.local.json');
+      expect(JSON.parse(local.content).permissions.deny).toEqual([`Read(/${holder})`]);
+      expect(p.manifest.files['.claude/settings.local.json']).toBeUndefined();
+      expect(op(p.ops, '$GIT_COMMON_DIR/info/exclude').content).toContain('/.claude/settings.local.json');
     }
-    expect(JSON.stringify(p.manifest)).not.toContain(key);
+  });
+
+  it('moving the key: a copy in the other place goes; a different key there stays, with a warning', () => {
+    const key = 'napi_supersecret_123456';
+    const envWithKey = `NEON_PROJECT_ID=${PROJECT}\nNEON_API_KEY=${key}\n`;
+    const userWithKey = `${JSON.stringify({ projects: { [PROJECT]: { apiKey: key }, other: { apiKey: 'napi_o' } } }, null, 2)}\n`;
+    // env file → user file: nothing given this run, the re-run with --key-store user moves it.
+    const toUser = plan(
+      input({ '.env': envWithKey }, { answers: { ...DEFAULT_ANSWERS, projectId: PROJECT, keyStore: 'user' } }),
+    );
+    expect(JSON.parse(writeAt(toUser.ops, USER_FILE).content).projects[PROJECT].apiKey).toBe(key);
+    expect(op(toUser.ops, '.env').content).not.toContain('NEON_API_KEY');
+    expect(toUser.warnings.join('\n')).not.toMatch(/another/);
+    // user file → env file: the entry goes, the other project's stays.
+    const toEnv = plan(
+      input(
+        {},
+        { answers: { ...DEFAULT_ANSWERS, projectId: PROJECT, keyStore: 'env-file' } },
+        { [USER_FILE]: userWithKey },
+      ),
+    );
+    expect(op(toEnv.ops, '.env').content).toContain(`NEON_API_KEY=${key}`);
+    expect(JSON.parse(writeAt(toEnv.ops, USER_FILE).content).projects).toEqual({ other: { apiKey: 'napi_o' } });
+    // A different key in the env file is the user's: kept, and named.
+    const other = plan(
+      input(
+        { '.env': `NEON_API_KEY=napi_different_key\n` },
+        { apiKey: key, answers: { ...DEFAULT_ANSWERS, projectId: PROJECT, keyStore: 'user' } },
+      ),
+    );
+    expect(op(other.ops, '.env').content).toContain('NEON_API_KEY=napi_different_key');
+    expect(other.warnings.join('\n')).toMatch(/\.env holds another NEON_API_KEY .*Delete the line/);
+    // Both files then hold a key: both are denied.
+    expect(JSON.parse(op(other.ops, '.claude/settings.local.json').content).permissions.deny).toEqual([
+      'Read(//repo/.env)',
+      `Read(/${USER_FILE})`,
+    ]);
+  });
+
+  it('an unreadable user credentials file is never written over: the plan is refused, naming it', () => {
+    expect(() => plan(input({}, { apiKey: 'napi_supersecret_123456' }, { [USER_FILE]: '{"projects": ' }))).toThrow(
+      /credentials\.json is not valid JSON .*fix it or delete it/,
+    );
+  });
+
+  it('with the Neon CLI login (no key anywhere) no deny rules and no credentials file', () => {
+    const p = plan(input());
+    expect(p.ops.map((o) => o.display)).not.toContain('.claude/settings.local.json');
+    expect(p.ops.map((o) => o.display)).not.toContain('~/.config/create-neon-agents/credentials.json');
   });
 
   it('never clobbers a file it did not write, unless forced', () => {

@@ -129,11 +129,11 @@ describe('what is derived from the resolved answers', () => {
 
   it('a missing project id: a placeholder in the announced command, a valid example in the usage error', () => {
     const a = resolve({}, detected());
-    expect(equivalentCommand(a, undefined)).toMatch(/--yes --project-id <project-id> --roles /);
+    expect(equivalentCommand(a, undefined)).toMatch(/--yes --project-id <project-id> --key-store user --roles /);
     const message = missingMessage(a, undefined);
     expect(message).toMatch(/^Missing --project-id \(needed without a terminal to ask in\)\. A Neon project id looks/);
     expect(message).toContain(
-      `Example:\n  npx create-neon-agents@latest --yes --project-id ${PROJECT} --roles feature-developer,data-optimizer`,
+      `Example:\n  npx create-neon-agents@latest --yes --project-id ${PROJECT} --key-store user --roles feature-developer,data-optimizer`,
     );
   });
 

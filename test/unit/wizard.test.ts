@@ -82,13 +82,19 @@ function recorded(answers: Partial<Manifest['answers']> = {}): Manifest {
 
 /** The wizard on fake streams, asked with what these flags and this repository give. */
 /**
- * The wizard on `argv`. The agent-data question is answered by `--agent-data full` unless a test asks it
- * (`askAgentData`), so each test drives only the questions it is about.
+ * The wizard on `argv`. The agent-data and key-store questions are answered by `--agent-data full` and
+ * `--key-store user` unless a test asks them (`askAgentData`, `askKeyStore`), so each test drives only the questions
+ * it is about.
  */
-function start(d: Detected, argv: string[] = [], o: { reuse?: boolean; askAgentData?: boolean } = {}) {
+function start(
+  d: Detected,
+  argv: string[] = [],
+  o: { reuse?: boolean; askAgentData?: boolean; askKeyStore?: boolean } = {},
+) {
   const input = new PassThrough();
   const screen = new Screen();
-  const args = o.askAgentData || argv.includes('--agent-data') ? argv : [...argv, '--agent-data', 'full'];
+  const withData = o.askAgentData || argv.includes('--agent-data') ? argv : [...argv, '--agent-data', 'full'];
+  const args = o.askKeyStore || argv.includes('--key-store') ? withData : [...withData, '--key-store', 'user'];
   const answers: Pending = resolve(parseOptions(args, {}).given, d);
   const wizard = createWizard({ env: {}, input, output: screen });
   const asked = wizard.ask({ answers, detected: d, reuse: o.reuse ?? Boolean(d.manifest), verify: false });
@@ -133,11 +139,15 @@ const ALL_BUT_PERMISSION_MODE = [
 
 describe('the wizard, in-process', () => {
   it('a first run asks the project id, the key, roles, permission mode, TTL and agent data, in that order', async () => {
-    const { screen, type, done } = start(detected(), [], { askAgentData: true });
+    const { screen, type, done } = start(detected(), [], { askAgentData: true, askKeyStore: true });
     await screen.waitFor('Neon project id');
     type(PROJECT, ENTER);
-    await screen.waitFor('Neon API key (saved only in .env; empty = use the Neon CLI login)');
+    await screen.waitFor('Neon API key (never printed or committed; empty = use the Neon CLI login)');
     type(KEY, ENTER);
+    await screen.waitFor('Where should the API key be kept?');
+    expect(screen.text).toContain('~/.config/create-neon-agents/credentials.json (recommended)');
+    expect(screen.text).toContain('.env in the main checkout');
+    type(ENTER); // the recommended one
     await screen.waitFor('Which agent roles?');
     type(DOWN, SPACE, DOWN, SPACE, ENTER); // data-optimizer off, migration-reviewer on
     await screen.waitFor('Permission mode for the agents');
@@ -152,6 +162,7 @@ describe('the wizard, in-process', () => {
     expect(answers).toMatchObject({
       projectId: { value: PROJECT, source: 'asked' },
       apiKey: { value: KEY, source: 'asked' },
+      keyStore: { value: 'user', source: 'asked' },
       roles: { value: ['feature-developer', 'migration-reviewer'], source: 'asked' },
       permissionMode: { value: 'dontAsk', source: 'asked' },
       branchTtlDays: { value: 7, source: 'asked' },
