@@ -132,6 +132,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     .filter((d) => !d.includes('node_modules'))
     .join(path.delimiter);
   env.HOME = path.join(work, 'home');
+  delete env.XDG_CONFIG_HOME; // the user credentials file goes into the bench's own home
   env.NO_COLOR = '1';
   env.NO_UPDATE_NOTIFIER = '1';
   env.GIT_CONFIG_GLOBAL = path.join(work, 'home/.gitconfig');

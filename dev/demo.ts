@@ -128,7 +128,8 @@ async function main(): Promise<void> {
       NODE_EXTRA_CA_CERTS: neon.caFile,
       NODE_NO_WARNINGS: '1',
     };
-    delete env.NEON_API_KEY; // the repository's .env holds it, as for a real user
+    delete env.NEON_API_KEY; // kept where a real user's is: outside the repo, in the demo home's ~/.config
+    delete env.XDG_CONFIG_HOME; // never the real one
     delete env.CI;
     const repo = path.join(work, 'app');
     execFileSync('git', ['init', '-q', '-b', 'main', repo]);
@@ -221,7 +222,9 @@ const { Client } = require('pg');
         ['users rows', ...seen.map((s) => s.users)],
         [
           'NEON_API_KEY in .env',
-          ...places.map(([, f]) => (envOf(f).has('NEON_API_KEY') ? 'yes (main only)' : green('no'))),
+          ...places.map(([, f], i) =>
+            envOf(f).has('NEON_API_KEY') ? 'yes' : green(i === 0 ? 'no (in ~/.config, outside the repo)' : 'no'),
+          ),
         ],
         // Each agent branch got a password of its own: the main database's password opens only the main database.
         [
