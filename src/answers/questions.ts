@@ -14,9 +14,7 @@ import {
   DEFAULT_ANSWERS,
   KEY_STORES,
   USER_CREDENTIALS_DISPLAY,
-  type KeyStore,
   PERMISSION_MODES,
-  type AgentData,
   TOOLS,
   type ManifestAnswers,
   type PermissionMode,
@@ -259,6 +257,16 @@ function parseTools(text: string, label: string): ToolId[] {
   return TOOLS.filter((t) => names.includes(t));
 }
 
+/** A flag's parser that takes one of `choices` (case-insensitive). */
+function oneOf<T extends string>(choices: readonly T[]): (text: string, label: string) => T {
+  return (text, label) => {
+    const v = text.trim().toLowerCase();
+    if (!(choices as readonly string[]).includes(v))
+      throw new UsageError(`${label} takes ${choices.join(' or ')}, got "${text}"`);
+    return v as T;
+  };
+}
+
 /** A UsageError from a validator that returns a message. */
 function orThrow(message: string | undefined): void {
   if (message) throw new UsageError(message);
@@ -339,12 +347,7 @@ export const QUESTIONS: QuestionTable = {
       name: 'key-store',
       value: 'where',
       help: `Where the API key is kept: user (${USER_CREDENTIALS_DISPLAY}, outside the repo, keyed by project) | env-file (the main checkout's env file)`,
-      parse: (text, label) => {
-        const v = text.trim().toLowerCase();
-        if (!(KEY_STORES as readonly string[]).includes(v))
-          throw new UsageError(`${label} takes ${KEY_STORES.join(' or ')}, got "${text}"`);
-        return v as KeyStore;
-      },
+      parse: oneOf(KEY_STORES),
     },
     default: DEFAULT_ANSWERS.keyStore,
     prompt: {
@@ -435,12 +438,7 @@ export const QUESTIONS: QuestionTable = {
       name: 'agent-data',
       value: 'kind',
       help: `What data agent branches get: full (a copy of the parent's) | anonymized (personal data masked by the rules in ${MASKING_RULES_PATH})`,
-      parse: (text, label) => {
-        const v = text.trim().toLowerCase();
-        if (!(AGENT_DATA as readonly string[]).includes(v))
-          throw new UsageError(`${label} takes ${AGENT_DATA.join(' or ')}, got "${text}"`);
-        return v as AgentData;
-      },
+      parse: oneOf(AGENT_DATA),
     },
     default: DEFAULT_ANSWERS.agentData,
     prompt: {

@@ -161,14 +161,7 @@ describe('doctor', () => {
   it('says where the key lives and whether an agent could read it: the user file, the shell environment', async () => {
     const repo = makeRepo();
     const env = withNeonCli(baseEnv());
-    const setup = [
-      '--yes',
-      '--no-verify',
-      '--project-id',
-      'winter-sun-12345678',
-      '--api-key',
-      'napi_doctorkey_1234567890',
-    ];
+    const setup = SETUP.slice(0, -2); // without --key-store env-file: the default, the user file
     expect((await runCli(repo, setup, { env })).exitCode).toBe(0);
     const file = path.join(env.HOME!, '.config/create-neon-agents/credentials.json');
     const kept = findings((await doctor(repo, env)).stdout).find((x) => x.check === 'credentials')!;
