@@ -2,7 +2,7 @@
 // files' own checks are the managed-file units' (src/files/); here are the checks of the environment they run in
 // (credentials, the Neon CLI, every worktree's isolation, orphaned branches). Printing is src/present/'s.
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { Options } from '../options.ts';
 import { detect } from '../detect/index.ts';
@@ -25,7 +25,6 @@ import { CliError } from '../errors.ts';
 import { findCredentials, type Credentials } from '../runtime/config.ts';
 import { LOCAL_SETTINGS_PATH, readDenyRule, USER_CREDENTIALS_DISPLAY } from '../shared/key-store.ts';
 import { parseSettings } from '../edits/settings.ts';
-import { statSync } from 'node:fs';
 import os from 'node:os';
 
 export type { Finding, Level };

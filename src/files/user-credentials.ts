@@ -28,21 +28,9 @@ export const userCredentials: Unit = {
     const content = withProjectKey(userFile.text, userFile.abs, input.answers.projectId, userFile.after);
     if (content === null)
       return { ops: [remove(userFile.abs, display, userFile.text!, 'the key moved to the env file')] };
-    const op: WriteOp = {
-      type: 'write',
-      path: userFile.abs,
-      display,
-      content,
-      previous: userFile.text,
-      mode: 0o600,
-      dirMode: 0o700,
-      action: userFile.text === null ? 'create' : 'update',
-      reason: userFile.after === null ? 'the key moved to the env file' : `the API key of ${input.answers.projectId}`,
-      managed: 'file',
-      owned: '',
-      secret: true,
-      unrecorded: true,
-    };
+    const reason =
+      userFile.after === null ? 'the key moved to the env file' : `the API key of ${input.answers.projectId}`;
+    const op = secretWrite(userFile.abs, userFile.text, content, reason);
     return { ops: [op] };
   },
 
@@ -70,7 +58,7 @@ export const userCredentials: Unit = {
       ops: [
         next === null
           ? remove(abs, displayPath(abs), text, 'held only this project’s key (--force)')
-          : { ...rewriteSecret(abs, text, next), reason: `removed the key of ${projectId} (--force)` },
+          : secretWrite(abs, text, next, `removed the key of ${projectId} (--force)`),
       ],
     };
   },
@@ -79,7 +67,8 @@ export const userCredentials: Unit = {
   check: () => [],
 };
 
-function rewriteSecret(abs: string, previous: string, content: string): WriteOp {
+/** A write of the credentials file: 0600 in a 0700 folder, never printed, no manifest entry. */
+function secretWrite(abs: string, previous: string | null, content: string, reason: string): WriteOp {
   return {
     type: 'write',
     path: abs,
@@ -87,8 +76,9 @@ function rewriteSecret(abs: string, previous: string, content: string): WriteOp 
     content,
     previous,
     mode: 0o600,
-    action: 'update',
-    reason: '',
+    dirMode: 0o700,
+    action: previous === null ? 'create' : 'update',
+    reason,
     managed: 'file',
     owned: '',
     secret: true,
