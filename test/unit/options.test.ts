@@ -77,6 +77,8 @@ describe('options', () => {
       ['--direct-url-var', 'DIRECT URL'],
       /--direct-url-var must be an environment variable name .*\(or '' \/ none for no direct URL\)/,
     ],
+    [['--key-store', 'home'], /--key-store takes user or env-file, got "home"/],
+    [['--agent-data', 'masked'], /--agent-data takes full or anonymized, got "masked"/],
     [
       ['--database-url-var', 'X', '--direct-url-var', 'X'],
       /name the same variable \(X\); give the direct URL another name, or --direct-url-var none/,
