@@ -62,7 +62,7 @@ export interface ApiContext {
   requests: RequestLogEntry[];
   failRules: Array<FailRule & { remaining: number }>;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** A latency model: how long a branch creation takes before it is answered (0: as fast as PostgreSQL allows). */
+  /** A latency model: how long a branch creation takes from arrival to answer, the emulator's work included (0: as fast as PostgreSQL allows). */
   createLatencyMs?: number;
   /** While a branch creation runs, answer the next one in the same project 423 (as Neon does for overlapping operations). */
   lockOverlapping?: boolean;
@@ -342,12 +342,22 @@ type Result = { status: number; body?: unknown };
 
 /**
  * A branch operation (create, restore) holds its project: with `lockOverlapping`, the next one that starts while it
- * runs is answered 423, as Neon does for overlapping operations; `createLatencyMs` is how long each one takes.
+ * runs is answered 423, as Neon does for overlapping operations. `createLatencyMs` is how long each one takes from
+ * arrival to answer, the emulator's own PostgreSQL work included: Neon does that work on its servers, so on this
+ * machine it is part of the modelled second rather than added to it (eight at once would otherwise also measure the
+ * emulator's CPU, which shares the cores with the worktrees being made).
  */
-async function takeProjectLock(ctx: ApiContext, project: Project, req: http.IncomingMessage): Promise<void> {
+async function projectOperation(
+  ctx: ApiContext,
+  project: Project,
+  req: http.IncomingMessage,
+  work: () => Promise<Result>,
+): Promise<Result> {
+  const started = Date.now();
+  const latency = ctx.createLatencyMs ?? 0;
   if (ctx.lockOverlapping) {
     ctx.busyUntil ??= new Map();
-    if ((ctx.busyUntil.get(project.id) ?? 0) > Date.now()) {
+    if ((ctx.busyUntil.get(project.id) ?? 0) > started) {
       await readBody(req).catch(() => undefined);
       throw new ApiError(
         423,
@@ -356,9 +366,12 @@ async function takeProjectLock(ctx: ApiContext, project: Project, req: http.Inco
         ctx.retryAfterOnLock ? { 'retry-after': ctx.retryAfterOnLock } : undefined,
       );
     }
-    ctx.busyUntil.set(project.id, Date.now() + (ctx.createLatencyMs ?? 0) + 50);
+    ctx.busyUntil.set(project.id, started + latency + 50);
   }
-  if (ctx.createLatencyMs) await new Promise((r) => setTimeout(r, ctx.createLatencyMs));
+  const out = await work();
+  const left = started + latency - Date.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+  return out;
 }
 
 async function route(
@@ -471,19 +484,20 @@ async function route(
   if (seg[2] === 'branch_anonymized' && seg.length === 3) {
     // Neon's data masking (beta): a branch made as usual, its copy then masked by the rules (anonymize.ts).
     if (method !== 'POST') throw new ApiError(405, 'method not allowed');
-    await takeProjectLock(ctx, project, req);
-    const body = (await readBody(req)) as {
-      branch_create?: { branch?: Record<string, unknown>; endpoints?: unknown };
-      masking_rules?: unknown;
-      start_anonymization?: unknown;
-    };
-    const rules = parseRules(body.masking_rules);
-    const answer = await createBranchAnswer(ctx, project, body.branch_create ?? {}, (branch) =>
-      e.markAnonymized(branch, rules),
-    );
-    const branch = e.branch(project, (answer.body as { branch: { id: string } }).branch.id);
-    if (body.start_anonymization === true) e.startAnonymization(branch, ctx.anonymizeLatencyMs);
-    return answer;
+    return projectOperation(ctx, project, req, async () => {
+      const body = (await readBody(req)) as {
+        branch_create?: { branch?: Record<string, unknown>; endpoints?: unknown };
+        masking_rules?: unknown;
+        start_anonymization?: unknown;
+      };
+      const rules = parseRules(body.masking_rules);
+      const answer = await createBranchAnswer(ctx, project, body.branch_create ?? {}, (branch) =>
+        e.markAnonymized(branch, rules),
+      );
+      const branch = e.branch(project, (answer.body as { branch: { id: string } }).branch.id);
+      if (body.start_anonymization === true) e.startAnonymization(branch, ctx.anonymizeLatencyMs);
+      return answer;
+    });
   }
 
   if (seg[2] !== 'branches') throw new ApiError(404, 'not found');
@@ -515,9 +529,13 @@ async function route(
       };
     }
     if (method === 'POST') {
-      await takeProjectLock(ctx, project, req);
-      const body = (await readBody(req)) as { branch?: Record<string, unknown>; endpoints?: unknown };
-      return createBranchAnswer(ctx, project, body);
+      return projectOperation(ctx, project, req, async () =>
+        createBranchAnswer(
+          ctx,
+          project,
+          (await readBody(req)) as { branch?: Record<string, unknown>; endpoints?: unknown },
+        ),
+      );
     }
     throw new ApiError(405, 'method not allowed');
   }
@@ -545,10 +563,11 @@ async function route(
   const branch = e.branch(project, branchId);
   if (method === 'POST' && seg[4] === 'restore' && seg.length === 5) {
     // Reset from parent: the same branch and endpoints, its databases fresh copies of the parent's (state.ts).
-    await takeProjectLock(ctx, project, req);
-    const body = (await readBody(req)) as Parameters<Emulator['restoreBranch']>[2];
-    const out = await e.restoreBranch(project, branch, body && typeof body === 'object' ? body : {});
-    return { status: 200, body: { branch: branchJson(out.branch), operations: out.operations } };
+    return projectOperation(ctx, project, req, async () => {
+      const body = (await readBody(req)) as Parameters<Emulator['restoreBranch']>[2];
+      const out = await e.restoreBranch(project, branch, body && typeof body === 'object' ? body : {});
+      return { status: 200, body: { branch: branchJson(out.branch), operations: out.operations } };
+    });
   }
   if (seg[4] === 'anonymized_status' && seg.length === 5 && method === 'GET') {
     if (!branch.anonymization) throw new ApiError(404, 'branch is not an anonymized branch');

@@ -42,8 +42,8 @@ export interface LocalNeonOptions {
   /** What to do when the parent still has sessions: `locked` → 423 (default), `terminate` → end them. */
   busyParent?: 'locked' | 'terminate';
   /**
-   * A latency model for branch creation: answer after this many ms (Neon's own figure for a branch is "about a
-   * second"; default 0). With `lockOverlapping`, a creation in a project whose previous one still runs gets Neon's
+   * A latency model for branch creation: answer this many ms after the request arrived, the emulator's own PostgreSQL
+   * work included (Neon's own figure for a branch is "about a second"; default 0). With `lockOverlapping`, a creation in a project whose previous one still runs gets Neon's
    * 423 "conflicting operations" answer (with `Retry-After: retryAfterOnLock` when set; Neon documents none).
    */
   createLatencyMs?: number;
