@@ -244,7 +244,7 @@ export async function request<T = any>(
     const kind = classify(res.status, info);
     last = `HTTP ${res.status}${info?.message ? ` ${info.message}` : ''}`;
     if (kind === 'transient') {
-      await pause(api, what, last, attempt, base, retryAfterMs(header(res, 'retry-after')));
+      await pause(api, what, last, attempt, base, retryAfterMs(header(res, 'retry-after')), res.status === 423);
       continue;
     }
     throw new NeonApiError(`Neon API ${what}: ${last}`, { kind, status: res.status, code: info?.code });
@@ -258,8 +258,12 @@ async function pause(
   attempt: number,
   base: number,
   retryAfter: number | null,
+  locked = false,
 ): Promise<void> {
-  const cap = 8000;
+  // A 423 means another operation in the project still runs (a creation: about a second), so its end is worth
+  // catching soon: pauses up to 2 s keep eight creations that Neon serialises close to back to back. Rate limits and
+  // server errors get room to recover (up to 8 s).
+  const cap = locked ? 2000 : 8000;
   const wait = retryAfter ?? Math.random() * Math.min(cap, base * 2 ** Math.min(attempt, 10)) + 50;
   if (Date.now() + wait >= api.deadline - 250) outOfTime(api, what, last);
   await sleep(wait);
