@@ -1,6 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { TEMPLATE_SUFFIX, templateModule } from './scripts/handlebars-template.mjs';
 
 export default defineConfig({
+  // `?template` imports: the same precompiled templates the build bundles (scripts/handlebars-template.mjs).
+  plugins: [
+    {
+      name: 'handlebars-template',
+      enforce: 'pre',
+      load(id) {
+        if (id.endsWith(TEMPLATE_SUFFIX))
+          return templateModule(readFileSync(id.slice(0, -TEMPLATE_SUFFIX.length), 'utf8'));
+      },
+    },
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     // Fixture apps may carry tests of their own: they are data here.

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinModules } from 'node:module';
+import { TEMPLATE_SUFFIX, templateModule } from './handlebars-template.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -32,17 +33,20 @@ const rawPlugin = {
   },
 };
 
-/**
- * handlebars' compiler loads `source-map` only to emit source maps, which we never ask for, and falls back to a
- * built-in stand-in when the require yields nothing: bundle an empty module instead of ~27 KB of minified code.
- */
-const noSourceMapPlugin = {
-  name: 'no-source-map',
+/** `import render from './x.hbs?template'` → a precompiled template (scripts/handlebars-template.mjs). */
+const templatePlugin = {
+  name: 'handlebars-template',
   setup(b) {
-    b.onResolve({ filter: /^source-map$/ }, (args) =>
-      /[\\/]handlebars[\\/]/.test(args.importer) ? { path: 'source-map', namespace: 'empty' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    b.onResolve({ filter: /\?template$/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice(0, -TEMPLATE_SUFFIX.length)),
+      namespace: 'template',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'template' }, async (args) => ({
+      contents: templateModule(await readFile(args.path, 'utf8')),
+      loader: 'js',
+      resolveDir: root,
+      watchFiles: [args.path],
+    }));
   },
 };
 
@@ -98,11 +102,18 @@ const cli = await build({
   outExtension: { '.js': '.mjs' },
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [rawPlugin, noSourceMapPlugin],
+  plugins: [rawPlugin, templatePlugin],
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
   metafile: true,
   minify: true,
 });
+// Templates are precompiled: handlebars' compiler (and its parser) must not reach the published bundle.
+for (const out of Object.values(cli.metafile.outputs)) {
+  const compiler = Object.keys(out.inputs).find((f) =>
+    /handlebars[\\/](dist[\\/]cjs[\\/])?handlebars[\\/]compiler[\\/]/.test(f),
+  );
+  if (compiler) throw new Error(`the CLI bundles handlebars' compiler (${compiler}): import templates with ?template`);
+}
 // The banner gives every output file a require(); an external import other than a Node built-in would be a runtime dependency.
 {
   const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);

@@ -11,3 +11,9 @@ declare module 'js-yaml' {
   /** Throws a YAMLException (its message's first line names the problem and the position). */
   export function load(text: string, options?: { schema?: object; filename?: string; json?: boolean }): unknown;
 }
+
+// Precompiled handlebars templates: `import render from './file.hbs?template'` (scripts/handlebars-template.mjs).
+declare module '*?template' {
+  const template: (context: object) => string;
+  export default template;
+}

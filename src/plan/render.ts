@@ -1,53 +1,38 @@
-// Templates are embedded at build time (`?raw`), compiled lazily on first use, and rendered without HTML
-// escaping: they produce Markdown and shell, not HTML.
-import Handlebars from 'handlebars';
-import featureDeveloper from '../../templates/agents/feature-developer.md.hbs?raw';
-import dataOptimizer from '../../templates/agents/data-optimizer.md.hbs?raw';
-import migrationReviewer from '../../templates/agents/migration-reviewer.md.hbs?raw';
-import databasePartial from '../../templates/partials/database.md.hbs?raw';
-import commandsPartial from '../../templates/partials/commands.md.hbs?raw';
-import envExample from '../../templates/env.example.hbs?raw';
+// Templates are precompiled at build time (`?template`, scripts/handlebars-template.mjs), so only handlebars'
+// runtime ships; they render without HTML escaping: they produce Markdown and shell, not HTML.
+import Handlebars from 'handlebars/runtime';
+import featureDeveloper from '../../templates/agents/feature-developer.md.hbs?template';
+import dataOptimizer from '../../templates/agents/data-optimizer.md.hbs?template';
+import migrationReviewer from '../../templates/agents/migration-reviewer.md.hbs?template';
+import databasePartial from '../../templates/partials/database.md.hbs?template';
+import commandsPartial from '../../templates/partials/commands.md.hbs?template';
+import envExample from '../../templates/env.example.hbs?template';
 import type { Templates } from '../files/engine.ts';
 
-export const AGENT_TEMPLATES: Record<string, string> = {
+export type Template = (context: object) => string;
+
+export const AGENT_TEMPLATES: Record<string, Template> = {
   'feature-developer': featureDeveloper,
   'data-optimizer': dataOptimizer,
   'migration-reviewer': migrationReviewer,
 };
 
-let hbs: typeof Handlebars | null = null;
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
-
-function engine(): typeof Handlebars {
-  if (!hbs) {
-    hbs = Handlebars.create();
-    hbs.registerPartial('database', databasePartial);
-    hbs.registerPartial('commands', commandsPartial);
-  }
-  return hbs;
-}
-
-export function render(template: string, context: object): string {
-  let fn = compiled.get(template);
-  if (!fn) {
-    fn = engine().compile(template, { noEscape: true, strict: false });
-    compiled.set(template, fn);
-  }
-  return fn(context);
-}
+// The precompiled templates are bound to this same runtime, so its partials are theirs.
+Handlebars.registerPartial('database', databasePartial);
+Handlebars.registerPartial('commands', commandsPartial);
 
 export function renderAgent(
   role: string,
   context: object,
-  templates: Record<string, string> = AGENT_TEMPLATES,
+  templates: Record<string, Template> = AGENT_TEMPLATES,
 ): string {
   const t = templates[role];
   if (!t) throw new Error(`no template for role ${role}`);
-  return render(t, context);
+  return t(context);
 }
 
 export function renderEnvExample(context: object): string {
-  return render(envExample, context);
+  return envExample(context);
 }
 
 /** The templates of this release, for PlanInput.templates. */

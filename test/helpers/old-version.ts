@@ -5,24 +5,33 @@ import path from 'node:path';
 import { detect } from '../../src/detect/index.ts';
 import { plan } from '../../src/plan/plan.ts';
 import { apply } from '../../src/apply.ts';
-import { AGENT_TEMPLATES, TEMPLATES, renderAgent } from '../../src/plan/render.ts';
+import Handlebars from 'handlebars';
+import { AGENT_TEMPLATES, TEMPLATES, renderAgent, type Template } from '../../src/plan/render.ts';
+import { TEMPLATE_OPTIONS } from '../../scripts/handlebars-template.mjs';
 import { DEFAULT_ANSWERS, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { ROOT } from './repo.ts';
 
 export const OLD_VERSION = '0.0.9';
 
-/** Today's feature-developer template with one line of step 1 worded differently: the "older" template. */
-export function olderTemplates(): Record<string, string> {
-  const current = AGENT_TEMPLATES['feature-developer'];
+/**
+ * Today's feature-developer template with one line of step 1 worded differently: the "older" template. The shipped
+ * templates are precompiled, so this one is compiled here from the source, with today's partials beside it.
+ */
+export function olderTemplates(): Record<string, Template> {
+  const source = (f: string) => readFileSync(path.join(ROOT, 'templates', f), 'utf8');
+  const current = source('agents/feature-developer.md.hbs');
   const line =
     '1. Read the code around the feature first and follow the patterns you find: naming, folder layout, error handling,';
   if (!current.includes(line))
     throw new Error('test fixture out of date: the line it rewrites is gone from the template');
+  const hbs = Handlebars.create();
+  hbs.registerPartial('database', source('partials/database.md.hbs'));
+  hbs.registerPartial('commands', source('partials/commands.md.hbs'));
   return {
     ...AGENT_TEMPLATES,
-    'feature-developer': current.replace(
-      line,
-      '1. Read the code first and follow its patterns: naming, folder layout, error handling,',
+    'feature-developer': hbs.compile(
+      current.replace(line, '1. Read the code first and follow its patterns: naming, folder layout, error handling,'),
+      TEMPLATE_OPTIONS,
     ),
   };
 }
