@@ -18,7 +18,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Fixture apps may carry tests of their own: they are data here.
     exclude: ['test/fixtures/**', 'node_modules/**'],
-    setupFiles: ['test/setup/fast-check.ts'],
+    setupFiles: ['test/setup/fast-check.ts', 'test/setup/isolated-config.ts'],
     // Integration tests spawn git, the Neon CLI and PostgreSQL: give them room, but keep files in parallel
     // only as far as this 2-core machine allows.
     testTimeout: 60_000,

@@ -1,5 +1,5 @@
 /** The emulator itself, running in the calling thread. index.ts decides whether that is the caller's thread or a worker. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import os from 'node:os';
@@ -165,8 +165,9 @@ async function sweepStaleInstances(): Promise<void> {
       if (
         code === 'ESRCH' ||
         (code === 'ENOENT' &&
-          existsSync(dir) &&
-          Date.now() - (await import('node:fs')).statSync(dir).mtimeMs > 3_600_000)
+          // Another worker may reap the same folder meanwhile: one already gone is nothing to do.
+          Date.now() - ((await import('node:fs')).statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) >
+            3_600_000)
       ) {
         const pidFile = path.join(dir, 'pgdata', 'postmaster.pid');
         try {
