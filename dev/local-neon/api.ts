@@ -62,7 +62,7 @@ export interface ApiContext {
   requests: RequestLogEntry[];
   failRules: Array<FailRule & { remaining: number }>;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** A latency model: how long a branch creation takes from arrival to answer, the emulator's work included (0: as fast as PostgreSQL allows). */
+  /** A latency model: a branch creation's time from arrival to answer, the emulator's work included (0: no wait). */
   createLatencyMs?: number;
   /** While a branch creation runs, answer the next one in the same project 423 (as Neon does for overlapping operations). */
   lockOverlapping?: boolean;

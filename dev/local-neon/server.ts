@@ -1,5 +1,5 @@
 /** The emulator itself, running in the calling thread. index.ts decides whether that is the caller's thread or a worker. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import os from 'node:os';
@@ -43,8 +43,8 @@ export interface LocalNeonOptions {
   busyParent?: 'locked' | 'terminate';
   /**
    * A latency model for branch creation: answer this many ms after the request arrived, the emulator's own PostgreSQL
-   * work included (Neon's own figure for a branch is "about a second"; default 0). With `lockOverlapping`, a creation in a project whose previous one still runs gets Neon's
-   * 423 "conflicting operations" answer (with `Retry-After: retryAfterOnLock` when set; Neon documents none).
+   * work included (Neon's own figure for a branch is "about a second"; default 0). With `lockOverlapping`, a
+   * creation in a project whose previous one still runs gets Neon's 423 "conflicting operations" answer (with `Retry-After: retryAfterOnLock` when set; Neon documents none).
    */
   createLatencyMs?: number;
   lockOverlapping?: boolean;
@@ -166,8 +166,7 @@ async function sweepStaleInstances(): Promise<void> {
         code === 'ESRCH' ||
         (code === 'ENOENT' &&
           // Another worker may reap the same folder meanwhile: one already gone is nothing to do.
-          Date.now() - ((await import('node:fs')).statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) >
-            3_600_000)
+          Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 3_600_000)
       ) {
         const pidFile = path.join(dir, 'pgdata', 'postmaster.pid');
         try {

@@ -17,9 +17,11 @@ export const AGENT_TEMPLATES: Record<string, Template> = {
   'migration-reviewer': migrationReviewer,
 };
 
+/** The partials the agent templates call (`{{> database}}`), by name. */
+export const PARTIALS: Record<string, Template> = { database: databasePartial, commands: commandsPartial };
+
 // The precompiled templates are bound to this same runtime, so its partials are theirs.
-Handlebars.registerPartial('database', databasePartial);
-Handlebars.registerPartial('commands', commandsPartial);
+for (const [name, partial] of Object.entries(PARTIALS)) Handlebars.registerPartial(name, partial);
 
 export function renderAgent(
   role: string,

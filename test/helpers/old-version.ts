@@ -6,7 +6,7 @@ import { detect } from '../../src/detect/index.ts';
 import { plan } from '../../src/plan/plan.ts';
 import { apply } from '../../src/apply.ts';
 import Handlebars from 'handlebars';
-import { AGENT_TEMPLATES, TEMPLATES, renderAgent, type Template } from '../../src/plan/render.ts';
+import { AGENT_TEMPLATES, PARTIALS, TEMPLATES, renderAgent, type Template } from '../../src/plan/render.ts';
 import { TEMPLATE_OPTIONS } from '../../scripts/handlebars-template.mjs';
 import { DEFAULT_ANSWERS, type ManifestAnswers } from '../../src/shared/manifest.ts';
 import { ROOT } from './repo.ts';
@@ -15,7 +15,7 @@ export const OLD_VERSION = '0.0.9';
 
 /**
  * Today's feature-developer template with one line of step 1 worded differently: the "older" template. The shipped
- * templates are precompiled, so this one is compiled here from the source, with today's partials beside it.
+ * templates are precompiled, so this one is compiled here from the source, calling today's partials.
  */
 export function olderTemplates(): Record<string, Template> {
   const source = (f: string) => readFileSync(path.join(ROOT, 'templates', f), 'utf8');
@@ -25,8 +25,7 @@ export function olderTemplates(): Record<string, Template> {
   if (!current.includes(line))
     throw new Error('test fixture out of date: the line it rewrites is gone from the template');
   const hbs = Handlebars.create();
-  hbs.registerPartial('database', source('partials/database.md.hbs'));
-  hbs.registerPartial('commands', source('partials/commands.md.hbs'));
+  for (const [name, partial] of Object.entries(PARTIALS)) hbs.registerPartial(name, partial);
   return {
     ...AGENT_TEMPLATES,
     'feature-developer': hbs.compile(
