@@ -32,6 +32,8 @@ export interface NeonApi {
   lastAttempts: number;
   /** Told `METHOD path` before each request is sent (NEON_AGENTS_TRACE), or null. */
   trace: ((request: string) => void) | null;
+  /** Told the method once a request has been handed to the operating system in full (a head start waits for it). */
+  onSent: ((method: string) => void) | null;
 }
 
 export type FailureKind =
@@ -75,6 +77,7 @@ export function makeApi(options: {
     sent: 0,
     lastAttempts: 0,
     trace: options.trace,
+    onSent: null,
   };
 }
 
@@ -135,6 +138,7 @@ async function send(
   headers: Record<string, string>,
   body: string | undefined,
   timeoutMs: number,
+  onFlushed: () => void,
 ): Promise<HttpAnswer> {
   const u = new URL(url);
   // https (and TLS) only when talking to a TLS host: the local Neon is plain http.
@@ -168,6 +172,7 @@ async function send(
     );
     const timer = setTimeout(() => settle(new RequestTimeout('timeout')), timeoutMs);
     req.on('error', (e) => settle(e));
+    req.on('finish', onFlushed);
     req.end(body);
   });
 }
@@ -207,6 +212,7 @@ export async function request<T = any>(
         },
         body === undefined ? undefined : JSON.stringify(body),
         timeoutMs,
+        () => api.onSent?.(method),
       );
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

@@ -172,6 +172,126 @@ export function ensureIgnored(ctx: RuntimeContext, envPath: string): void {
   );
 }
 
+/**
+ * A branch creation sent before its worktree exists (worktree-create): Neon makes the branch (about a second) while
+ * git checks the worktree out, instead of after. provision() takes it over when it gets to creating; a head start it
+ * does not take (another name, other settings, an earlier failure) is discarded: its branch deleted.
+ */
+export interface HeadStart {
+  neonName: string;
+  api: NeonApi;
+  /** The settings the create was sent with (createSettings()): provision() takes it only when its own agree. */
+  settings: string;
+  created: Promise<Awaited<ReturnType<typeof createBranch>>>;
+  taken: boolean;
+}
+
+/** What a branch creation depends on, as one string: a head start made with other settings is not taken. */
+function createSettings(projectId: string, answers: ManifestAnswers): string {
+  const { parentBranch, branchTtlDays, databaseName, roleName, agentData } = answers;
+  return JSON.stringify([projectId, parentBranch, branchTtlDays, databaseName, roleName, agentData]);
+}
+
+/**
+ * Send the creation of the Neon branch for the worktree `wt` that is about to be made on `gitBranch` (main: the main
+ * checkout's context), and resolve once Neon has the request, so the caller's git work overlaps Neon's. Null when a
+ * head start could not be the whole story: no settings or credentials yet, masked data (masking rules are read from
+ * the worktree), or any record of that branch or of that directory (reuse, adoption and earlier sessions are
+ * provision()'s to decide). The write-ahead record comes first, as in provision().
+ */
+export async function headStart(main: RuntimeContext, wt: string, gitBranch: string): Promise<HeadStart | null> {
+  const answers = main.answers();
+  if (!answers || answers.agentData === 'anonymized') return null;
+  let creds: ReturnType<typeof main.credentials>;
+  try {
+    creds = main.credentials();
+  } catch {
+    return null; // provision() says what is wrong with the credentials file
+  }
+  if (!creds) return null;
+  const records = main.records();
+  const neonName = neonBranchName(records.cloneId(), gitBranch);
+  const projectId = projectIdOf(creds);
+  const fresh = () => !records.get(neonName) && records.claiming(wt).length === 0;
+  if (!fresh()) return null;
+  const claimed = await records.withLock(neonName, () => {
+    if (!fresh()) return false;
+    records.write({
+      neonBranch: neonName,
+      branchId: '',
+      projectId,
+      endpointId: null,
+      gitBranch,
+      aliases: [],
+      worktreePath: wt,
+      baseSha: null,
+      createdAt: new Date().toISOString(),
+      expiresAt: null,
+      worktreeId: '',
+      pending: true,
+    });
+    return true;
+  });
+  if (!claimed) return null;
+  const api = neonApi(main, creds);
+  let sent = () => {};
+  const onTheWire = new Promise<void>((resolve) => {
+    sent = resolve;
+  });
+  api.onSent = (method) => method === 'POST' && sent();
+  const created = createBranch(
+    api,
+    neonName,
+    answers.parentBranch,
+    expiresAt(answers.branchTtlDays),
+    answers.databaseName,
+    answers.roleName,
+  );
+  created.catch(() => undefined); // handled where it is taken or discarded; never an unhandled rejection meanwhile
+  // Not longer than HEAD_START_WAIT_MS: a slow connection gets on with the checkout (the request goes on meanwhile).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    onTheWire,
+    created.then(noop, noop),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, HEAD_START_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  api.onSent = null;
+  return { neonName, api, settings: createSettings(projectId, answers), created, taken: false };
+}
+
+const noop = () => undefined;
+/** How long a head start waits for its request to leave before git runs (git's work blocks this process). */
+const HEAD_START_WAIT_MS = 500;
+
+/**
+ * Undo a head start nobody took: delete the branch it made and its record. A creation whose outcome is unknown (no
+ * answer in time) keeps its write-ahead record, so a retry adopts the branch rather than meeting a stranger's name.
+ */
+export async function discardHeadStart(ctx: RuntimeContext, early: HeadStart): Promise<void> {
+  if (early.taken) return;
+  early.taken = true;
+  const records = ctx.records();
+  let keep = false;
+  try {
+    const made = await early.created;
+    try {
+      await deleteBranch(early.api, made.branch.id);
+    } catch (e) {
+      keep = true; // a retry meets its name, and the write-ahead record says it is ours to adopt
+      ctx.say(`could not delete Neon branch ${early.neonName} (${(e as Error).message}); a retry adopts it`);
+    }
+  } catch (e) {
+    keep = e instanceof NeonApiError && (e.failure.kind === 'timeout' || e.failure.kind === 'transient');
+  }
+  if (!keep)
+    await records.withLock(early.neonName, () => {
+      if (records.get(early.neonName)?.pending) records.delete(early.neonName);
+    });
+}
+
 export interface ProvisionOptions {
   /** The commit the worktree starts at (recorded: no commits beyond it means nothing to review); default HEAD. */
   baseSha?: string | null;
@@ -181,6 +301,8 @@ export interface ProvisionOptions {
   recheck?: boolean;
   /** The tool's session now in the worktree (SessionStart): recorded, and a new one may mean a reused directory. */
   session?: Session;
+  /** This worktree's branch creation, already sent (headStart()); one not taken is discarded. */
+  headStart?: HeadStart | null;
 }
 
 function describeSync(rewritten: string[], removed: string[], others: SyncReport[]): string {
@@ -264,6 +386,13 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
       worktreeId,
       session: opts.session ?? null,
     });
+    // A creation sent before the checkout existed is this one's only if it was sent for this name, with these settings.
+    let early = opts.headStart && !opts.headStart.taken ? opts.headStart : null;
+    if (early && (early.neonName !== neonName || early.settings !== createSettings(projectId, answers))) {
+      await discardHeadStart(ctx, early);
+      early = null;
+    }
+    if (early) made = early.api;
     const result = await records.withLock(
       neonName,
       async () => {
@@ -340,19 +469,24 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         const api = neon();
         // Write-ahead: if Neon's answer to the create is lost (a cut connection, a timeout) and a retry meets
         // "already exists", this record is how we know the branch is ours to adopt. Nothing else is ever adopted.
-        const adoptable = rec?.pending === true && rec.worktreePath === co.root && rec.projectId === projectId;
+        // (A head start's record is this call's own: it proves nothing about an earlier answer.)
+        const adoptable =
+          !early && rec?.pending === true && rec.worktreePath === co.root && rec.projectId === projectId;
         records.write({ ...base, pending: true });
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
-          created = await createBranch(
-            api,
-            neonName,
-            answers.parentBranch,
-            expiresAt(answers.branchTtlDays),
-            answers.databaseName,
-            answers.roleName,
-            rules,
-          );
+          if (early) early.taken = true;
+          created = early
+            ? await early.created
+            : await createBranch(
+                api,
+                neonName,
+                answers.parentBranch,
+                expiresAt(answers.branchTtlDays),
+                answers.databaseName,
+                answers.roleName,
+                rules,
+              );
         } catch (e) {
           if (e instanceof NeonApiError && e.failure.kind === 'exists') {
             // Sent more than once: the first may have made the branch before its answer was lost.

@@ -14,7 +14,7 @@ import {
 import { deadlineFor } from '../config.ts';
 import type { RuntimeContext } from '../context.ts';
 import { projectDir, readHookInput } from '../hook-input.ts';
-import { provision, retryHint } from '../provision.ts';
+import { discardHeadStart, headStart, provision, retryHint } from '../provision.ts';
 import { realpathOr, RuntimeError } from '../util.ts';
 
 /** What this call made: only that is removed again when the worktree is refused. */
@@ -39,20 +39,32 @@ export async function worktreeCreate(ctx: RuntimeContext): Promise<number> {
     `worktree:${dirName}`,
     async () => {
       let made: Made | null = null;
-      if (ctx.git.listWorktrees(mainRoot).some((w) => w.path === realpathOr(wt))) {
-        ctx.say(`reusing worktree ${wt}`);
-      } else {
-        if (fs.existsSync(wt))
-          throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
-        const settings = worktreeSettings(mainRoot, ctx.home);
-        const { createdBranch, baseLabel } = addWorktreeLikeClaude(ctx.git, mainRoot, wt, branch, settings);
-        made = { createdBranch, headSha: ctx.git.headSha(wt) };
-        warnIfBaseLacksSetup(ctx, records.commonDir, wt, made.headSha, baseLabel);
-        populateLikeClaude(ctx, mainRoot, wt, settings);
+      // A new directory: Neon starts making its branch now, and git checks the worktree out meanwhile.
+      const early = fs.existsSync(wt) ? null : await headStart(main, wt, branch);
+      try {
+        if (ctx.git.listWorktrees(mainRoot).some((w) => w.path === realpathOr(wt))) {
+          ctx.say(`reusing worktree ${wt}`);
+        } else {
+          if (fs.existsSync(wt))
+            throw new RuntimeError(`${wt} exists but is not a worktree of this repository`, 'conflict');
+          const settings = worktreeSettings(mainRoot, ctx.home);
+          const { createdBranch, baseLabel } = addWorktreeLikeClaude(ctx.git, mainRoot, wt, branch, settings);
+          made = { createdBranch, headSha: ctx.git.headSha(wt) };
+          warnIfBaseLacksSetup(ctx, records.commonDir, wt, made.headSha, baseLabel);
+          populateLikeClaude(ctx, mainRoot, wt, settings);
+        }
+      } catch (e) {
+        if (early) await discardHeadStart(main, early); // no worktree, so no branch for it either
+        throw e;
       }
       const worktree = main.at(wt, { mainRoot });
       // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
-      const out = await provision(worktree, { baseSha: made?.headSha ?? ctx.git.headSha(wt) });
+      let out: Awaited<ReturnType<typeof provision>>;
+      try {
+        out = await provision(worktree, { baseSha: made?.headSha ?? ctx.git.headSha(wt), headStart: early });
+      } finally {
+        if (early) await discardHeadStart(main, early); // only if provision() did not take it
+      }
       if (out.status === 'failed') {
         if (worktree.answers()?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {
           ctx.say(
