@@ -9,6 +9,8 @@
 //   4. provisioning one new worktree against the local Neon (dev/local-neon), vs a script doing what the original
 //      Neon guide's hook does with the real Neon CLI (branches get → branches create → connection-string): Neon CLI
 //      processes (counted by a shim on PATH), HTTP requests (the emulator's request log), wall time, runtime size
+//  4b. one new worktree of a repository with 3,000 source files, with the latency model: the branch creation and the
+//      checkout overlap, against the two one after the other
 //   5. eight worktrees created at once vs one: with zero latency, with a latency model (a branch creation takes
 //      about a second, Neon's own figure), and with Neon's 423 for overlapping operations (the platform's floor)
 //
@@ -139,11 +141,17 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-async function gitRepo(dir: string): Promise<string> {
+async function gitRepo(dir: string, sourceFiles = 0): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const env = cleanEnv();
   await ok('git', ['init', '-q', '-b', 'main', dir], { env });
   writeFileSync(path.join(dir, 'README.md'), '# app\n');
+  // An app's source tree: folders of 100 small modules each.
+  for (let i = 0; i < sourceFiles; i++) {
+    const folder = path.join(dir, 'src', `module-${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `file-${i % 100}.ts`), `export const value${i} = ${i};\n`.repeat(20));
+  }
   writeFileSync(
     path.join(dir, 'package.json'),
     JSON.stringify({ name: path.basename(dir), private: true }, null, 2) + '\n',
@@ -642,10 +650,44 @@ async function provisioning(): Promise<void> {
       const singles: number[] = [];
       for (let i = 0; i < N_PROV; i++) singles.push((await oneL(`single-${i}`)).ms);
       await parallel(l, tryL, oneL, model.label, median(singles), model.goal);
+      if (model.goal) await bigCheckout(l);
     } finally {
       await l.stop();
     }
   }
+}
+
+const SOURCE_FILES = 3000;
+
+/**
+ * 4b. One new worktree of a repository with an app's source tree, with the latency model: its checkout takes a
+ * while too, and the runtime sends the branch creation before it checks out, so the two overlap. The anchor is what
+ * they would take one after the other: a plain `git worktree add` of the same repository (our hook told to stay
+ * out), interleaved, plus the modelled second.
+ */
+async function bigCheckout(l: LocalNeon): Promise<void> {
+  log(`4b. one new worktree in a checkout of ${SOURCE_FILES} files (latency model)`);
+  const { oursOne, repo } = await prepareOurs(l, 'big', SOURCE_FILES);
+  const env = cleanEnv({ NEON_AGENTS_SKIP_HOOK: '1' });
+  const times = await interleaved(N_PROV, {
+    ours: async (i) => (await oursOne(`big-${i + 1}`)).ms,
+    plain: async (i) => {
+      const dir = path.join(work, 'plain-wt', `p${i + 1}`);
+      const r = await ok('git', ['worktree', 'add', '-q', '-b', `plain-${i + 1}`, dir], { cwd: repo, env });
+      return r.ms;
+    },
+  });
+  const [oursMs, plainMs] = [median(times.ours), median(times.plain)];
+  const sequential = plainMs + 1000;
+  rows.push({
+    n: '4b',
+    measure: `one new worktree of a ${SOURCE_FILES}-file app, latency model: the creation sent before the checkout`,
+    ours: ms(oursMs),
+    anchor: `checkout ${ms(plainMs)} + creation 1 s = ${ms(sequential)}`,
+    ratio: ratio(oursMs, sequential),
+    goal: '(reported) below 1.00×: the two overlap',
+    met: null,
+  });
 }
 
 type Try = (name: string, logFile?: string) => Promise<RunResult & { url?: string }>;
@@ -654,10 +696,11 @@ type Try = (name: string, logFile?: string) => Promise<RunResult & { url?: strin
 async function prepareOurs(
   local: LocalNeon,
   tag: string,
-): Promise<{ oursTry: Try; oursOne: (name: string) => Promise<RunResult> }> {
+  sourceFiles = 0,
+): Promise<{ oursTry: Try; oursOne: (name: string) => Promise<RunResult>; repo: string }> {
   const env = (extra: NodeJS.ProcessEnv = {}) =>
     cleanEnv({ ...local.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra });
-  const repo = await gitRepo(path.join(work, 'prov', `ours-${tag}`));
+  const repo = await gitRepo(path.join(work, 'prov', `ours-${tag}`), sourceFiles);
   await ok(
     process.execPath,
     [CLI, '--yes', '--project-id', local.projectId, '--api-key', local.apiKey, '--no-verify'],
@@ -683,7 +726,7 @@ async function prepareOurs(
     if (r.code !== 0) throw new Error(`worktree-create ${name} failed (exit ${r.code}):\n${r.stderr}`);
     return r;
   };
-  return { oursTry, oursOne };
+  return { oursTry, oursOne, repo };
 }
 
 /** PARALLEL worktrees at once, N_PARALLEL times, each batch next to a single one: a table row and notes. */
