@@ -214,26 +214,40 @@ export async function headStart(main: RuntimeContext, wt: string, gitBranch: str
   const projectId = projectIdOf(creds);
   const fresh = () => !records.get(neonName) && records.claiming(wt).length === 0;
   if (!fresh()) return null;
-  const claimed = await records.withLock(neonName, () => {
-    if (!fresh()) return false;
-    records.write({
-      neonBranch: neonName,
-      branchId: '',
-      projectId,
-      endpointId: null,
-      gitBranch,
-      aliases: [],
-      worktreePath: wt,
-      baseSha: null,
-      createdAt: new Date().toISOString(),
-      expiresAt: null,
-      worktreeId: '',
-      pending: true,
-    });
-    return true;
-  });
+  // Someone holding that name's lock is working on it: then provision() waits its turn and decides, as ever.
+  const claimed = await records
+    .withLock(
+      neonName,
+      () => {
+        if (!fresh()) return false;
+        records.write({
+          neonBranch: neonName,
+          branchId: '',
+          projectId,
+          endpointId: null,
+          gitBranch,
+          aliases: [],
+          worktreePath: wt,
+          baseSha: null,
+          createdAt: new Date().toISOString(),
+          expiresAt: null,
+          worktreeId: '',
+          pending: true,
+        });
+        return true;
+      },
+      0,
+    )
+    .catch(() => false);
   if (!claimed) return null;
-  const api = neonApi(main, creds);
+  let api: NeonApi;
+  try {
+    api = neonApi(main, creds);
+  } catch {
+    // No token (a Neon CLI login that cannot be refreshed): provision() meets the same and says so.
+    await records.withLock(neonName, () => records.delete(neonName)).catch(noop);
+    return null;
+  }
   let sent = () => {};
   const onTheWire = new Promise<void>((resolve) => {
     sent = resolve;

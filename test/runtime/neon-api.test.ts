@@ -239,6 +239,33 @@ describe('the Neon CLI login', () => {
     expect(f.stderr).toMatch(/FAILED .*Neon CLI login has expired .*neon auth/);
     expect(parseEnv(readEnv(path.join(repo, '.claude/worktrees/dead/.env'))!).has('DATABASE_URL')).toBe(false);
   });
+
+  it('WorktreeCreate with a login that cannot be refreshed: refused, and nothing half-made waits for the next try', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const home = tmpdir('na-login-');
+    writeLogin(home, Date.now() - 1000);
+    const create = (env: Record<string, string>) =>
+      sh(
+        repo,
+        'node',
+        ['.claude/hooks/neon-worktree.mjs', 'worktree-create'],
+        { ...suite.env, ...env, CLAUDE_PROJECT_DIR: repo },
+        JSON.stringify({ cwd: repo, name: 'relogin' }),
+      );
+    const dead = recordingNeon('exit 1');
+    const before = ln.local.requests.length;
+    const r = create(loginEnv(home, dead));
+    expect(r.code).not.toBe(0);
+    // The refusal that names the fix, as for any provisioning failure (not a bare error from before the checkout).
+    expect(r.stderr).toMatch(/worktree not created: no Neon branch for it \(.*Neon CLI login has expired .*neon auth/);
+    expect(ln.local.requests.length).toBe(before); // nothing was sent without a token
+    expect(fs.existsSync(path.join(repo, '.claude/worktrees/relogin'))).toBe(false);
+    writeLogin(home, Date.now() + 3_600_000); // `neon auth` again
+    const ok = create(loginEnv(home, recordingNeon()));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/created Neon branch/);
+    expect(ok.stderr).not.toMatch(/adopting/);
+  });
 });
 
 describe('the user credentials file (--key-store user)', () => {
