@@ -1,6 +1,7 @@
 // WorktreeCreate sends the Neon branch creation first and checks the worktree out while Neon makes the branch (issue
 // 14): what was sent for a worktree that then does not come about is deleted again, a head start made with settings
 // the worktree does not have is not used, and a name someone else holds is still refused, never adopted.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,5 +104,39 @@ describe('the branch creation goes out before the checkout', () => {
     expect(r.stderr).not.toMatch(/adopting/);
     expect(fs.existsSync(path.join(repo, '.claude/worktrees/stranger'))).toBe(false);
     expect((await ln.local.listBranches()).filter((b) => b.name === name)).toHaveLength(1); // theirs, untouched
+  });
+});
+
+describe('killed between the send and the checkout', () => {
+  it('the branch Neon made for it is adopted by the next try, not leaked and not duplicated', async () => {
+    const repo = await makeRepo({ envText: `DATABASE_URL=${suite.mainUrl}\n` });
+    const before = ln.local.requests.length;
+    const child = spawn('node', [path.join(repo, RT), 'worktree-create'], {
+      cwd: repo,
+      env: { ...process.env, ...suite.env, CLAUDE_PROJECT_DIR: repo },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.end(JSON.stringify({ cwd: repo, name: 'killed' }));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // SIGKILL (nothing runs after it) as soon as Neon has the request: its answer comes 600 ms later, to no one.
+    for (let i = 0; i < 400 && !ln.local.requests.slice(before).some(isCreate); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(ln.local.requests.slice(before).some(isCreate)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    await new Promise((r) => setTimeout(r, 800)); // Neon finishes the creation meanwhile
+    expect(await agentBranches('worktree-killed')).toHaveLength(1);
+    // Killed this early, git has not started the checkout; should a slow machine land the kill inside it, the
+    // half-made directory goes first (as a user would remove it): what is tested is the Neon side.
+    git(repo, 'worktree', 'prune');
+    if (fs.existsSync(path.join(repo, '.claude/worktrees/killed')))
+      sh(repo, 'git', ['worktree', 'remove', '--force', path.join(repo, '.claude/worktrees/killed')]);
+    fs.rmSync(path.join(repo, '.claude/worktrees/killed'), { recursive: true, force: true });
+    const r = create(repo, 'killed');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/adopting Neon branch .*worktree-killed/);
+    expect(await agentBranches('worktree-killed')).toHaveLength(1);
+    const url = parseEnv(readEnv(path.join(r.stdout.trim(), '.env'))!).get('DATABASE_URL')!;
+    expect((await ln.query(url, 'select 1 as one'))[0].one).toBe(1);
   });
 });
