@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseEnv } from '../shared/env-file.ts';
 import { parsePgUrl, type OwnBranch } from '../shared/db-targets.ts';
 import { RUNTIME_PATH, urlVar, type ManifestAnswers } from '../shared/manifest.ts';
+import type { MaskingRule } from '../shared/masking.ts';
 import { detachedLabel, neonBranchName } from '../shared/naming.ts';
 import { deadlineFor, envFilePath, neonApi, projectIdOf } from './config.ts';
 import type { RuntimeContext } from './context.ts';
@@ -186,6 +187,12 @@ export interface HeadStart {
   taken: boolean;
 }
 
+/** Create the agent branch `neonName` as the settings say (createSettings() lists what they decide). */
+function createAgentBranch(api: NeonApi, neonName: string, answers: ManifestAnswers, rules: MaskingRule[] | null) {
+  const { parentBranch, branchTtlDays, databaseName, roleName } = answers;
+  return createBranch(api, neonName, parentBranch, expiresAt(branchTtlDays), databaseName, roleName, rules);
+}
+
 /** What a branch creation depends on, as one string: a head start made with other settings is not taken. */
 function createSettings(projectId: string, answers: ManifestAnswers): string {
   const { parentBranch, branchTtlDays, databaseName, roleName, agentData } = answers;
@@ -253,14 +260,7 @@ export async function headStart(main: RuntimeContext, wt: string, gitBranch: str
     sent = resolve;
   });
   api.onSent = (method) => method === 'POST' && sent();
-  const created = createBranch(
-    api,
-    neonName,
-    answers.parentBranch,
-    expiresAt(answers.branchTtlDays),
-    answers.databaseName,
-    answers.roleName,
-  );
+  const created = createAgentBranch(api, neonName, answers, null);
   created.catch(() => undefined); // handled where it is taken or discarded; never an unhandled rejection meanwhile
   // Not longer than HEAD_START_WAIT_MS: a slow connection gets on with the checkout (the request goes on meanwhile).
   let timer: NodeJS.Timeout | undefined;
@@ -490,17 +490,7 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
         let created: Awaited<ReturnType<typeof createBranch>>;
         try {
           if (early) early.taken = true;
-          created = early
-            ? await early.created
-            : await createBranch(
-                api,
-                neonName,
-                answers.parentBranch,
-                expiresAt(answers.branchTtlDays),
-                answers.databaseName,
-                answers.roleName,
-                rules,
-              );
+          created = early ? await early.created : await createAgentBranch(api, neonName, answers, rules);
         } catch (e) {
           if (e instanceof NeonApiError && e.failure.kind === 'exists') {
             // Sent more than once: the first may have made the branch before its answer was lost.
