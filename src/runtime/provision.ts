@@ -187,6 +187,23 @@ export interface HeadStart {
   taken: boolean;
 }
 
+/** The record of a branch about to be created (no id, endpoint or expiry yet; the worktree's id once it exists). */
+function newRecord(neonBranch: string, projectId: string, gitBranch: string, worktreePath: string): BranchRecord {
+  return {
+    neonBranch,
+    branchId: '',
+    projectId,
+    endpointId: null,
+    gitBranch,
+    aliases: [],
+    worktreePath,
+    baseSha: null,
+    createdAt: new Date().toISOString(),
+    expiresAt: null,
+    worktreeId: '',
+  };
+}
+
 /** Create the agent branch `neonName` as the settings say (createSettings() lists what they decide). */
 function createAgentBranch(api: NeonApi, neonName: string, answers: ManifestAnswers, rules: MaskingRule[] | null) {
   const { parentBranch, branchTtlDays, databaseName, roleName } = answers;
@@ -227,20 +244,7 @@ export async function headStart(main: RuntimeContext, wt: string, gitBranch: str
       neonName,
       () => {
         if (!fresh()) return false;
-        records.write({
-          neonBranch: neonName,
-          branchId: '',
-          projectId,
-          endpointId: null,
-          gitBranch,
-          aliases: [],
-          worktreePath: wt,
-          baseSha: null,
-          createdAt: new Date().toISOString(),
-          expiresAt: null,
-          worktreeId: '',
-          pending: true,
-        });
+        records.write({ ...newRecord(neonName, projectId, gitBranch, wt), pending: true });
         return true;
       },
       0,
@@ -465,16 +469,8 @@ export async function provision(ctx: RuntimeContext, opts: ProvisionOptions = {}
           }
         }
         const base: BranchRecord = {
-          neonBranch: neonName,
-          branchId: '',
-          projectId,
-          endpointId: null,
-          gitBranch: branchLabel(co, worktreeId),
-          aliases: [],
-          worktreePath: co.root,
+          ...newRecord(neonName, projectId, branchLabel(co, worktreeId), co.root),
           baseSha: opts.baseSha ?? headCommit(ctx),
-          createdAt: new Date().toISOString(),
-          expiresAt: null,
           worktreeId,
           ...(opts.session ? { sessionId: opts.session.id } : {}),
         };

@@ -41,6 +41,8 @@ export async function worktreeCreate(ctx: RuntimeContext): Promise<number> {
       let made: Made | null = null;
       // A new directory: Neon starts making its branch now, and git checks the worktree out meanwhile.
       const early = fs.existsSync(wt) ? null : await headStart(main, wt, branch);
+      let worktree: RuntimeContext;
+      let out: Awaited<ReturnType<typeof provision>>;
       try {
         if (ctx.git.listWorktrees(mainRoot).some((w) => w.path === realpathOr(wt))) {
           ctx.say(`reusing worktree ${wt}`);
@@ -53,17 +55,15 @@ export async function worktreeCreate(ctx: RuntimeContext): Promise<number> {
           warnIfBaseLacksSetup(ctx, records.commonDir, wt, made.headSha, baseLabel);
           populateLikeClaude(ctx, mainRoot, wt, settings);
         }
-      } catch (e) {
-        if (early) await discardHeadStart(main, early); // no worktree, so no branch for it either
-        throw e;
-      }
-      const worktree = main.at(wt, { mainRoot });
-      // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
-      let out: Awaited<ReturnType<typeof provision>>;
-      try {
-        out = await provision(worktree, { baseSha: made?.headSha ?? ctx.git.headSha(wt), headStart: early });
+        // provision() also cleans every other env file in the worktree (the .worktreeinclude copies above).
+        worktree = main.at(wt, { mainRoot });
+        out = await provision(worktree, {
+          baseSha: made?.headSha ?? ctx.git.headSha(wt),
+          headStart: early,
+        });
       } finally {
-        if (early) await discardHeadStart(main, early); // only if provision() did not take it
+        // Unless provision() took it: git could not make the worktree, or provision() never got to creating.
+        if (early) await discardHeadStart(main, early);
       }
       if (out.status === 'failed') {
         if (worktree.answers()?.onProvisionFailure === 'continue' && out.kind !== 'unsafe-env') {
